@@ -1,0 +1,20 @@
+/** @type {import('jest').Config} */
+const swcOptions = {
+  jsc: {
+    parser: { syntax: 'typescript', decorators: true },
+    transform: { legacyDecorator: true, decoratorMetadata: true },
+    target: 'es2022',
+  },
+  module: { type: 'commonjs' },
+  sourceMaps: 'inline',
+};
+
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['@swc/jest', swcOptions] },
+  setupFiles: ['reflect-metadata'],
+  // PGlite's first start in a process takes several seconds.
+  testTimeout: 60_000,
+};

@@ -1,0 +1,68 @@
+/**
+ * The one place that reads the environment. `loadConfig(env)` is pure: it validates every
+ * setting, applies defaults and fails with one message naming the bad variable.
+ */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const envSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+    .optional(),
+  DATA_DIR: z.string().min(1).default('.data'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  SEED_DEMO_DATA: booleanFlag.default(true),
+  DEMO_DATA_DIR: z.string().min(1).optional(),
+});
+
+export interface Config {
+  /** PostgreSQL connection string; undefined selects the embedded database. */
+  databaseUrl: string | undefined;
+  /** Where the embedded database and its lock file live (absolute). */
+  dataDir: string;
+  host: string;
+  port: number;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  nodeEnv: z.infer<typeof envSchema>['NODE_ENV'];
+  /** Ingest the shipped demo data at start-up when the database has no anime. */
+  seedDemoData: boolean;
+  /** Folder with the shipped demo files (anime.csv.gz, ratings). */
+  demoDataDir: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** The environment variables animerec reads, with their defaults, for docs and `--help`. */
+export const CONFIG_VARIABLES = Object.keys(envSchema.shape);
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Treat empty strings as unset, as shells and compose files often pass them.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(`invalid ${variable}=${JSON.stringify(present[variable])}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  return {
+    databaseUrl: e.DATABASE_URL,
+    dataDir: resolve(e.DATA_DIR),
+    host: e.HOST,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    nodeEnv: e.NODE_ENV,
+    seedDemoData: e.SEED_DEMO_DATA,
+    demoDataDir: resolve(e.DEMO_DATA_DIR ?? resolve(__dirname, '../data')),
+  };
+}

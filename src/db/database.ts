@@ -1,0 +1,48 @@
+/**
+ * The one database interface everything above `src/db` talks to. Two drivers implement it:
+ * embedded PGlite (`embedded.ts`) and a PostgreSQL server through `pg` (`postgres.ts`).
+ * Nothing outside this folder knows which one runs.
+ */
+import type { PrismaClient } from '../generated/prisma/client';
+
+export type DriverKind = 'embedded' | 'postgres';
+
+export interface QueryResult<Row> {
+  rows: Row[];
+  /** Rows affected by INSERT/UPDATE/DELETE, or returned by SELECT. */
+  rowCount: number;
+}
+
+/** What can run statements: the database itself or an open transaction. */
+export interface Queryable {
+  /** One statement with `$n` parameters. int8 values come back as numbers on both drivers. */
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>>;
+  /** Several statements without parameters (migrations, DDL). */
+  exec(sql: string): Promise<void>;
+  /**
+   * Bulk load with COPY: `data` is rows in PostgreSQL's text COPY format (tab-separated,
+   * `\N` for null, one row per line). Call it repeatedly with chunks to stream a large file.
+   */
+  copyFrom(table: string, columns: readonly string[], data: string): Promise<void>;
+}
+
+export interface Database extends Queryable {
+  readonly driver: DriverKind;
+  /** Human-readable location: the data directory or the URL without its password. */
+  readonly location: string;
+  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Prisma Client over the same connection(s), for relational work. Created on first use. */
+  prisma(): PrismaClient;
+  close(): Promise<void>;
+}
+
+/** Quotes an SQL identifier (table or column name) built from trusted code, never from input. */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** The COPY statement both drivers use for `copyFrom`. */
+export function copyStatement(table: string, columns: readonly string[], source: string): string {
+  return `COPY ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) FROM ${source}`;
+}

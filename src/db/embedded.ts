@@ -1,0 +1,69 @@
+/** Embedded driver: PGlite (PostgreSQL in WebAssembly, in-process) with pgvector, persisted in a directory. */
+import { mkdirSync } from 'node:fs';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite-pgvector';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PrismaClient } from '../generated/prisma/client';
+import { copyStatement, type Database, type Queryable, type QueryResult } from './database';
+
+type PgliteRunner = Pick<PGlite, 'query' | 'exec'> | Transaction;
+
+function queryable(runner: PgliteRunner): Queryable {
+  return {
+    async query<Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
+      const result = await runner.query<Row>(sql, params as unknown[]);
+      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+    },
+    async exec(sql: string): Promise<void> {
+      await runner.exec(sql);
+    },
+    async copyFrom(table: string, columns: readonly string[], data: string): Promise<void> {
+      // PGlite has no COPY ... FROM STDIN; its fastest bulk path reads a Blob as a virtual file.
+      await runner.query(copyStatement(table, columns, "'/dev/blob'"), [], { blob: new Blob([data]) });
+    },
+  };
+}
+
+class EmbeddedDatabase implements Database {
+  readonly driver = 'embedded' as const;
+  private prismaClient: PrismaClient | undefined;
+  private readonly base: Queryable;
+
+  constructor(
+    private readonly pglite: PGlite,
+    readonly location: string,
+  ) {
+    this.base = queryable(pglite);
+  }
+
+  query<Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+    return this.base.query<Row>(sql, params);
+  }
+  exec(sql: string): Promise<void> {
+    return this.base.exec(sql);
+  }
+  copyFrom(table: string, columns: readonly string[], data: string): Promise<void> {
+    return this.base.copyFrom(table, columns, data);
+  }
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.pglite.transaction((tx) => fn(queryable(tx)));
+  }
+  prisma(): PrismaClient {
+    this.prismaClient ??= new PrismaClient({ adapter: new PrismaPGlite(this.pglite) });
+    return this.prismaClient;
+  }
+  async close(): Promise<void> {
+    await this.prismaClient?.$disconnect();
+    await this.pglite.close();
+  }
+}
+
+/**
+ * Opens (creating if needed) the embedded database in `dataDir`, or an in-memory one when
+ * `dataDir` is undefined. One process may own a data directory at a time (see data-dir-lock.ts).
+ */
+export async function openEmbeddedDatabase(dataDir: string | undefined): Promise<Database> {
+  if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
+  const pglite = await PGlite.create({ dataDir, extensions: { vector } });
+  return new EmbeddedDatabase(pglite, dataDir ?? 'memory://');
+}
