@@ -33,6 +33,8 @@ export interface IngestOptions {
   filters?: RatingFilters;
   skipInvalid?: boolean;
   progress?: ProgressSink;
+  /** Aborting rolls the whole load back (checked between batches). */
+  signal?: AbortSignal;
 }
 
 export interface IngestReport {
@@ -170,8 +172,7 @@ async function stageFile<T>(
   chooseFormat: (firstLine: string) => TableFormat<T>,
   stage: { table: string; columns: readonly string[]; toRow(row: TableRow<T>): string },
   invalid: InvalidRows,
-  progress: ProgressSink,
-  label: string,
+  { progress, signal, label }: { progress: ProgressSink; signal?: AbortSignal; label: string },
 ): Promise<number> {
   let rows = 0;
   let bytes = 0;
@@ -188,6 +189,7 @@ async function stageFile<T>(
       onBytesRead: (bytesRead) => (bytes = bytesRead),
     });
     for await (const batch of batches) {
+      signal?.throwIfAborted();
       for (const row of batch) chunk.push(stage.toRow(row));
       rows += batch.length;
       if (chunk.length >= COPY_CHUNK_ROWS) await flush();
@@ -201,7 +203,14 @@ async function stageFile<T>(
   return rows;
 }
 
-async function stageAnime(tx: Queryable, file: string, format: DatasetFormat, invalid: InvalidRows, progress: ProgressSink) {
+interface StageContext {
+  format: DatasetFormat;
+  invalid: InvalidRows;
+  progress: ProgressSink;
+  signal?: AbortSignal;
+}
+
+async function stageAnime(tx: Queryable, file: string, { format, invalid, progress, signal }: StageContext) {
   await tx.exec(STAGE_ANIME);
   const firstLineOf = new Map<number, number>();
   return stageFile<AnimeRecord>(
@@ -222,12 +231,11 @@ async function stageAnime(tx: Queryable, file: string, format: DatasetFormat, in
       },
     },
     invalid,
-    progress,
-    'anime  ',
+    { progress, signal, label: 'anime  ' },
   );
 }
 
-async function stageRatings(tx: Queryable, file: string, format: DatasetFormat, invalid: InvalidRows, progress: ProgressSink) {
+async function stageRatings(tx: Queryable, file: string, { format, invalid, progress, signal }: StageContext) {
   await tx.exec(STAGE_RATINGS);
   return stageFile<RatingRecord>(
     tx,
@@ -239,8 +247,7 @@ async function stageRatings(tx: Queryable, file: string, format: DatasetFormat, 
       toRow: ({ line, record: r }) => `${line}\t${r.userId}\t${r.animeId}\t${r.rating}\n`,
     },
     invalid,
-    progress,
-    'ratings',
+    { progress, signal, label: 'ratings' },
   );
 }
 
@@ -318,6 +325,7 @@ export async function ingest(db: Database, options: IngestOptions): Promise<Inge
     throw new Error('nothing to ingest: give an anime file, a ratings file or both');
   }
   const invalid = new InvalidRows(options.skipInvalid ?? false);
+  const stage: StageContext = { format, invalid, progress, signal: options.signal };
   const report = await db.transaction(async (tx) => {
     const result: Omit<IngestReport, 'invalid' | 'seconds'> = {
       anime: { read: 0, inserted: 0, updated: 0 },
@@ -325,12 +333,12 @@ export async function ingest(db: Database, options: IngestOptions): Promise<Inge
       users: { inserted: 0 },
     };
     if (animePath !== undefined) {
-      result.anime.read = await stageAnime(tx, animePath, format, invalid, progress);
+      result.anime.read = await stageAnime(tx, animePath, stage);
       result.anime.updated = (await tx.query(UPDATE_ANIME)).rowCount;
       result.anime.inserted = (await tx.query(INSERT_ANIME)).rowCount;
     }
     if (ratingsPath !== undefined) {
-      const staged = await stageRatings(tx, ratingsPath, format, invalid, progress);
+      const staged = await stageRatings(tx, ratingsPath, stage);
       result.ratings.read = staged;
       await checkRatingReferences(tx, ratingsPath, invalid);
       const merged = await mergeRatings(tx, filters);

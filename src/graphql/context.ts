@@ -1,0 +1,6 @@
+/** What every resolver receives. */
+import type { Database } from '../db/database';
+
+export interface GraphQLContext {
+  db: Database;
+}

@@ -1,0 +1,20 @@
+/** Builds the GraphQL schema from the type-graphql classes; `schema.graphql` is its printed form. */
+import 'reflect-metadata';
+import { resolve } from 'node:path';
+import type { GraphQLSchema } from 'graphql';
+import { buildSchema } from 'type-graphql';
+import { AnimeResolver } from './anime/anime.resolver';
+import { CatalogResolver } from './catalog/catalog.resolver';
+
+export const RESOLVERS = [AnimeResolver, CatalogResolver] as const;
+
+/** The committed schema file, written by `npm run schema` and checked by a test. */
+export const SCHEMA_FILE = resolve(__dirname, '../../schema.graphql');
+
+export function buildGraphQLSchema(options: { emitSchemaFile?: string } = {}): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers: RESOLVERS,
+    validate: true,
+    emitSchemaFile: options.emitSchemaFile ? { path: options.emitSchemaFile, sortedSchema: true } : false,
+  });
+}

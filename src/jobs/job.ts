@@ -1,0 +1,37 @@
+/** Long-running jobs (ingest; later train and tune) that a CLI runs itself or in the running server. */
+import type { z } from 'zod';
+import type { Database } from '../db/database';
+import type { ProgressSink } from '../ingest/progress';
+import { ingestJobArgs, runIngestJob } from './ingest-job';
+
+export interface JobContext {
+  progress: ProgressSink;
+  signal?: AbortSignal;
+}
+
+interface JobDefinition<Args, Result> {
+  /** Validates arguments that arrive over the wire. */
+  args: z.ZodType<Args>;
+  run(db: Database, args: Args, context: JobContext): Promise<Result>;
+}
+
+function defineJob<Args, Result>(definition: JobDefinition<Args, Result>): JobDefinition<Args, Result> {
+  return definition;
+}
+
+export const JOBS = {
+  ingest: defineJob({ args: ingestJobArgs, run: runIngestJob }),
+};
+
+export type JobName = keyof typeof JOBS;
+export type JobArgs<Name extends JobName> = z.infer<(typeof JOBS)[Name]['args']>;
+export type JobResult<Name extends JobName> = Awaited<ReturnType<(typeof JOBS)[Name]['run']>>;
+
+export function isJobName(name: string): name is JobName {
+  return Object.hasOwn(JOBS, name);
+}
+
+/** Thrown where a job failed; the message is the job's own one-line error. */
+export class JobFailedError extends Error {
+  override readonly name = 'JobFailedError';
+}

@@ -1,0 +1,105 @@
+/**
+ * Jobs sent to the running server over loopback HTTP, for the embedded database: the server
+ * owns the data directory, so a CLI job runs inside it (one process, one PGlite) and streams
+ * its progress back as NDJSON events. The route requires the token the server wrote into its
+ * lock file, which only users who can read DATA_DIR can see.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { Database } from '../db/database';
+import type { ProgressSink } from '../ingest/progress';
+import type { Logger } from '../logger';
+import { isJobName, JobFailedError, JOBS, type JobArgs, type JobName, type JobResult } from './job';
+
+export const JOBS_ROUTE = '/internal/jobs';
+
+type JobEvent =
+  | { type: 'start'; label: string; totalBytes: number }
+  | { type: 'update'; bytesRead: number; rows: number }
+  | { type: 'stop' }
+  | { type: 'result'; result: unknown }
+  | { type: 'error'; message: string };
+
+function sameToken(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Serves POST /internal/jobs/:name for CLI processes on this machine. */
+export function registerJobRoutes(app: FastifyInstance, options: { db: Database; token: string; logger: Logger }): void {
+  app.post<{ Params: { name: string } }>(`${JOBS_ROUTE}/:name`, async (request, reply) => {
+    const bearer = (request.headers.authorization ?? '').replace(/^Bearer /, '');
+    if (!sameToken(bearer, options.token)) return reply.code(401).send({ error: 'job token required' });
+    const name = request.params.name;
+    if (!isJobName(name)) return reply.code(404).send({ error: `unknown job ${name}` });
+    const parsed = JOBS[name].args.safeParse(request.body);
+    if (!parsed.success) return reply.code(400).send({ error: `bad job arguments: ${parsed.error.issues[0]?.message}` });
+
+    reply.hijack();
+    const out = reply.raw;
+    out.writeHead(200, { 'content-type': 'application/x-ndjson' });
+    const send = (event: JobEvent) => out.write(`${JSON.stringify(event)}\n`);
+    const aborter = new AbortController();
+    // The client went away (Ctrl-C): stop the job; its transaction rolls back.
+    out.on('close', () => aborter.abort(new JobFailedError('job client disconnected')));
+    const progress: ProgressSink = {
+      start: (label, totalBytes) => send({ type: 'start', label, totalBytes }),
+      update: (bytesRead, rows) => send({ type: 'update', bytesRead, rows }),
+      stop: () => send({ type: 'stop' }),
+    };
+    options.logger.info({ job: name }, 'job started by a CLI client');
+    try {
+      const result = await JOBS[name].run(options.db, parsed.data as never, { progress, signal: aborter.signal });
+      send({ type: 'result', result });
+      options.logger.info({ job: name }, 'job finished');
+    } catch (error) {
+      send({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+      options.logger.warn({ job: name, err: error }, 'job failed');
+    }
+    out.end();
+  });
+}
+
+/** Runs a job in the server at `url`, relaying its progress; resolves with its result. */
+export async function runRemoteJob<Name extends JobName>(
+  server: { url: string; token: string },
+  name: Name,
+  args: JobArgs<Name>,
+  progress: ProgressSink,
+): Promise<JobResult<Name>> {
+  const response = await fetch(`${server.url}${JOBS_ROUTE}/${name}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${server.token}` },
+    body: JSON.stringify(args),
+  });
+  if (!response.ok || !response.body) {
+    throw new JobFailedError(`the server refused the ${name} job: ${response.status} ${await response.text()}`);
+  }
+  let buffered = '';
+  const decoder = new TextDecoder();
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    buffered += decoder.decode(chunk, { stream: true });
+    let newline: number;
+    while ((newline = buffered.indexOf('\n')) !== -1) {
+      const event = JSON.parse(buffered.slice(0, newline)) as JobEvent;
+      buffered = buffered.slice(newline + 1);
+      switch (event.type) {
+        case 'start':
+          progress.start(event.label, event.totalBytes);
+          break;
+        case 'update':
+          progress.update(event.bytesRead, event.rows);
+          break;
+        case 'stop':
+          progress.stop();
+          break;
+        case 'result':
+          return event.result as JobResult<Name>;
+        case 'error':
+          throw new JobFailedError(event.message);
+      }
+    }
+  }
+  throw new JobFailedError(`the server ended the ${name} job without a result`);
+}

@@ -1,0 +1,25 @@
+/** Catalog lookups and counts: plain functions over the database, used by GraphQL and the CLI. */
+import type { Database } from '../db/database';
+import type { Anime } from '../generated/prisma/client';
+
+export type { Anime };
+
+export function findAnime(db: Database, id: number): Promise<Anime | null> {
+  return db.prisma().anime.findUnique({ where: { id } });
+}
+
+export interface CatalogStats {
+  anime: number;
+  users: number;
+  ratings: number;
+  /** "Watched, not rated" pairs (the source's -1). */
+  watched: number;
+}
+
+const COUNTS = `
+SELECT (SELECT count(*) FROM anime) AS anime, (SELECT count(*) FROM app_user) AS users,
+       (SELECT count(*) FROM rating) AS ratings, (SELECT count(*) FROM watched) AS watched`;
+
+export async function catalogStats(db: Database): Promise<CatalogStats> {
+  return (await db.query<CatalogStats>(COUNTS)).rows[0]!;
+}

@@ -1,0 +1,44 @@
+/** The HTTP application: GraphQL at /graphql, health at /healthz, CLI jobs on the embedded database. */
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Config } from '../config';
+import type { Database } from '../db/database';
+import type { GraphQLContext } from '../graphql/context';
+import { buildGraphQLSchema } from '../graphql/schema';
+import { registerJobRoutes } from '../jobs/remote-jobs';
+import type { Logger } from '../logger';
+
+export interface AppOptions {
+  config: Config;
+  db: Database;
+  logger: Logger;
+  /** When set, CLI jobs may run in this server (embedded database only). */
+  jobToken?: string;
+}
+
+export async function buildApp({ config, db, logger, jobToken }: AppOptions): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({ loggerInstance: logger as FastifyBaseLogger, disableRequestLogging: true });
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema: await buildGraphQLSchema(),
+    includeStacktraceInErrorResponses: config.nodeEnv === 'development',
+    // The default landing page (Apollo Sandbox) loads from a CDN, which fails offline.
+    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled()],
+  });
+  await apollo.start();
+  await app.register(fastifyApollo(apollo), { context: async () => ({ db }) });
+
+  app.get('/healthz', async (_request, reply) => {
+    try {
+      await db.query('SELECT 1');
+      return { status: 'ok', database: db.driver };
+    } catch (error) {
+      logger.warn({ err: error }, 'health check failed');
+      return reply.code(503).send({ status: 'unavailable', database: db.driver });
+    }
+  });
+
+  if (jobToken !== undefined) registerJobRoutes(app, { db, token: jobToken, logger });
+  return app;
+}

@@ -1,0 +1,67 @@
+/**
+ * Start-up: take the data directory (embedded), open and migrate the database, load the demo
+ * data into an empty one, listen, and on the embedded database accept CLI jobs.
+ */
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config';
+import { acquireDataDirLock, type DataDirLock } from '../db/data-dir-lock';
+import type { Database } from '../db/database';
+import { migrate } from '../db/migrate';
+import { openDatabase } from '../db/open';
+import { seedDemoDataIfEmpty } from '../ingest/demo';
+import type { ProgressSink } from '../ingest/progress';
+import type { Logger } from '../logger';
+import { buildApp } from './app';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  db: Database;
+  /** http://host:port */
+  url: string;
+  close(): Promise<void>;
+}
+
+function urlOf(app: FastifyInstance): string {
+  const address = app.server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
+}
+
+export async function startServer(config: Config, logger: Logger, progress: ProgressSink): Promise<RunningServer> {
+  const lock: DataDirLock | undefined =
+    config.databaseUrl === undefined ? acquireDataDirLock(config.dataDir, 'server') : undefined;
+  let db: Database | undefined;
+  try {
+    db = await openDatabase(config);
+    logger.info({ driver: db.driver, location: db.location }, 'database open');
+    const migrated = await migrate(db);
+    if (migrated.applied.length > 0) logger.info({ applied: migrated.applied }, 'migrations applied');
+    if (config.seedDemoData) {
+      const seeded = await seedDemoDataIfEmpty(db, config.demoDataDir, progress);
+      if (seeded) logger.info({ anime: seeded.anime.inserted, ratings: seeded.ratings.inserted, seconds: seeded.seconds }, 'demo data loaded');
+    }
+    // Only on the embedded database must CLI jobs run in here (one process owns the files).
+    const jobToken = lock ? randomBytes(24).toString('hex') : undefined;
+    const app = await buildApp({ config, db, logger, jobToken });
+    await app.listen({ host: config.host, port: config.port });
+    const url = urlOf(app);
+    if (lock && jobToken) lock.advertiseJobs(url, jobToken);
+    const opened = db;
+    return {
+      app,
+      db: opened,
+      url,
+      async close() {
+        await app.close();
+        await opened.close();
+        lock?.release();
+      },
+    };
+  } catch (error) {
+    await db?.close().catch(() => undefined);
+    lock?.release();
+    throw error;
+  }
+}
