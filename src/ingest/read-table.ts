@@ -7,8 +7,8 @@ import { createReadStream, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { isUtf8 } from 'node:buffer';
 import { createGunzip } from 'node:zlib';
-import { CsvError } from 'csv-parse';
-import { parse as parseCsvLine } from 'csv-parse/sync';
+// The sync build bundles its own CsvError class: import both from it so instanceof holds.
+import { CsvError, parse as parseCsvLine } from 'csv-parse/sync';
 import { InputError, RowError } from './input-error';
 import type { TableFormat } from './table-format';
 

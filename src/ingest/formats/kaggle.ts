@@ -5,7 +5,7 @@
 import { decode as decodeHtmlEntities } from 'html-entities';
 import { ID_RANGE, parseDecimal, parseInteger, parseRequiredText } from '../fields';
 import { RowError } from '../input-error';
-import { MAX_RATING, WATCHED_UNRATED, type AnimeRecord, type RatingRecord } from '../records';
+import { MAX_RATING, MIN_RATING, WATCHED_UNRATED, type AnimeRecord, type RatingRecord } from '../records';
 import type { DatasetFormat, TableFormat } from '../table-format';
 
 export const KAGGLE_ANIME_HEADER = ['anime_id', 'name', 'genre', 'type', 'episodes', 'rating', 'members'] as const;
@@ -46,8 +46,10 @@ export const kaggleRatingTable: TableFormat<RatingRecord> = {
   columns: KAGGLE_RATING_HEADER.length,
   quoted: true,
   parse([userId, animeId, rating]): RatingRecord {
-    const value = parseInteger('rating', rating!, { min: WATCHED_UNRATED, max: MAX_RATING });
-    if (value === 0) throw new RowError(`rating must be -1 (watched) or between 1 and ${MAX_RATING}, found 0`);
+    const value = parseInteger('rating', rating!, { min: -Infinity, max: Infinity });
+    if (value !== WATCHED_UNRATED && (value < MIN_RATING || value > MAX_RATING)) {
+      throw new RowError(`rating must be -1 (watched) or between ${MIN_RATING} and ${MAX_RATING}, found ${value}`);
+    }
     return {
       userId: parseInteger('user_id', userId!, ID_RANGE),
       animeId: parseInteger('anime_id', animeId!, ID_RANGE),

@@ -1,0 +1,277 @@
+/** Ingestion of real slices of the shipped data and of broken files, on both drivers. */
+import { gzipSync } from 'node:zlib';
+import type { Database } from '../../src/db/database';
+import { kaggleFormat } from '../../src/ingest/formats/kaggle';
+import { movielensFormat } from '../../src/ingest/formats/movielens';
+import { NO_FILTERS, PRESETS } from '../../src/ingest/filters';
+import { ingest } from '../../src/ingest/ingest';
+import { headLines, SHIPPED_ANIME, SHIPPED_RATINGS, shippedText, tempDir, type TempDir } from '../helpers/data-slices';
+import { describeEachDriver, type TestDatabase } from '../helpers/databases';
+import { resolve } from 'node:path';
+
+const RATING_ROWS = 3000;
+const MOVIELENS = resolve(__dirname, '../fixtures/movielens');
+
+/** Everything ingestion can change, as one comparable value. */
+async function snapshot(db: Database): Promise<Record<string, unknown>> {
+  const { rows } = await db.query(`
+    SELECT (SELECT count(*) FROM anime) AS anime,
+           (SELECT md5(string_agg(id || '|' || name || '|' || array_to_string(genres, ';') || '|' || coalesce(type, '') || '|' ||
+                                  coalesce(episodes::text, '') || '|' || coalesce(community_rating::text, '') || '|' || members, ',' ORDER BY id)) FROM anime) AS anime_hash,
+           (SELECT count(*) FROM app_user) AS users,
+           (SELECT md5(string_agg(user_id || ':' || anime_id || ':' || rating, ',' ORDER BY user_id, anime_id)) FROM rating) AS ratings_hash,
+           (SELECT count(*) FROM rating) AS ratings,
+           (SELECT count(*) FROM watched) AS watched`);
+  return rows[0]!;
+}
+
+/** The shipped slice's expected contents, computed from the text independently of the ingester. */
+function expectedSlice(text: string) {
+  const rows = text.trim().split('\r\n').slice(1).map((line) => line.split(',').map(Number) as [number, number, number]);
+  return {
+    explicit: rows.filter(([, , r]) => r > 0).length,
+    watched: rows.filter(([, , r]) => r === -1).length,
+    users: new Set(rows.map(([u]) => u)).size,
+  };
+}
+
+describeEachDriver('ingest', (driver) => {
+  let test: TestDatabase;
+  let files: TempDir;
+  let ratingsSlice: string;
+  beforeAll(async () => {
+    test = await driver.open();
+    files = tempDir();
+    ratingsSlice = headLines(SHIPPED_RATINGS, RATING_ROWS);
+  });
+  afterAll(async () => {
+    await test.dispose();
+    files.remove();
+  });
+
+  it('loads the shipped anime file and a real rating slice with the right counts', async () => {
+    const ratings = files.write('rating.csv', ratingsSlice);
+    const report = await ingest(test.db, { format: kaggleFormat, animePath: SHIPPED_ANIME, ratingsPath: ratings });
+    const expected = expectedSlice(ratingsSlice);
+    expect(report.anime).toEqual({ read: 12294, inserted: 12294, updated: 0 });
+    expect(report.ratings).toMatchObject({ read: RATING_ROWS, inserted: expected.explicit, watchedInserted: expected.watched, filtered: 0 });
+    expect(report.users.inserted).toBe(expected.users);
+    expect(await snapshot(test.db)).toMatchObject({ anime: 12294, ratings: expected.explicit, watched: expected.watched, users: expected.users });
+  });
+
+  it.each([
+    // quoted name with a comma, genres list, community rating
+    [32281, { name: 'Kimi no Na wa.', genres: ['Drama', 'Romance', 'School', 'Supernatural'], type: 'Movie', episodes: 1, community_rating: 9.37, members: 200630 }],
+    // HTML entity in the source name
+    [9969, { name: "Gintama'", type: 'TV', episodes: 51 }],
+    // `Unknown` episodes (still airing)
+    [21, { name: 'One Piece', type: 'TV', episodes: null }],
+  ])('keeps anime %i as the source says', async (id, fields) => {
+    const { rows } = await test.db.query('SELECT name, genres, type, episodes, community_rating, members FROM anime WHERE id = $1', [id]);
+    expect(rows[0]).toMatchObject(fields);
+    if ('community_rating' in fields) expect(rows[0]!.community_rating).toBeCloseTo(fields.community_rating as number, 5);
+  });
+
+  it('reads names with commas and quotes, empty community ratings and empty types', async () => {
+    const source = shippedText(SHIPPED_ANIME).split('\r\n').slice(1).filter(Boolean);
+    const quotedComma = source.find((line) => /^\d+,"[^"]*,[^"]*",/.test(line))!;
+    const id = Number(quotedComma.split(',')[0]);
+    const name = quotedComma.match(/^\d+,"((?:[^"]|"")*)"/)![1]!.replace(/""/g, '"');
+    const { rows } = await test.db.query<{ name: string }>('SELECT name FROM anime WHERE id = $1', [id]);
+    expect(rows[0]!.name).toBe(name);
+    const noScore = source.filter((line) => /,,\d+$/.test(line)).length;
+    const stored = await test.db.query<{ n: number }>('SELECT count(*) AS n FROM anime WHERE community_rating IS NULL');
+    expect(stored.rows[0]!.n).toBe(noScore);
+    const noType = await test.db.query<{ n: number }>('SELECT count(*) AS n FROM anime WHERE type IS NULL');
+    expect(noType.rows[0]!.n).toBe(25);
+  });
+
+  it('keeps -1 rows as watched-unrated pairs, never as ratings', async () => {
+    const minusOne = ratingsSlice.split('\r\n').find((line) => line.endsWith(',-1'))!.split(',').map(Number);
+    const watched = await test.db.query('SELECT 1 FROM watched WHERE user_id = $1 AND anime_id = $2', minusOne.slice(0, 2));
+    const rated = await test.db.query('SELECT 1 FROM rating WHERE user_id = $1 AND anime_id = $2', minusOne.slice(0, 2));
+    expect([watched.rowCount, rated.rowCount]).toEqual([1, 0]);
+  });
+
+  it('is idempotent: the same files again change nothing', async () => {
+    const before = await snapshot(test.db);
+    const report = await ingest(test.db, { format: kaggleFormat, animePath: SHIPPED_ANIME, ratingsPath: files.write('rating.csv', ratingsSlice) });
+    expect(report.anime).toMatchObject({ inserted: 0, updated: 0 });
+    expect(report.ratings).toMatchObject({ inserted: 0, updated: 0, watchedInserted: 0 });
+    expect(report.users.inserted).toBe(0);
+    expect(await snapshot(test.db)).toEqual(before);
+  });
+
+  it('reads gzip files the same as plain ones', async () => {
+    const before = await snapshot(test.db);
+    const report = await ingest(test.db, { format: kaggleFormat, ratingsPath: files.write('rating.csv.gz', gzipSync(ratingsSlice)) });
+    expect(report.ratings.read).toBe(RATING_ROWS);
+    expect(await snapshot(test.db)).toEqual(before);
+  });
+
+  it('updates a changed rating, and an explicit rating replaces watched-unrated', async () => {
+    const [user, anime] = ratingsSlice.split('\r\n').find((line) => line.endsWith(',-1'))!.split(',').map(Number);
+    const [user2, anime2, old] = ratingsSlice.split('\r\n')[1]!.split(',').map(Number);
+    const changed = (old! % 10) + 1;
+    const file = files.write('update.csv', `user_id,anime_id,rating\r\n${user},${anime},7\r\n${user2},${anime2},${changed}\r\n`);
+    const report = await ingest(test.db, { format: kaggleFormat, ratingsPath: file });
+    expect(report.ratings).toMatchObject({ inserted: 1, updated: 1 });
+    const { rows } = await test.db.query<{ rating: number }>('SELECT rating FROM rating WHERE user_id = $1 AND anime_id = $2', [user2, anime2]);
+    expect(rows[0]!.rating).toBe(changed);
+    const watched = await test.db.query('SELECT 1 FROM watched WHERE user_id = $1 AND anime_id = $2', [user, anime]);
+    expect(watched.rowCount).toBe(0);
+  });
+
+  const HEADER = 'user_id,anime_id,rating\r\n';
+  const ANIME_HEADER = 'anime_id,name,genre,type,episodes,rating,members\r\n';
+  it.each([
+    ['a non-numeric rating', 'ratings', `${HEADER}1,20,8\r\n1,21,abc\r\n`, 'bad.csv:3: rating must be an integer, found "abc"'],
+    ['an out-of-range rating', 'ratings', `${HEADER}1,20,11\r\n`, 'bad.csv:2: rating must be -1 (watched) or between 1 and 10, found 11'],
+    ['a rating of 0', 'ratings', `${HEADER}1,20,0\r\n`, 'bad.csv:2: rating must be -1 (watched) or between 1 and 10, found 0'],
+    ['a missing column', 'ratings', `${HEADER}1,20,8\r\n1,21\r\n`, 'bad.csv:3: expected 3 columns, found 2'],
+    ['an unknown anime id', 'ratings', `${HEADER}1,20,8\r\n2,999999,5\r\n`, 'bad.csv:3: unknown anime_id 999999 (not in the anime table)'],
+    ['a non-numeric user id', 'ratings', `${HEADER}x,20,8\r\n`, 'bad.csv:2: user_id must be an integer, found "x"'],
+    ['bad UTF-8', 'anime', Buffer.concat([Buffer.from(`${ANIME_HEADER}1,Fine,Drama,TV,1,7.0,10\r\n2,Bad\xff`, 'latin1'), Buffer.from(',Drama,TV,1,7.0,10\r\n')]), 'bad.csv:3: invalid UTF-8 (the file must be UTF-8 encoded)'],
+    ['a truncated quote', 'anime', `${ANIME_HEADER}1,Fine,Drama,TV,1,7.0,10\r\n2,"Never closed,Drama,TV,1,7.0,10\r\n`, 'bad.csv:3: quoted field is not closed (truncated quote)'],
+    ['an empty file', 'ratings', '', 'bad.csv: file is empty'],
+    ['a wrong header', 'ratings', 'user,anime,score\r\n1,20,8\r\n', 'bad.csv:1: wrong header: expected "user_id,anime_id,rating", found "user,anime,score"'],
+    ['a duplicate anime id', 'anime', `${ANIME_HEADER}1,One,Drama,TV,1,7.0,10\r\n1,Again,Drama,TV,1,7.0,10\r\n`, 'bad.csv:3: duplicate anime_id 1 (first on line 2)'],
+    ['Unknown members', 'anime', `${ANIME_HEADER}1,One,Drama,TV,1,7.0,Unknown\r\n`, 'bad.csv:2: members must be an integer, found "Unknown"'],
+  ])('stops at %s with file:line and leaves the database as it was', async (_case, which, content, message) => {
+    const before = await snapshot(test.db);
+    const bad = files.write('bad.csv', content);
+    const path = (message: string) => message.replace(/^bad\.csv/, bad);
+    const run = ingest(test.db, which === 'anime' ? { format: kaggleFormat, animePath: bad } : { format: kaggleFormat, ratingsPath: bad });
+    await expect(run).rejects.toThrow(path(message));
+    expect(await snapshot(test.db)).toEqual(before);
+  });
+
+  it('rolls back the anime file too when the ratings file of the same run is bad', async () => {
+    const before = await snapshot(test.db);
+    const anime = files.write('anime-changed.csv', `${ANIME_HEADER}5000001,Brand New,Drama,TV,12,7.5,100\r\n`);
+    const ratings = files.write('bad.csv', `${HEADER}1,5000001,8\r\n1,20,eleven\r\n`);
+    await expect(ingest(test.db, { format: kaggleFormat, animePath: anime, ratingsPath: ratings })).rejects.toThrow(`${ratings}:3:`);
+    expect(await snapshot(test.db)).toEqual(before);
+  });
+
+  it('skips bad rows with skipInvalid, counting them and showing the first ones', async () => {
+    const file = files.write(
+      'mixed.csv',
+      `${HEADER}1,20,8\r\n1,21,abc\r\n1,22\r\n1,999999,5\r\n1,23,6\r\n`,
+    );
+    const report = await ingest(test.db, { format: kaggleFormat, ratingsPath: file, skipInvalid: true });
+    expect(report.invalid.count).toBe(3);
+    expect(report.invalid.examples).toEqual([
+      `${file}:3: rating must be an integer, found "abc"`,
+      `${file}:4: expected 3 columns, found 2`,
+      `${file}:5: unknown anime_id 999999 (not in the anime table)`,
+    ]);
+    const { rows } = await test.db.query<{ anime_id: number; rating: number }>(
+      'SELECT anime_id, rating FROM rating WHERE user_id = 1 AND anime_id IN (20, 21, 22, 23) ORDER BY anime_id',
+    );
+    expect(rows).toEqual([{ anime_id: 20, rating: 8 }, { anime_id: 23, rating: 6 }]);
+  });
+
+  it('keeps the last row of a (user, anime) pair repeated in one file', async () => {
+    const file = files.write('repeat.csv', `${HEADER}2,30,3\r\n2,30,9\r\n`);
+    await ingest(test.db, { format: kaggleFormat, ratingsPath: file });
+    const { rows } = await test.db.query<{ rating: number }>('SELECT rating FROM rating WHERE user_id = 2 AND anime_id = 30');
+    expect(rows[0]!.rating).toBe(9);
+  });
+});
+
+/**
+ * The notebook's preprocessing on a synthetic file big enough for its real thresholds:
+ * drop -1, keep TV, keep anime with more than 5000 explicit ratings, keep user_id < 10000.
+ */
+describeEachDriver('ingest --preset notebook', (driver) => {
+  let test: TestDatabase;
+  let files: TempDir;
+  const ANIME = [
+    [101, 'Kept TV', 'TV'],
+    [102, 'Exactly 5000', 'TV'],
+    [103, 'A movie', 'Movie'],
+    [104, 'TV with watchers', 'TV'],
+  ] as const;
+  const rows: [number, number, number][] = [];
+  const rate = (user: number, anime: number, rating?: number) => rows.push([user, anime, rating ?? ((user * 7 + anime) % 10) + 1]);
+  for (let u = 5000; u <= 10500; u++) rate(u, 101); // 5501 ratings, users above 9999 among them
+  for (let u = 1; u <= 5000; u++) rate(u, 102); // exactly 5000 explicit: not MORE than 5000
+  for (let u = 5001; u <= 5100; u++) rate(u, 102, -1); // -1 rows do not count
+  for (let u = 1; u <= 5500; u++) rate(u, 103); // popular, but not TV
+  for (let u = 1; u <= 5001; u++) rate(u, 104);
+  for (let u = 6000; u <= 6010; u++) rate(u, 104, -1);
+
+  /** The notebook's steps, written out plainly over the same rows. */
+  function notebookExpectation(): string[] {
+    const explicit = rows.filter(([, , r]) => r !== -1);
+    const tv = new Set(ANIME.filter(([, , type]) => type === 'TV').map(([id]) => id as number));
+    const counts = new Map<number, number>();
+    for (const [, a] of explicit) counts.set(a, (counts.get(a) ?? 0) + 1);
+    return explicit
+      .filter(([u, a]) => tv.has(a) && (counts.get(a) ?? 0) > 5000 && u < 10000)
+      .map(([u, a, r]) => `${u}:${a}:${r}`)
+      .sort();
+  }
+
+  beforeAll(async () => {
+    test = await driver.open();
+    files = tempDir();
+  });
+  afterAll(async () => {
+    await test.dispose();
+    files.remove();
+  });
+
+  it('filters exactly as the notebook does', async () => {
+    const anime = files.write('anime.csv', `anime_id,name,genre,type,episodes,rating,members\r\n${ANIME.map(([id, name, type]) => `${id},${name},Drama,${type},12,7.0,100`).join('\r\n')}\r\n`);
+    const ratings = files.write('rating.csv', `user_id,anime_id,rating\r\n${rows.map((r) => r.join(',')).join('\r\n')}\r\n`);
+    const report = await ingest(test.db, { format: kaggleFormat, animePath: anime, ratingsPath: ratings, filters: PRESETS.notebook });
+    const expected = notebookExpectation();
+    const { rows: stored } = await test.db.query<{ key: string }>(`SELECT user_id || ':' || anime_id || ':' || rating AS key FROM rating`);
+    expect(stored.map((r) => r.key).sort()).toEqual(expected);
+    expect(expected.length).toBe(5000 + 5001);
+    expect(report.ratings).toMatchObject({ read: rows.length, inserted: expected.length, filtered: rows.length - expected.length, watchedInserted: 0 });
+    const watched = await test.db.query<{ n: number }>('SELECT count(*) AS n FROM watched');
+    expect(watched.rows[0]!.n).toBe(0);
+    const users = await test.db.query<{ max: number }>('SELECT max(id) AS max FROM app_user');
+    expect(users.rows[0]!.max).toBe(9999);
+  });
+
+  it('has the notebook values', () => {
+    expect(PRESETS.notebook).toEqual({ dropUnrated: true, types: ['TV'], minAnimeRatings: 5000, userIdBelow: 10000 });
+    expect(NO_FILTERS).toEqual({ dropUnrated: false, types: null, minAnimeRatings: null, userIdBelow: null });
+  });
+});
+
+describeEachDriver('ingest --format movielens', (driver) => {
+  let test: TestDatabase;
+  beforeAll(async () => {
+    test = await driver.open();
+  });
+  afterAll(() => test.dispose());
+
+  it.each([
+    ['100k', 'u.item', 'u.data'],
+    ['latest', 'movies.csv', 'ratings.csv'],
+  ])('loads the %s layout on the 1-10 scale with members counted from ratings', async (layout, items, ratings) => {
+    const report = await ingest(test.db, {
+      format: movielensFormat,
+      animePath: `${MOVIELENS}/${layout}/${items}`,
+      ratingsPath: `${MOVIELENS}/${layout}/${ratings}`,
+    });
+    expect(report.invalid.count).toBe(0);
+    expect(report.ratings.inserted).toBeGreaterThan(0);
+    const { rows } = await test.db.query<{ bad: number }>(
+      `SELECT count(*) AS bad FROM anime a
+       WHERE a.members <> (SELECT count(*) FROM rating r WHERE r.anime_id = a.id) + (SELECT count(*) FROM watched w WHERE w.anime_id = a.id)`,
+    );
+    expect(rows[0]!.bad).toBe(0);
+    const range = await test.db.query<{ min: number; max: number }>('SELECT min(rating) AS min, max(rating) AS max FROM rating');
+    expect(range.rows[0]!.min).toBeGreaterThanOrEqual(1);
+    expect(range.rows[0]!.max).toBeLessThanOrEqual(10);
+    const types = await test.db.query<{ type: string }>('SELECT DISTINCT type FROM anime');
+    expect(types.rows).toEqual([{ type: 'Movie' }]);
+    await test.db.exec('TRUNCATE rating, watched, app_user, anime CASCADE');
+  });
+});
