@@ -318,16 +318,19 @@ describe('readTable: file-level errors', () => {
     expect((error as InputError).message).toMatch(new RegExp(`^${escapeRegExp(file)}:3: invalid UTF-8`));
   });
 
-  /** Valid rating rows until `badAt` bytes, then a row with 0xff, then more valid rows. */
-  function ratingsWithBadByte(minPrefixBytes: number): { content: Buffer; badLine: number; badOffset: number; lineStart: number } {
+  /** Valid rating rows filling exactly `lineStart` bytes, then a row with 0xff, then more valid rows. */
+  function ratingsWithBadByte(lineStart: number): { content: Buffer; badLine: number; badOffset: number } {
     let text = `${RATING_HEADER}\n`;
     let line = 1;
     const next = lcg(7);
-    while (text.length < minPrefixBytes) {
+    while (text.length < lineStart - 30) {
       text += `${1 + (next() % 9000)},${1 + (next() % 900)},${1 + (next() % 10)}\n`;
       line++;
     }
-    const lineStart = text.length;
+    // One last row, its user id padded with zeros ("0000001" is 1) to end exactly at lineStart.
+    text += `${'0'.repeat(lineStart - text.length - 6)}1,1,1\n`;
+    line++;
+    expect(text.length).toBe(lineStart);
     const content = Buffer.concat([
       Buffer.from(text),
       Buffer.from('12345,'),
@@ -335,19 +338,20 @@ describe('readTable: file-level errors', () => {
       Buffer.from(',7\n'),
       Buffer.from(ratingRows(500, line + 2).text),
     ]);
-    return { content, badLine: line + 1, badOffset: content.indexOf(0xff), lineStart };
+    return { content, badLine: line + 1, badOffset: content.indexOf(0xff) };
   }
 
   it.each([
     ['after a 70,000-byte prefix', 70_000],
-    ['on a line straddling the first chunk boundary', CHUNK - 4],
+    ['on a line straddling the first chunk boundary', CHUNK - 3],
+    ['as the first byte of the second chunk', CHUNK - 6],
     ['on the first line of the second chunk', CHUNK],
     ['in the fourth chunk', 3 * CHUNK + 1234],
-  ])('reports the exact line of invalid UTF-8 %s', async (_name, minPrefixBytes) => {
-    const { content, badLine, badOffset, lineStart } = ratingsWithBadByte(minPrefixBytes);
+  ])('reports the exact line of invalid UTF-8 %s', async (_name, lineStart) => {
+    const { content, badLine, badOffset } = ratingsWithBadByte(lineStart);
     // The bad byte is read in a later chunk than the first.
+    expect(badOffset).toBe(lineStart + 6);
     expect(badOffset).toBeGreaterThanOrEqual(CHUNK);
-    expect(lineStart).toBeGreaterThanOrEqual(minPrefixBytes);
     const file = writeFile(content);
     const error = await readError(file, ratingsTable, jest.fn());
     expect(error).toBeInstanceOf(InputError);
