@@ -22,8 +22,8 @@ export interface TableRow<T> {
 
 export interface ReadTableOptions {
   /**
-   * Called with each bad row (wrong column count, unparsable field). Throw to stop the load;
-   * return to skip the row. Errors about the file as a whole (empty, header, encoding,
+   * Called with each bad row (wrong column count, unparsable field, stray quote). Throw to stop
+   * the load; return to skip the row. Errors about the file as a whole (empty, header, encoding,
    * unclosed quote) are always thrown.
    */
   onInvalidRow(error: InputError): void;
@@ -148,6 +148,8 @@ function csvErrorReason(error: CsvError): string {
  */
 const MAX_RECORD_CHARS = 1 << 16;
 
+type SplitRecord = { line: number; fields: string[]; error?: undefined } | { line: number; error: string };
+
 class FieldSplitter {
   private pending: { line: number; text: string } | null = null;
 
@@ -156,8 +158,16 @@ class FieldSplitter {
     private readonly format: Pick<TableFormat<unknown>, 'delimiter' | 'quoted'>,
   ) {}
 
-  /** Returns the fields of the record ending at this line, or null while a quote is open. */
-  push(text: string, line: number): { line: number; fields: string[] } | null {
+  /** True while a quoted field is open across lines (blank lines then belong to it). */
+  get inQuotedField(): boolean {
+    return this.pending !== null;
+  }
+
+  /**
+   * Returns the fields of the record ending at this line (or what is wrong with it), or null
+   * while a quote is open.
+   */
+  push(text: string, line: number): SplitRecord | null {
     if (this.pending) {
       this.pending.text += '\n' + text;
       // An unclosed quote would otherwise swallow (and re-parse) the rest of the file.
@@ -174,7 +184,7 @@ class FieldSplitter {
     if (this.pending) throw new InputError(this.file, this.pending.line, csvErrorReason(new CsvError('CSV_QUOTE_NOT_CLOSED', '')));
   }
 
-  private parseQuoted(): { line: number; fields: string[] } | null {
+  private parseQuoted(): SplitRecord | null {
     const { line, text } = this.pending!;
     try {
       const records = parseCsvLine(text, { delimiter: this.format.delimiter, relax_column_count: true }) as string[][];
@@ -184,16 +194,14 @@ class FieldSplitter {
       if (!(error instanceof CsvError)) throw error;
       if (error.code === 'CSV_QUOTE_NOT_CLOSED') return null;
       this.pending = null;
-      throw new InputError(this.file, line, csvErrorReason(error));
+      // A stray quote spoils this record only: the next line starts afresh.
+      return { line, error: csvErrorReason(error) };
     }
   }
 }
 
-/** Rows per batch handed to the consumer: large enough to amortize async overhead. */
-export const READ_BATCH_ROWS = 8192;
-
 /**
- * Yields the valid rows of `file`, in batches, as records of the table format chosen from its
+ * Yields the valid rows of `file`, in batches (one per 64 KiB read), as records of the table format chosen from its
  * first line. Throws InputError (`file:line: what is wrong`) for file-level faults and,
  * through `onInvalidRow`, for bad rows. Lines are physical, 1-based; a record spanning lines
  * is reported at its first.
@@ -229,9 +237,13 @@ export async function* readTable<T>(
       lineNumber++;
       if (lineNumber === 1) rawLine = rawLine.replace(/^\ufeff/, '');
       const lineText = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
-      if (lineText.trim() === '') continue;
+      if (lineText.trim() === '' && !splitter.inQuotedField) continue;
       const row = splitter.push(lineText, lineNumber);
       if (row === null) continue;
+      if (row.error !== undefined) {
+        options.onInvalidRow(new InputError(file, row.line, row.error));
+        continue;
+      }
       if (expectHeader) {
         expectHeader = false;
         const found = row.fields.map((field) => field.trim()).join(',');

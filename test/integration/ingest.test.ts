@@ -157,14 +157,15 @@ describeEachDriver('ingest', (driver) => {
   it('skips bad rows with skipInvalid, counting them and showing the first ones', async () => {
     const file = files.write(
       'mixed.csv',
-      `${HEADER}1,20,8\r\n1,21,abc\r\n1,22\r\n1,999999,5\r\n1,23,6\r\n`,
+      `${HEADER}1,20,8\r\n1,21,abc\r\n1,22\r\n1,2"4,7\r\n1,999999,5\r\n1,23,6\r\n`,
     );
     const report = await ingest(test.db, { format: kaggleFormat, ratingsPath: file, skipInvalid: true });
-    expect(report.invalid.count).toBe(3);
+    expect(report.invalid.count).toBe(4);
     expect(report.invalid.examples).toEqual([
       `${file}:3: rating must be an integer, found "abc"`,
       `${file}:4: expected 3 columns, found 2`,
-      `${file}:5: unknown anime_id 999999 (not in the anime table)`,
+      `${file}:5: a quote appears inside an unquoted field`,
+      `${file}:6: unknown anime_id 999999 (not in the anime table)`,
     ]);
     const { rows } = await test.db.query<{ anime_id: number; rating: number }>(
       'SELECT anime_id, rating FROM rating WHERE user_id = 1 AND anime_id IN (20, 21, 22, 23) ORDER BY anime_id',
