@@ -1,0 +1,124 @@
+/**
+ * One measured ingest, run by bench/ingest.bench.ts in a fresh process so that peak RSS
+ * belongs to this load alone.
+ *   node -r @swc-node/register bench/ingest-child.ts --anime FILE --ratings FILE (--url POSTGRES_URL | --data-dir DIR)
+ * --url: a fresh PostgreSQL database; --data-dir: an empty folder for a new PGlite database.
+ * The parent creates and removes both, so they are cleaned up even when it kills this process.
+ * Only the ingest() call is timed. stdout gets JSON lines: `progress` now and then (so a run
+ * killed for taking too long still tells how far it got), then one `result`.
+ */
+import { parseArgs } from 'node:util';
+import { openDatabase } from '../src/db/open';
+import { migrate } from '../src/db/migrate';
+import { kaggleFormat } from '../src/ingest/formats/kaggle';
+import { ingest } from '../src/ingest/ingest';
+import type { ProgressSink } from '../src/ingest/progress';
+
+export interface ChildProgress {
+  type: 'progress';
+  phase: string;
+  rows: number;
+  /** Seconds since ingest() started. */
+  seconds: number;
+  maxRssKiB: number;
+  /** The phase's file has been read to its end (staging done). */
+  done: boolean;
+}
+
+export interface ChildResult {
+  type: 'result';
+  driver: 'embedded' | 'postgres';
+  animeRows: number;
+  ratingRows: number;
+  seconds: number;
+  /** Seconds spent reading files and COPYing them into staging; the rest is SQL merging. */
+  stagingSeconds: number;
+  ratingRowsPerSecond: number;
+  /** Whole process, from the kernel: for PGlite this includes its WebAssembly heap. */
+  maxRssKiB: number;
+  /** The same just before ingest() (after opening and migrating): what the load itself adds is the difference. */
+  maxRssBeforeKiB: number;
+}
+
+const PROGRESS_EVERY_MS = 5000;
+
+function emit(line: ChildProgress | ChildResult): void {
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+}
+
+/** Reports progress as JSON lines and adds up the time spent staging. */
+function jsonProgress(started: number) {
+  let phase = '';
+  let phaseStart = 0;
+  let lastEmit = 0;
+  let rows = 0;
+  let stagingMs = 0;
+  const report = (done: boolean) =>
+    emit({
+      type: 'progress',
+      phase,
+      rows,
+      seconds: (performance.now() - started) / 1000,
+      maxRssKiB: process.resourceUsage().maxRSS,
+      done,
+    });
+  const sink: ProgressSink = {
+    start(label) {
+      phase = label.trim();
+      phaseStart = performance.now();
+      rows = 0;
+    },
+    update(_bytes, rowsSoFar) {
+      rows = rowsSoFar;
+      if (performance.now() - lastEmit >= PROGRESS_EVERY_MS) {
+        lastEmit = performance.now();
+        report(false);
+      }
+    },
+    stop() {
+      stagingMs += performance.now() - phaseStart;
+      report(true);
+    },
+  };
+  return { sink, stagingSeconds: () => stagingMs / 1000 };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { anime: { type: 'string' }, ratings: { type: 'string' }, url: { type: 'string' }, 'data-dir': { type: 'string' } },
+  });
+  if (values.anime === undefined || values.ratings === undefined) throw new Error('give --anime and --ratings');
+  if ((values.url === undefined) === (values['data-dir'] === undefined)) throw new Error('give exactly one of --url, --data-dir');
+  const db = await openDatabase({ databaseUrl: values.url, dataDir: values['data-dir'] ?? '' });
+  try {
+    await migrate(db);
+    const maxRssBeforeKiB = process.resourceUsage().maxRSS;
+    const started = performance.now();
+    const progress = jsonProgress(started);
+    const report = await ingest(db, {
+      format: kaggleFormat,
+      animePath: values.anime,
+      ratingsPath: values.ratings,
+      progress: progress.sink,
+    });
+    const seconds = (performance.now() - started) / 1000;
+    emit({
+      type: 'result',
+      driver: db.driver,
+      animeRows: report.anime.read,
+      ratingRows: report.ratings.read,
+      seconds,
+      stagingSeconds: progress.stagingSeconds(),
+      ratingRowsPerSecond: report.ratings.read / seconds,
+      maxRssKiB: process.resourceUsage().maxRSS,
+      maxRssBeforeKiB,
+    });
+  } finally {
+    await db.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,122 @@
+/**
+ * Adam (Kingma & Ba) over plain Float32Arrays, in two forms:
+ * - `DenseAdam` updates every parameter of a small tensor (the dense head's weights);
+ * - `LazyAdam` updates only the embedding rows present in a batch, with their moments
+ *   (as TensorFlow's LazyAdamOptimizer): ~30-100x faster than dense Adam over whole tables,
+ *   which moves every row every step (shared FINDINGS.md: 11 samples/s in stock tfjs).
+ * Both use the global step for bias correction, like Keras and TF.
+ */
+
+export interface AdamOptions {
+  learningRate: number;
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+  /** L2 penalty added to the gradient (coupled weight decay, as Keras' kernel_regularizer). */
+  l2?: number;
+}
+
+/** Keras defaults, which the notebook used. */
+export const KERAS_ADAM = { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } as const;
+
+interface Resolved {
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  l2: number;
+}
+
+function resolve(options: AdamOptions): Resolved {
+  return {
+    learningRate: options.learningRate,
+    beta1: options.beta1 ?? KERAS_ADAM.beta1,
+    beta2: options.beta2 ?? KERAS_ADAM.beta2,
+    epsilon: options.epsilon ?? KERAS_ADAM.epsilon,
+    l2: options.l2 ?? 0,
+  };
+}
+
+/** Updates params[from..from+length) in place from grads[gradFrom..]. */
+function adamSpan(
+  o: Resolved,
+  step: number,
+  params: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  from: number,
+  grads: ArrayLike<number>,
+  gradFrom: number,
+  length: number,
+): void {
+  // Keras form: lr_t = lr * sqrt(1 - b2^t) / (1 - b1^t), epsilon outside the sqrt.
+  const lrT = (o.learningRate * Math.sqrt(1 - o.beta2 ** step)) / (1 - o.beta1 ** step);
+  const epsilonHat = o.epsilon;
+  for (let j = 0; j < length; j++) {
+    const p = from + j;
+    const g = grads[gradFrom + j]! + o.l2 * params[p]!;
+    const mj = o.beta1 * m[p]! + (1 - o.beta1) * g;
+    const vj = o.beta2 * v[p]! + (1 - o.beta2) * g * g;
+    m[p] = mj;
+    v[p] = vj;
+    params[p] = params[p]! - (lrT * mj) / (Math.sqrt(vj) + epsilonHat);
+  }
+}
+
+export class DenseAdam {
+  private readonly o: Resolved;
+  private readonly m: Float32Array;
+  private readonly v: Float32Array;
+  private step = 0;
+
+  constructor(
+    readonly params: Float32Array,
+    options: AdamOptions,
+  ) {
+    this.o = resolve(options);
+    this.m = new Float32Array(params.length);
+    this.v = new Float32Array(params.length);
+  }
+
+  setLearningRate(learningRate: number): void {
+    this.o.learningRate = learningRate;
+  }
+
+  apply(grads: ArrayLike<number>): void {
+    this.step++;
+    adamSpan(this.o, this.step, this.params, this.m, this.v, 0, grads, 0, this.params.length);
+  }
+}
+
+export class LazyAdam {
+  private readonly o: Resolved;
+  private readonly m: Float32Array;
+  private readonly v: Float32Array;
+  private step = 0;
+
+  /** `params` is a row-major [rows, width] table. */
+  constructor(
+    readonly params: Float32Array,
+    readonly width: number,
+    options: AdamOptions,
+  ) {
+    this.o = resolve(options);
+    this.m = new Float32Array(params.length);
+    this.v = new Float32Array(params.length);
+  }
+
+  setLearningRate(learningRate: number): void {
+    this.o.learningRate = learningRate;
+  }
+
+  /**
+   * One step: `rows[k]` is a distinct row touched by the batch and `grads` holds its summed
+   * gradient at [k * width, (k + 1) * width). Rows not listed do not move.
+   */
+  apply(rows: ArrayLike<number>, count: number, grads: Float32Array): void {
+    this.step++;
+    for (let k = 0; k < count; k++) {
+      adamSpan(this.o, this.step, this.params, this.m, this.v, rows[k]! * this.width, grads, k * this.width, this.width);
+    }
+  }
+}

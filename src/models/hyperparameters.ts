@@ -1,0 +1,117 @@
+/**
+ * Hyperparameters of every model kind, the notebook's preset (the reference row) and our
+ * defaults (what makes the models better: biases and a global mean, L2, a learning-rate
+ * decay, early stopping on validation loss, larger batches).
+ */
+import { unreachable, type ModelKind } from './kind';
+import type { FeatureOptions } from './features';
+
+export type LossName = 'mae' | 'mse' | 'crossentropy';
+
+export interface Hyperparameters {
+  kind: ModelKind;
+  embeddingDim: number;
+  /** Hidden Dense layer sizes of the head (deep: one layer; hybrid: two); empty for mf. */
+  hiddenUnits: number[];
+  /** Dropout on the head's input; 0 for mf. */
+  dropout: number;
+  loss: LossName;
+  /** Predict global mean + user bias + item bias + (dot | head): off in the notebook. */
+  biases: boolean;
+  /** Item metadata of the hybrid kinds; null for mf and deep. */
+  features: FeatureOptions | null;
+  learningRate: number;
+  /** The learning rate is multiplied by this after each epoch. */
+  learningRateDecay: number;
+  /** L2 penalty on embedding rows (and biases) per step. */
+  l2Embeddings: number;
+  /** L2 penalty on the head's weights. */
+  l2Head: number;
+  batchSize: number;
+  epochs: number;
+  /** Fraction of the training split held out for validation (Keras' validation_split). */
+  validationSplit: number;
+  /** Stop after this many epochs without a better validation loss and keep the best; null trains all epochs. */
+  earlyStoppingPatience: number | null;
+  /** Fraction of all ratings held out as the test set. */
+  testFraction: number;
+  seed: number;
+}
+
+export const PRESETS = ['notebook', 'default'] as const;
+export type PresetName = (typeof PRESETS)[number];
+
+export function isPresetName(value: string): value is PresetName {
+  return (PRESETS as readonly string[]).includes(value);
+}
+
+const NOTEBOOK_COMMON = {
+  embeddingDim: 64,
+  learningRate: 0.001,
+  learningRateDecay: 1,
+  l2Embeddings: 0,
+  l2Head: 0,
+  batchSize: 64,
+  epochs: 10,
+  validationSplit: 0.1,
+  earlyStoppingPatience: null,
+  testFraction: 0.2,
+  seed: 42,
+  biases: false,
+} as const;
+
+const NOTEBOOK_FEATURES: FeatureOptions = { quantile: true, genres: false, types: false };
+const RICH_FEATURES: FeatureOptions = { quantile: true, genres: true, types: true };
+
+/** The notebook's models: embedding 64, Adam defaults, MAE loss, batch 64, 10 epochs. */
+function notebook(kind: ModelKind): Hyperparameters {
+  switch (kind) {
+    case 'mf':
+      return { ...NOTEBOOK_COMMON, kind, hiddenUnits: [], dropout: 0, loss: 'mae', features: null };
+    case 'deep':
+      return { ...NOTEBOOK_COMMON, kind, hiddenUnits: [64], dropout: 0.5, loss: 'mae', features: null };
+    case 'hybrid':
+      return { ...NOTEBOOK_COMMON, kind, hiddenUnits: [64, 64], dropout: 0.3, loss: 'mae', features: NOTEBOOK_FEATURES };
+    case 'hybrid-classifier':
+      return { ...NOTEBOOK_COMMON, kind, hiddenUnits: [64, 64], dropout: 0.3, loss: 'crossentropy', features: NOTEBOOK_FEATURES };
+    default:
+      return unreachable(kind);
+  }
+}
+
+const DEFAULT_COMMON = {
+  embeddingDim: 64,
+  learningRate: 0.002,
+  learningRateDecay: 0.85,
+  l2Embeddings: 0.0005,
+  l2Head: 0.0001,
+  batchSize: 512,
+  epochs: 30,
+  validationSplit: 0.1,
+  earlyStoppingPatience: 2,
+  testFraction: 0.2,
+  seed: 42,
+} as const;
+
+/** Our defaults: what measured best on the shipped sample (BENCHMARKS.md). */
+function defaults(kind: ModelKind): Hyperparameters {
+  switch (kind) {
+    case 'mf':
+      return { ...DEFAULT_COMMON, kind, hiddenUnits: [], dropout: 0, loss: 'mse', biases: true, features: null };
+    case 'deep':
+      return { ...DEFAULT_COMMON, kind, hiddenUnits: [128], dropout: 0.3, loss: 'mse', biases: true, features: null };
+    case 'hybrid':
+      return { ...DEFAULT_COMMON, kind, hiddenUnits: [64, 64], dropout: 0.3, loss: 'mse', biases: true, features: RICH_FEATURES };
+    case 'hybrid-classifier':
+      return { ...DEFAULT_COMMON, kind, hiddenUnits: [64, 64], dropout: 0.3, loss: 'crossentropy', biases: false, features: RICH_FEATURES };
+    default:
+      return unreachable(kind);
+  }
+}
+
+export function presetHyperparameters(kind: ModelKind, preset: PresetName): Hyperparameters {
+  return preset === 'notebook' ? notebook(kind) : defaults(kind);
+}
+
+/** Classes of the classifier: the ratings 1..10. */
+export const RATING_CLASSES = 10;

@@ -1,0 +1,35 @@
+/** What a finished training run hands to publishing: everything a model version stores. */
+import type { ModelKind } from '../models/kind';
+
+/** Learned vectors for a set of entities (users or items), row i belonging to ids[i]. */
+export interface EmbeddingSet {
+  /** Database ids (app_user.id or anime.id), one per row. */
+  ids: Int32Array;
+  /** Row-major [ids.length, dim]. */
+  vectors: Float32Array;
+  dim: number;
+  /** One bias per row, when the model has biases. */
+  biases?: Float32Array;
+}
+
+/** One epoch of training, for loss curves. */
+export interface EpochRecord {
+  epoch: number;
+  loss: number;
+  valLoss: number;
+  seconds: number;
+}
+
+export interface ModelVersionDraft {
+  kind: ModelKind;
+  embeddingDim: number;
+  hyperparameters: Record<string, unknown>;
+  metrics: Record<string, unknown>;
+  history: EpochRecord[];
+  /** The serialized head (src/models/serialize.ts); opaque to publishing. */
+  headWeights: Uint8Array;
+  users: EmbeddingSet;
+  items: EmbeddingSet;
+  /** 2-D map coordinates of items: row-major [ids.length, 2]. */
+  map?: { ids: Int32Array; xy: Float32Array };
+}
