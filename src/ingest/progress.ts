@@ -2,9 +2,10 @@
 import { SingleBar } from 'cli-progress';
 
 export interface ProgressSink {
-  /** A new phase over a file of `totalBytes` bytes on disk. */
-  start(label: string, totalBytes: number): void;
-  update(bytesRead: number, rows: number): void;
+  /** A new phase of `total` units (bytes of a file, batches of an epoch). */
+  start(label: string, total: number): void;
+  /** `done` of the phase's total (bytes, batches), `rows` processed so far, an optional note (e.g. the loss). */
+  update(done: number, rows: number, detail?: string): void;
   stop(): void;
 }
 
@@ -15,22 +16,22 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): P
   let bar: SingleBar | undefined;
   let startedAt = 0;
   return {
-    start(label, totalBytes) {
+    start(label, total) {
       startedAt = performance.now();
       bar = new SingleBar({
         stream,
-        format: '{label} [{bar}] {percentage}% | {rows} rows | {rate} rows/s | ETA {eta_formatted}',
+        format: '{label} [{bar}] {percentage}% | {rows} rows | {rate} rows/s | ETA {eta_formatted}{detail}',
         barsize: 24,
         noTTYOutput: true,
         notTTYSchedule: 5000,
         etaBuffer: 50,
         hideCursor: true,
       });
-      bar.start(Math.max(totalBytes, 1), 0, { label, rows: 0, rate: 0 });
+      bar.start(Math.max(total, 1), 0, { label, rows: 0, rate: 0, detail: '' });
     },
-    update(bytesRead, rows) {
+    update(done, rows, detail) {
       const seconds = (performance.now() - startedAt) / 1000;
-      bar?.update(bytesRead, { rows, rate: seconds > 0 ? Math.round(rows / seconds) : 0 });
+      bar?.update(done, { rows, rate: seconds > 0 ? Math.round(rows / seconds) : 0, detail: detail ? ` | ${detail}` : '' });
     },
     stop() {
       bar?.stop();

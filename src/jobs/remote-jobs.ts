@@ -14,8 +14,8 @@ import { isJobName, JobFailedError, JOBS, type JobArgs, type JobName, type JobRe
 export const JOBS_ROUTE = '/internal/jobs';
 
 type JobEvent =
-  | { type: 'start'; label: string; totalBytes: number }
-  | { type: 'update'; bytesRead: number; rows: number }
+  | { type: 'start'; label: string; total: number }
+  | { type: 'update'; done: number; rows: number; detail?: string }
   | { type: 'stop' }
   | { type: 'result'; result: unknown }
   | { type: 'error'; message: string };
@@ -44,8 +44,8 @@ export function registerJobRoutes(app: FastifyInstance, options: { db: Database;
     // The client went away (Ctrl-C): stop the job; its transaction rolls back.
     out.on('close', () => aborter.abort(new JobFailedError('job client disconnected')));
     const progress: ProgressSink = {
-      start: (label, totalBytes) => send({ type: 'start', label, totalBytes }),
-      update: (bytesRead, rows) => send({ type: 'update', bytesRead, rows }),
+      start: (label, total) => send({ type: 'start', label, total }),
+      update: (done, rows, detail) => send({ type: 'update', done, rows, detail }),
       stop: () => send({ type: 'stop' }),
     };
     options.logger.info({ job: name }, 'job started by a CLI client');
@@ -86,10 +86,10 @@ export async function runRemoteJob<Name extends JobName>(
       buffered = buffered.slice(newline + 1);
       switch (event.type) {
         case 'start':
-          progress.start(event.label, event.totalBytes);
+          progress.start(event.label, event.total);
           break;
         case 'update':
-          progress.update(event.bytesRead, event.rows);
+          progress.update(event.done, event.rows, event.detail);
           break;
         case 'stop':
           progress.stop();

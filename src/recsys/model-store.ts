@@ -1,0 +1,79 @@
+/**
+ * Loads a published model version back into a Model: the head from head_weights, the user and
+ * item embeddings (and biases) from the vector columns. Serving and the training job's
+ * "does the new model beat the active one" check both use it.
+ */
+import type { Database } from '../db/database';
+import { deserializeHead } from '../models/serialize';
+import type { Model } from '../models/model';
+
+export class ModelVersionNotFoundError extends Error {
+  override readonly name = 'ModelVersionNotFoundError';
+  constructor(readonly id: number) {
+    super(`model version ${id} does not exist or is not ready`);
+  }
+}
+
+interface EmbeddingRow {
+  id: number;
+  embedding: string;
+  bias: number | null;
+}
+
+/** Parses pgvector's text form `[x,y,...]` into `out` at `offset`. */
+function parseVector(text: string, out: Float32Array, offset: number, dim: number): void {
+  const body = text.slice(1, -1);
+  let start = 0;
+  for (let k = 0; k < dim; k++) {
+    const end = k === dim - 1 ? body.length : body.indexOf(',', start);
+    out[offset + k] = Number(body.slice(start, end));
+    start = end + 1;
+  }
+}
+
+function unpack(rows: EmbeddingRow[], dim: number) {
+  const ids = new Int32Array(rows.length);
+  const vectors = new Float32Array(rows.length * dim);
+  const biases = new Float32Array(rows.length);
+  rows.forEach((row, r) => {
+    ids[r] = row.id;
+    parseVector(row.embedding, vectors, r * dim, dim);
+    biases[r] = row.bias ?? 0;
+  });
+  return { ids, vectors, biases };
+}
+
+/** The whole model of version `id`, rows ordered by database id (as at training). */
+export async function loadModelVersion(db: Database, id: number): Promise<Model> {
+  const { rows } = await db.query<{ head_weights: Uint8Array }>(
+    `SELECT head_weights FROM model_version WHERE id = $1 AND status = 'ready'`,
+    [id],
+  );
+  const bytes = rows[0]?.head_weights;
+  if (!bytes) throw new ModelVersionNotFoundError(id);
+  const head = deserializeHead(bytes);
+  const dim = head.hyper.embeddingDim;
+  const items = await db.query<EmbeddingRow>(
+    `SELECT anime_id AS id, embedding::text AS embedding, bias FROM item_embedding WHERE model_version_id = $1 ORDER BY anime_id`,
+    [id],
+  );
+  const users = await db.query<EmbeddingRow>(
+    `SELECT user_id AS id, embedding::text AS embedding, bias FROM user_embedding WHERE model_version_id = $1 ORDER BY user_id`,
+    [id],
+  );
+  const item = unpack(items.rows, dim);
+  const user = unpack(users.rows, dim);
+  return {
+    hyper: head.hyper,
+    userIds: user.ids,
+    itemIds: item.ids,
+    userEmbeddings: user.vectors,
+    itemEmbeddings: item.vectors,
+    userBias: user.biases,
+    itemBias: item.biases,
+    globalMean: head.globalMean,
+    head: head.layers.length > 0 ? { layers: head.layers } : null,
+    featureSpec: head.featureSpec,
+    itemFeatures: head.itemFeatures,
+  };
+}

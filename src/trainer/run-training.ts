@@ -1,0 +1,258 @@
+/**
+ * One training run, end to end: load the ratings, split them (seeded), fit the baselines,
+ * train, evaluate on the held-out test set (errors and ranking quality), map the item
+ * embeddings to 2-D, and publish a model version in one transaction, activating it when asked
+ * or when it beats the active model on this run's validation data.
+ */
+import type { Database } from '../db/database';
+import { failpoint } from '../faults/failpoint';
+import { silentProgress, type ProgressSink } from '../ingest/progress';
+import { selectBackend, type BackendName } from '../models/backend';
+import { presetHyperparameters, type Hyperparameters, type PresetName } from '../models/hyperparameters';
+import type { ModelKind } from '../models/kind';
+import { predictRows, scoreAllItems, type Model } from '../models/model';
+import { serializeHead } from '../models/serialize';
+import { loadModelVersion } from '../recsys/model-store';
+import type { Logger } from '../logger';
+import { fitBaselineOnly, globalMeanBaseline, predictAll, type RatingPredictor } from './baselines';
+import { loadRatingsDataset, pick, splitDataset, type DatasetSplit, type RatingsDataset } from './dataset';
+import { computeMap, type MapMethod } from './map2d';
+import { rankingMetrics, regressionMetrics, type RankingMetrics, type RegressionMetrics } from './metrics';
+import type { EpochRecord, ModelVersionDraft } from './model-version-draft';
+import { activeModelVersionId, publishModelVersion } from './publish';
+import { trainModel } from './train';
+
+export interface TrainingRunOptions {
+  kind: ModelKind;
+  preset: PresetName;
+  /** Hyperparameters given explicitly, over the preset's. */
+  overrides?: Partial<Hyperparameters>;
+  /** 'always' (--activate), or 'if-better': only when it beats the active model on validation RMSE. */
+  activate: 'always' | 'if-better';
+  /** The 2-D map of item embeddings; null skips it. */
+  map: MapMethod | null;
+  backend?: BackendName;
+  /** Test users sampled for ranking metrics (seeded); scoring every item per user costs time. */
+  rankingUsers?: number;
+  progress?: ProgressSink;
+  logger?: Logger;
+  signal?: AbortSignal;
+}
+
+export interface ModelMetrics {
+  train: RegressionMetrics;
+  test: RegressionMetrics;
+  ranking: RankingMetrics;
+  /** hybrid-classifier only: the notebook's argmax+1 prediction on the test set. */
+  testArgmax?: RegressionMetrics;
+}
+
+export interface TrainingReport {
+  modelVersionId: number;
+  activated: boolean;
+  /** Why it was (not) activated. */
+  activation: string;
+  kind: ModelKind;
+  preset: PresetName;
+  hyperparameters: Hyperparameters;
+  backend: BackendName;
+  dataset: { ratings: number; users: number; items: number; train: number; validation: number; test: number };
+  metrics: ModelMetrics & { validationRmse: number };
+  baselines: { globalMean: ModelMetrics; baselineOnly: ModelMetrics };
+  history: EpochRecord[];
+  bestEpoch: number;
+  trainSeconds: number;
+  samplesPerSecond: number;
+}
+
+export const DEFAULT_RANKING_USERS = 1000;
+
+interface Evaluator {
+  predict(users: Int32Array, items: Int32Array): Float32Array;
+  scoreUser(user: number, scores: Float32Array): void;
+}
+
+function modelEvaluator(model: Model): Evaluator {
+  return { predict: (users, items) => predictRows(model, users, items), scoreUser: (user, scores) => scoreAllItems(model, user, scores) };
+}
+
+function baselineEvaluator(predictor: RatingPredictor, numItems: number): Evaluator {
+  return {
+    predict: (users, items) => predictAll(predictor, users, items),
+    scoreUser: (user, scores) => {
+      for (let i = 0; i < numItems; i++) scores[i] = predictor.predict(user, i);
+    },
+  };
+}
+
+/** Training items per user (never recommended back) and test ratings per user. */
+function rankingInputs(dataset: RatingsDataset, split: DatasetSplit) {
+  const trainItemsByUser = new Map<number, number[]>();
+  for (const index of split.train) {
+    const user = dataset.users[index]!;
+    const list = trainItemsByUser.get(user) ?? [];
+    list.push(dataset.items[index]!);
+    trainItemsByUser.set(user, list);
+  }
+  const testByUser = new Map<number, { items: number[]; ratings: number[] }>();
+  for (const index of split.test) {
+    const user = dataset.users[index]!;
+    const entry = testByUser.get(user) ?? { items: [], ratings: [] };
+    entry.items.push(dataset.items[index]!);
+    entry.ratings.push(dataset.ratings[index]!);
+    testByUser.set(user, entry);
+  }
+  return { trainItemsByUser, testByUser };
+}
+
+function evaluate(evaluator: Evaluator, dataset: RatingsDataset, split: DatasetSplit, maxUsers: number, seed: number): ModelMetrics {
+  const train = pick(dataset, split.train);
+  const test = pick(dataset, split.test);
+  return {
+    train: regressionMetrics(evaluator.predict(train.users, train.items), train.ratings),
+    test: regressionMetrics(evaluator.predict(test.users, test.items), test.ratings),
+    ranking: rankingMetrics({
+      numItems: dataset.itemIds.length,
+      ...rankingInputs(dataset, split),
+      scoreUser: (user, scores) => evaluator.scoreUser(user, scores),
+      maxUsers,
+      seed,
+    }),
+  };
+}
+
+/** RMSE of a stored model on this run's validation ratings; pairs it does not know use its biases or mean. */
+function validationRmseOf(model: Model, dataset: RatingsDataset, validation: Int32Array): number {
+  const rowsOf = (ids: Int32Array) => new Map(Array.from(ids, (id, row) => [id, row]));
+  const userRow = rowsOf(model.userIds);
+  const itemRow = rowsOf(model.itemIds);
+  const known: number[] = [];
+  let squared = 0;
+  for (const index of validation) {
+    const u = userRow.get(dataset.userIds[dataset.users[index]!]!);
+    const i = itemRow.get(dataset.itemIds[dataset.items[index]!]!);
+    if (u === undefined || i === undefined) {
+      const fallback = model.globalMean + (i === undefined ? 0 : model.itemBias[i]!) + (u === undefined ? 0 : model.userBias[u]!);
+      const error = (model.hyper.biases ? fallback : 7) - dataset.ratings[index]!;
+      squared += error * error;
+    } else {
+      known.push(index);
+    }
+  }
+  const users = Int32Array.from(known, (index) => userRow.get(dataset.userIds[dataset.users[index]!]!)!);
+  const items = Int32Array.from(known, (index) => itemRow.get(dataset.itemIds[dataset.items[index]!]!)!);
+  const predicted = predictRows(model, users, items);
+  known.forEach((index, k) => {
+    const error = predicted[k]! - dataset.ratings[index]!;
+    squared += error * error;
+  });
+  return Math.sqrt(squared / Math.max(validation.length, 1));
+}
+
+function toDraft(model: Model, report: Omit<TrainingReport, 'modelVersionId' | 'activated' | 'activation'>, map: Float32Array | null): ModelVersionDraft {
+  const dim = model.hyper.embeddingDim;
+  return {
+    kind: model.hyper.kind,
+    embeddingDim: dim,
+    hyperparameters: { ...model.hyper, preset: report.preset, backend: report.backend },
+    metrics: { ...report.metrics, baselines: report.baselines, dataset: report.dataset, bestEpoch: report.bestEpoch, trainSeconds: report.trainSeconds, samplesPerSecond: report.samplesPerSecond },
+    history: report.history,
+    headWeights: serializeHead(model),
+    users: { ids: model.userIds, vectors: model.userEmbeddings, dim, biases: model.hyper.biases ? model.userBias : undefined },
+    items: { ids: model.itemIds, vectors: model.itemEmbeddings, dim, biases: model.hyper.biases ? model.itemBias : undefined },
+    map: map ? { ids: model.itemIds, xy: map } : undefined,
+  };
+}
+
+export async function runTraining(db: Database, options: TrainingRunOptions): Promise<TrainingReport> {
+  const progress = options.progress ?? silentProgress;
+  const hyper: Hyperparameters = { ...presetHyperparameters(options.kind, options.preset), ...options.overrides, kind: options.kind };
+  const backend = await selectBackend(options.backend, options.logger);
+  const dataset = await loadRatingsDataset(db);
+  const split = splitDataset(dataset.ratings.length, hyper);
+  const rankingUsers = options.rankingUsers ?? DEFAULT_RANKING_USERS;
+
+  const trainRatings = pick(dataset, split.train);
+  const baselineOnly = fitBaselineOnly({ ...trainRatings, numUsers: dataset.userIds.length, numItems: dataset.itemIds.length });
+  const globalMean = globalMeanBaseline(trainRatings.ratings);
+  const baselines = {
+    globalMean: evaluate(baselineEvaluator(globalMean, dataset.itemIds.length), dataset, split, rankingUsers, hyper.seed),
+    baselineOnly: evaluate(baselineEvaluator(baselineOnly, dataset.itemIds.length), dataset, split, rankingUsers, hyper.seed),
+  };
+
+  const result = await trainModel(dataset, split, hyper, {
+    signal: options.signal,
+    onBatch: (p) => {
+      if (p.batch === 1 || p.batch <= 0) progress.start(`epoch ${p.epoch}/${p.epochs}`, p.batches);
+      progress.update(p.batch, p.batch * hyper.batchSize, `loss ${p.loss.toFixed(4)} | ${Math.round(p.samplesPerSecond)} samples/s`);
+      if (p.batch === p.batches) progress.stop();
+    },
+    onEpoch: (record) => options.logger?.info({ ...record }, 'epoch'),
+  });
+  failpoint('train:after-training');
+  const model = result.model;
+
+  progress.start('evaluate', 1);
+  const metrics: ModelMetrics = evaluate(modelEvaluator(model), dataset, split, rankingUsers, hyper.seed);
+  if (hyper.kind === 'hybrid-classifier') {
+    const test = pick(dataset, split.test);
+    const argmax = new Float32Array(test.users.length);
+    predictRows(model, test.users, test.items, undefined, argmax);
+    metrics.testArgmax = regressionMetrics(argmax, test.ratings);
+  }
+  const validationRmse = validationRmseOf(model, dataset, split.validation);
+  progress.update(1, 0);
+  progress.stop();
+
+  let map: Float32Array | null = null;
+  if (options.map) {
+    progress.start(`map (${options.map})`, 100);
+    map = await computeMap(model.itemEmbeddings, model.itemIds.length, hyper.embeddingDim, {
+      method: options.map,
+      seed: hyper.seed,
+      onProgress: (fraction) => progress.update(Math.round(fraction * 100), model.itemIds.length),
+    });
+    progress.stop();
+  }
+  options.signal?.throwIfAborted();
+
+  const report: Omit<TrainingReport, 'modelVersionId' | 'activated' | 'activation'> = {
+    kind: hyper.kind,
+    preset: options.preset,
+    hyperparameters: hyper,
+    backend: backend.name,
+    dataset: {
+      ratings: dataset.ratings.length,
+      users: dataset.userIds.length,
+      items: dataset.itemIds.length,
+      train: split.train.length,
+      validation: split.validation.length,
+      test: split.test.length,
+    },
+    metrics: { ...metrics, validationRmse },
+    baselines,
+    history: result.history,
+    bestEpoch: result.bestEpoch,
+    trainSeconds: result.seconds,
+    samplesPerSecond: result.samplesPerSecond,
+  };
+
+  let activate = options.activate === 'always';
+  let activation = 'activated as asked (--activate)';
+  if (!activate) {
+    const activeId = await activeModelVersionId(db);
+    if (activeId === null) {
+      activate = true;
+      activation = 'activated: no model was active';
+    } else {
+      const activeRmse = validationRmseOf(await loadModelVersion(db, activeId), dataset, split.validation);
+      activate = validationRmse < activeRmse;
+      activation = `${activate ? 'activated' : 'not activated'}: validation RMSE ${validationRmse.toFixed(4)} vs ${activeRmse.toFixed(4)} of active version ${activeId}`;
+    }
+  }
+  progress.start('publish', 1);
+  const published = await publishModelVersion(db, toDraft(model, report, map), { activate });
+  progress.update(1, 0);
+  progress.stop();
+  return { ...report, modelVersionId: published.id, activated: published.activated, activation };
+}
