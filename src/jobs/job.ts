@@ -1,8 +1,9 @@
-/** Long-running jobs (ingest; later train and tune) that a CLI runs itself or in the running server. */
+/** Long-running jobs (ingest, train) that a CLI runs itself or in the running server. */
 import type { z } from 'zod';
 import type { Database } from '../db/database';
 import type { ProgressSink } from '../ingest/progress';
 import { ingestJobArgs, runIngestJob } from './ingest-job';
+import { runTrainJob, trainJobArgs } from './train-job';
 
 export interface JobContext {
   progress: ProgressSink;
@@ -21,6 +22,7 @@ function defineJob<Args, Result>(definition: JobDefinition<Args, Result>): JobDe
 
 export const JOBS = {
   ingest: defineJob({ args: ingestJobArgs, run: runIngestJob }),
+  train: defineJob({ args: trainJobArgs, run: runTrainJob }),
 };
 
 export type JobName = keyof typeof JOBS;

@@ -1,0 +1,44 @@
+/** The train job: what `npm run train` runs, locally or inside the running server. */
+import { z } from 'zod';
+import type { Database } from '../db/database';
+import { BACKENDS } from '../models/backend';
+import { PRESETS } from '../models/hyperparameters';
+import { MODEL_KINDS } from '../models/kind';
+import { runTraining, type TrainingReport } from '../trainer/run-training';
+import type { JobContext } from './job';
+
+/** Hyperparameters a caller may set over the preset's. */
+export const hyperparameterOverrides = z
+  .object({
+    embeddingDim: z.number().int(),
+    hiddenUnits: z.array(z.number().int().positive().max(4096)).max(4),
+    dropout: z.number().min(0).max(0.9),
+    learningRate: z.number().positive().max(1),
+    learningRateDecay: z.number().positive().max(1),
+    l2Embeddings: z.number().min(0),
+    l2Head: z.number().min(0),
+    batchSize: z.number().int().min(1).max(65536),
+    epochs: z.number().int().min(1).max(1000),
+    earlyStoppingPatience: z.number().int().min(1).nullable(),
+    seed: z.number().int(),
+    biases: z.boolean(),
+    loss: z.enum(['mae', 'mse']),
+  })
+  .partial()
+  .strict();
+
+export const trainJobArgs = z.object({
+  kind: z.enum(MODEL_KINDS),
+  preset: z.enum(PRESETS),
+  overrides: hyperparameterOverrides,
+  activate: z.enum(['always', 'if-better']),
+  map: z.enum(['umap', 'tsne']).nullable(),
+  backend: z.enum(BACKENDS).optional(),
+  rankingUsers: z.number().int().positive().optional(),
+});
+
+export type TrainJobArgs = z.infer<typeof trainJobArgs>;
+
+export function runTrainJob(db: Database, args: TrainJobArgs, context: JobContext): Promise<TrainingReport> {
+  return runTraining(db, { ...args, progress: context.progress, signal: context.signal });
+}

@@ -1,0 +1,88 @@
+/**
+ * npm run train -- --model hybrid [--preset notebook|default] [--epochs N] [--activate] ...
+ * Trains one model on the ratings in the database and publishes it as a model version.
+ */
+import { loadConfig } from '../src/config';
+import { silentProgress, terminalProgress } from '../src/ingest/progress';
+import { BACKENDS, isBackendName } from '../src/models/backend';
+import { isPresetName, PRESETS } from '../src/models/hyperparameters';
+import { isModelKind, MODEL_KINDS } from '../src/models/kind';
+import { hyperparameterOverrides, type TrainJobArgs } from '../src/jobs/train-job';
+import { runJob } from '../src/jobs/run-job';
+import { formatTrainingReport } from '../src/trainer/report-table';
+import { parseCommandLine, parsePositiveInt, runCommand, UsageError } from './cli';
+
+const USAGE =
+  `npm run train -- --model ${MODEL_KINDS.join('|')} [--preset ${PRESETS.join('|')}] [--epochs N] [--batch-size N] ` +
+  '[--embedding-dim N] [--hidden 64,64] [--dropout X] [--learning-rate X] [--l2 X] [--seed N] [--activate] ' +
+  `[--map umap|tsne|none] [--backend ${BACKENDS.join('|')}] [--ranking-users N] [--quiet]`;
+
+const OPTIONS = {
+  model: { type: 'string' },
+  preset: { type: 'string', default: 'default' },
+  epochs: { type: 'string' },
+  'batch-size': { type: 'string' },
+  'embedding-dim': { type: 'string' },
+  hidden: { type: 'string' },
+  dropout: { type: 'string' },
+  'learning-rate': { type: 'string' },
+  l2: { type: 'string' },
+  seed: { type: 'string' },
+  activate: { type: 'boolean', default: false },
+  map: { type: 'string', default: 'umap' },
+  backend: { type: 'string' },
+  'ranking-users': { type: 'string' },
+  quiet: { type: 'boolean', default: false },
+} as const;
+
+function parseNumber(option: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number)) throw new UsageError(`--${option} must be a number, got "${value}"`);
+  return number;
+}
+
+export function trainArgsFromCommandLine(argv: string[]): TrainJobArgs & { quiet: boolean } {
+  const values = parseCommandLine(argv, OPTIONS);
+  if (values.model === undefined) throw new UsageError('--model is required');
+  if (!isModelKind(values.model)) throw new UsageError(`--model must be one of ${MODEL_KINDS.join(', ')}, got "${values.model}"`);
+  if (!isPresetName(values.preset)) throw new UsageError(`--preset must be one of ${PRESETS.join(', ')}, got "${values.preset}"`);
+  if (values.backend !== undefined && !isBackendName(values.backend)) {
+    throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got "${values.backend}"`);
+  }
+  if (!['umap', 'tsne', 'none'].includes(values.map)) throw new UsageError(`--map must be umap, tsne or none, got "${values.map}"`);
+  const raw = {
+    epochs: parsePositiveInt('epochs', values.epochs),
+    batchSize: parsePositiveInt('batch-size', values['batch-size']),
+    embeddingDim: parsePositiveInt('embedding-dim', values['embedding-dim']),
+    hiddenUnits: values.hidden === undefined ? undefined : values.hidden.split(',').map((size) => parsePositiveInt('hidden', size.trim())!),
+    dropout: parseNumber('dropout', values.dropout),
+    learningRate: parseNumber('learning-rate', values['learning-rate']),
+    l2Embeddings: parseNumber('l2', values.l2),
+    seed: parsePositiveInt('seed', values.seed),
+  };
+  const overrides = hyperparameterOverrides.safeParse(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)));
+  if (!overrides.success) {
+    const issue = overrides.error.issues[0]!;
+    throw new UsageError(`bad ${String(issue.path[0])}: ${issue.message}`);
+  }
+  return {
+    kind: values.model,
+    preset: values.preset,
+    overrides: overrides.data,
+    activate: values.activate ? 'always' : 'if-better',
+    map: values.map === 'none' ? null : (values.map as 'umap' | 'tsne'),
+    backend: values.backend as TrainJobArgs['backend'],
+    rankingUsers: parsePositiveInt('ranking-users', values['ranking-users']),
+    quiet: values.quiet,
+  };
+}
+
+if (require.main === module) {
+  runCommand('train', USAGE, async () => {
+    const { quiet, ...args } = trainArgsFromCommandLine(process.argv.slice(2));
+    const config = loadConfig();
+    const run = await runJob(config, 'train', args, quiet ? silentProgress : terminalProgress());
+    process.stdout.write(`trained on ${run.database} (in ${run.ranIn})\n${formatTrainingReport(run.result)}\n`);
+  });
+}
