@@ -1,9 +1,10 @@
-/** Long-running jobs (ingest, train) that a CLI runs itself or in the running server. */
+/** Long-running jobs (ingest, train, tune) that a CLI runs itself or in the running server. */
 import type { z } from 'zod';
 import type { Database } from '../db/database';
 import type { ProgressSink } from '../ingest/progress';
 import { ingestJobArgs, runIngestJob } from './ingest-job';
 import { runTrainJob, trainJobArgs } from './train-job';
+import { runTuneJob, tuneJobArgs } from './tune-job';
 
 export interface JobContext {
   progress: ProgressSink;
@@ -23,6 +24,7 @@ function defineJob<Args, Result>(definition: JobDefinition<Args, Result>): JobDe
 export const JOBS = {
   ingest: defineJob({ args: ingestJobArgs, run: runIngestJob }),
   train: defineJob({ args: trainJobArgs, run: runTrainJob }),
+  tune: defineJob({ args: tuneJobArgs, run: runTuneJob }),
 };
 
 export type JobName = keyof typeof JOBS;

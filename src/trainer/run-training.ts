@@ -20,7 +20,7 @@ import { computeMap, type MapMethod } from './map2d';
 import { rankingMetrics, regressionMetrics, type RankingMetrics, type RegressionMetrics } from './metrics';
 import type { EpochRecord, ModelVersionDraft } from './model-version-draft';
 import { activeModelVersionId, publishModelVersion } from './publish';
-import { trainModel } from './train';
+import { trainModel, type TrainResult } from './train';
 
 export interface TrainingRunOptions {
   kind: ModelKind;
@@ -164,23 +164,44 @@ function toDraft(model: Model, report: Omit<TrainingReport, 'modelVersionId' | '
   };
 }
 
-export async function runTraining(db: Database, options: TrainingRunOptions): Promise<TrainingReport> {
-  const progress = options.progress ?? silentProgress;
-  const hyper: Hyperparameters = { ...presetHyperparameters(options.kind, options.preset), ...options.overrides, kind: options.kind };
+/** What every run on the same data shares: the ratings, the seeded split, the baselines. */
+export interface PreparedData {
+  dataset: RatingsDataset;
+  split: DatasetSplit;
+  baselines: TrainingReport['baselines'];
+  rankingUsers: number;
+  backend: BackendName;
+}
+
+export async function prepareTrainingData(
+  db: Database,
+  split: { testFraction: number; validationSplit: number; seed: number },
+  options: Pick<TrainingRunOptions, 'backend' | 'rankingUsers' | 'logger'>,
+): Promise<PreparedData> {
   const backend = await selectBackend(options.backend, options.logger);
   const dataset = await loadRatingsDataset(db);
-  const split = splitDataset(dataset.ratings.length, hyper);
+  const splitIndices = splitDataset(dataset.ratings.length, split);
   const rankingUsers = options.rankingUsers ?? DEFAULT_RANKING_USERS;
-
-  const trainRatings = pick(dataset, split.train);
+  const trainRatings = pick(dataset, splitIndices.train);
   const baselineOnly = fitBaselineOnly({ ...trainRatings, numUsers: dataset.userIds.length, numItems: dataset.itemIds.length });
   const globalMean = globalMeanBaseline(trainRatings.ratings);
-  const baselines = {
-    globalMean: evaluate(baselineEvaluator(globalMean, dataset.itemIds.length), dataset, split, rankingUsers, hyper.seed),
-    baselineOnly: evaluate(baselineEvaluator(baselineOnly, dataset.itemIds.length), dataset, split, rankingUsers, hyper.seed),
+  const numItems = dataset.itemIds.length;
+  return {
+    dataset,
+    split: splitIndices,
+    rankingUsers,
+    backend: backend.name,
+    baselines: {
+      globalMean: evaluate(baselineEvaluator(globalMean, numItems), dataset, splitIndices, rankingUsers, split.seed),
+      baselineOnly: evaluate(baselineEvaluator(baselineOnly, numItems), dataset, splitIndices, rankingUsers, split.seed),
+    },
   };
+}
 
-  const result = await trainModel(dataset, split, hyper, {
+/** Trains one model on prepared data, reporting progress per epoch. */
+export function trainPrepared(prepared: PreparedData, hyper: Hyperparameters, options: Pick<TrainingRunOptions, 'progress' | 'logger' | 'signal'>): Promise<TrainResult> {
+  const progress = options.progress ?? silentProgress;
+  return trainModel(prepared.dataset, prepared.split, hyper, {
     signal: options.signal,
     onBatch: (p) => {
       if (p.batch === 1 || p.batch <= 0) progress.start(`epoch ${p.epoch}/${p.epochs}`, p.batches);
@@ -189,7 +210,18 @@ export async function runTraining(db: Database, options: TrainingRunOptions): Pr
     },
     onEpoch: (record) => options.logger?.info({ ...record }, 'epoch'),
   });
-  failpoint('train:after-training');
+}
+
+/** Evaluates a trained model, maps its items, and publishes it (activating as asked). */
+export async function finishTrainingRun(
+  db: Database,
+  prepared: PreparedData,
+  hyper: Hyperparameters,
+  result: TrainResult,
+  options: Pick<TrainingRunOptions, 'preset' | 'activate' | 'map' | 'progress' | 'signal'>,
+): Promise<TrainingReport> {
+  const progress = options.progress ?? silentProgress;
+  const { dataset, split, rankingUsers } = prepared;
   const model = result.model;
 
   progress.start('evaluate', 1);
@@ -220,7 +252,7 @@ export async function runTraining(db: Database, options: TrainingRunOptions): Pr
     kind: hyper.kind,
     preset: options.preset,
     hyperparameters: hyper,
-    backend: backend.name,
+    backend: prepared.backend,
     dataset: {
       ratings: dataset.ratings.length,
       users: dataset.userIds.length,
@@ -230,7 +262,7 @@ export async function runTraining(db: Database, options: TrainingRunOptions): Pr
       test: split.test.length,
     },
     metrics: { ...metrics, validationRmse },
-    baselines,
+    baselines: prepared.baselines,
     history: result.history,
     bestEpoch: result.bestEpoch,
     trainSeconds: result.seconds,
@@ -255,4 +287,12 @@ export async function runTraining(db: Database, options: TrainingRunOptions): Pr
   progress.update(1, 0);
   progress.stop();
   return { ...report, modelVersionId: published.id, activated: published.activated, activation };
+}
+
+export async function runTraining(db: Database, options: TrainingRunOptions): Promise<TrainingReport> {
+  const hyper: Hyperparameters = { ...presetHyperparameters(options.kind, options.preset), ...options.overrides, kind: options.kind };
+  const prepared = await prepareTrainingData(db, hyper, options);
+  const result = await trainPrepared(prepared, hyper, options);
+  failpoint('train:after-training');
+  return finishTrainingRun(db, prepared, hyper, result, options);
 }

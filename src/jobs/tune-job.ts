@@ -1,0 +1,14 @@
+/** The tune job: what `npm run tune` runs, locally or inside the running server. */
+import { z } from 'zod';
+import type { Database } from '../db/database';
+import { tune, type TuneReport } from '../trainer/tune';
+import type { JobContext } from './job';
+import { trainJobArgs } from './train-job';
+
+export const tuneJobArgs = trainJobArgs.extend({ trials: z.number().int().min(1).max(200) });
+
+export type TuneJobArgs = z.infer<typeof tuneJobArgs>;
+
+export function runTuneJob(db: Database, args: TuneJobArgs, context: JobContext): Promise<TuneReport> {
+  return tune(db, { ...args, progress: context.progress, signal: context.signal });
+}
