@@ -37,10 +37,15 @@ function resolve(options: AdamOptions): Resolved {
   };
 }
 
+/** Keras' step size: lr_t = lr * sqrt(1 - b2^t) / (1 - b1^t) (epsilon stays outside the sqrt). */
+function stepSize(o: Resolved, step: number): number {
+  return (o.learningRate * Math.sqrt(1 - o.beta2 ** step)) / (1 - o.beta1 ** step);
+}
+
 /** Updates params[from..from+length) in place from grads[gradFrom..]. */
 function adamSpan(
   o: Resolved,
-  step: number,
+  lrT: number,
   params: Float32Array,
   m: Float32Array,
   v: Float32Array,
@@ -49,8 +54,6 @@ function adamSpan(
   gradFrom: number,
   length: number,
 ): void {
-  // Keras form: lr_t = lr * sqrt(1 - b2^t) / (1 - b1^t), epsilon outside the sqrt.
-  const lrT = (o.learningRate * Math.sqrt(1 - o.beta2 ** step)) / (1 - o.beta1 ** step);
   const epsilonHat = o.epsilon;
   for (let j = 0; j < length; j++) {
     const p = from + j;
@@ -84,7 +87,7 @@ export class DenseAdam {
 
   apply(grads: ArrayLike<number>): void {
     this.step++;
-    adamSpan(this.o, this.step, this.params, this.m, this.v, 0, grads, 0, this.params.length);
+    adamSpan(this.o, stepSize(this.o, this.step), this.params, this.m, this.v, 0, grads, 0, this.params.length);
   }
 }
 
@@ -115,8 +118,9 @@ export class LazyAdam {
    */
   apply(rows: ArrayLike<number>, count: number, grads: Float32Array): void {
     this.step++;
+    const lrT = stepSize(this.o, this.step);
     for (let k = 0; k < count; k++) {
-      adamSpan(this.o, this.step, this.params, this.m, this.v, rows[k]! * this.width, grads, k * this.width, this.width);
+      adamSpan(this.o, lrT, this.params, this.m, this.v, rows[k]! * this.width, grads, k * this.width, this.width);
     }
   }
 }

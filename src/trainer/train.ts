@@ -40,10 +40,15 @@ export interface TrainResult {
   samplesPerSecond: number;
 }
 
-/** Loss of one prediction and its derivative with respect to the prediction. */
-function pointLoss(loss: Exclude<LossName, 'crossentropy'>, predicted: number, actual: number): [number, number] {
+/** Loss of one prediction (the derivative is pointLossDerivative; no tuple: this runs per sample). */
+function pointLoss(loss: Exclude<LossName, 'crossentropy'>, predicted: number, actual: number): number {
   const error = predicted - actual;
-  return loss === 'mae' ? [Math.abs(error), Math.sign(error)] : [error * error, 2 * error];
+  return loss === 'mae' ? Math.abs(error) : error * error;
+}
+
+function pointLossDerivative(loss: Exclude<LossName, 'crossentropy'>, predicted: number, actual: number): number {
+  const error = predicted - actual;
+  return loss === 'mae' ? Math.sign(error) : 2 * error;
 }
 
 /** Softmax cross-entropy of one row of logits; writes dLoss/dLogits (unscaled) into grad. */
@@ -140,7 +145,7 @@ export function evaluateLoss(model: Model, dataset: RatingsDataset, indices: Int
       const offset = hyper.biases ? model.globalMean + model.userBias[u]! + model.itemBias[i]! : 0;
       let value = outputs ? outputs[k]! : 0;
       if (!outputs) for (let j = 0; j < dim; j++) value += model.userEmbeddings[u * dim + j]! * model.itemEmbeddings[i * dim + j]!;
-      sum += pointLoss(hyper.loss, offset + value, y)[0];
+      sum += pointLoss(hyper.loss, offset + value, y);
     }
   }
   return sum / indices.length;
@@ -227,9 +232,8 @@ export async function trainModel(
               const u = dataset.users[index]!;
               const i = dataset.items[index]!;
               const offset = hyper.biases ? model.globalMean + model.userBias[u]! + model.itemBias[i]! : 0;
-              const [value, derivative] = pointLoss(hyper.loss, offset + outputs[k]!, y);
-              batchLoss += value;
-              outputGrad[k] = derivative;
+              batchLoss += pointLoss(hyper.loss, offset + outputs[k]!, y);
+              outputGrad[k] = pointLossDerivative(hyper.loss, offset + outputs[k]!, y);
             }
             const scaled = outputGrad.subarray(0, count * outputWidth);
             for (let j = 0; j < scaled.length; j++) scaled[j] = scaled[j]! / count;
@@ -257,9 +261,9 @@ export async function trainModel(
           const i = dataset.items[index]!;
           let value = hyper.biases ? model.globalMean + model.userBias[u]! + model.itemBias[i]! : 0;
           for (let j = 0; j < dim; j++) value += model.userEmbeddings[u * dim + j]! * model.itemEmbeddings[i * dim + j]!;
-          const [lossValue, derivative] = pointLoss(hyper.loss as 'mae' | 'mse', value, dataset.ratings[index]!);
-          batchLoss += lossValue;
-          const g = derivative / count;
+          const loss = hyper.loss as 'mae' | 'mse';
+          batchLoss += pointLoss(loss, value, dataset.ratings[index]!);
+          const g = pointLossDerivative(loss, value, dataset.ratings[index]!) / count;
           userGrads.add(u, model.itemEmbeddings, i * dim, g);
           itemGrads.add(i, model.userEmbeddings, u * dim, g);
           if (hyper.biases) {
