@@ -5,8 +5,10 @@ import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { AnimeResolver } from './anime/anime.resolver';
 import { CatalogResolver } from './catalog/catalog.resolver';
+import { ModelsResolver } from './models/models.resolver';
+import { RecommendResolver } from './recommend/recommend.resolver';
 
-export const RESOLVERS = [AnimeResolver, CatalogResolver] as const;
+export const RESOLVERS = [AnimeResolver, CatalogResolver, ModelsResolver, RecommendResolver] as const;
 
 /** The committed schema file, written by `npm run schema` and checked by a test. */
 export const SCHEMA_FILE = resolve(__dirname, '../../schema.graphql');

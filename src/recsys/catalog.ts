@@ -8,6 +8,13 @@ export function findAnime(db: Database, id: number): Promise<Anime | null> {
   return db.prisma().anime.findUnique({ where: { id } });
 }
 
+/** Anime for each id, in the order asked, null where there is none (a DataLoader batch). */
+export async function findAnimeByIds(db: Database, ids: readonly number[]): Promise<(Anime | null)[]> {
+  const found = await db.prisma().anime.findMany({ where: { id: { in: [...ids] } } });
+  const byId = new Map(found.map((anime) => [anime.id, anime]));
+  return ids.map((id) => byId.get(id) ?? null);
+}
+
 export interface CatalogStats {
   anime: number;
   users: number;

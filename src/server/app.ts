@@ -5,7 +5,9 @@ import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastif
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from '../config';
 import type { Database } from '../db/database';
-import type { GraphQLContext } from '../graphql/context';
+import { createContext, type GraphQLContext } from '../graphql/context';
+import { formatError } from '../graphql/format-error';
+import type { ModelCache } from '../recsys/model-cache';
 import { buildGraphQLSchema } from '../graphql/schema';
 import { registerJobRoutes } from '../jobs/remote-jobs';
 import type { Logger } from '../logger';
@@ -13,21 +15,23 @@ import type { Logger } from '../logger';
 export interface AppOptions {
   config: Config;
   db: Database;
+  models: ModelCache;
   logger: Logger;
   /** When set, CLI jobs may run in this server (embedded database only). */
   jobToken?: string;
 }
 
-export async function buildApp({ config, db, logger, jobToken }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, db, models, logger, jobToken }: AppOptions): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({ loggerInstance: logger as FastifyBaseLogger, disableRequestLogging: true });
   const apollo = new ApolloServer<GraphQLContext>({
     schema: await buildGraphQLSchema(),
     includeStacktraceInErrorResponses: config.nodeEnv === 'development',
+    formatError: formatError(logger),
     // The default landing page (Apollo Sandbox) loads from a CDN, which fails offline.
     plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled()],
   });
   await apollo.start();
-  await app.register(fastifyApollo(apollo), { context: async () => ({ db }) });
+  await app.register(fastifyApollo(apollo), { context: async () => createContext(db, models) });
 
   app.get('/healthz', async (_request, reply) => {
     try {

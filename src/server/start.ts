@@ -13,6 +13,7 @@ import { openDatabase } from '../db/open';
 import { seedDemoDataIfEmpty } from '../ingest/demo';
 import type { ProgressSink } from '../ingest/progress';
 import type { Logger } from '../logger';
+import { ModelCache } from '../recsys/model-cache';
 import { buildApp } from './app';
 
 export interface RunningServer {
@@ -44,7 +45,10 @@ export async function startServer(config: Config, logger: Logger, progress: Prog
     }
     // Only on the embedded database must CLI jobs run in here (one process owns the files).
     const jobToken = lock ? randomBytes(24).toString('hex') : undefined;
-    const app = await buildApp({ config, db, logger, jobToken });
+    const models = new ModelCache(db, logger);
+    await models.refresh();
+    models.start();
+    const app = await buildApp({ config, db, models, logger, jobToken });
     await app.listen({ host: config.host, port: config.port });
     const url = urlOf(app);
     if (lock && jobToken) lock.advertiseJobs(url, jobToken);
@@ -54,6 +58,7 @@ export async function startServer(config: Config, logger: Logger, progress: Prog
       db: opened,
       url,
       async close() {
+        models.stop();
         await app.close();
         await opened.close();
         lock?.release();

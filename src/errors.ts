@@ -1,0 +1,26 @@
+/**
+ * The errors services throw, each with the GraphQL code it maps to (`extensions.code`).
+ * Services know nothing of GraphQL; src/graphql/format-error.ts does the mapping in one place.
+ */
+
+export abstract class AppError extends Error {
+  abstract readonly code: string;
+}
+
+/** An id that names nothing: anime, user, model version. */
+export class NotFoundError extends AppError {
+  override readonly name = 'NotFoundError';
+  readonly code = 'NOT_FOUND';
+}
+
+/** An argument outside what the API accepts. */
+export class InvalidInputError extends AppError {
+  override readonly name = 'InvalidInputError';
+  readonly code = 'BAD_USER_INPUT';
+}
+
+/** No model is active yet (train one), or the model cannot answer for this id. */
+export class ModelNotReadyError extends AppError {
+  override readonly name = 'ModelNotReadyError';
+  readonly code = 'MODEL_NOT_READY';
+}

@@ -1,0 +1,68 @@
+import { Args, Ctx, Float, Query, Resolver } from 'type-graphql';
+import { ModelNotReadyError, NotFoundError } from '../../errors';
+import type { ServingModel } from '../../recsys/model-cache';
+import { predictRatings, recommend } from '../../recsys/recommend';
+import { similarAnime } from '../../recsys/similar';
+import type { GraphQLContext } from '../context';
+import type { AnimeType } from '../anime/anime.type';
+import { PredictArgs, RecommendArgs, RecommendationType, SimilarAnimeType, SimilarArgs } from './recommend.types';
+
+async function servingFor(context: GraphQLContext, model: number | null | undefined): Promise<ServingModel> {
+  if (model !== undefined && model !== null) return context.models.version(model);
+  const active = context.models.current();
+  if (!active) throw new ModelNotReadyError('no model is active yet: train one (npm run train)');
+  return active;
+}
+
+async function animeOf(context: GraphQLContext, id: number): Promise<AnimeType> {
+  const anime = await context.animeLoader.load(id);
+  if (!anime) throw new NotFoundError(`anime ${id} does not exist`);
+  return anime;
+}
+
+async function requireUser(context: GraphQLContext, id: number): Promise<void> {
+  const user = await context.db.prisma().appUser.findUnique({ where: { id }, select: { id: true } });
+  if (!user) throw new NotFoundError(`user ${id} does not exist`);
+}
+
+@Resolver()
+export class RecommendResolver {
+  @Query(() => [SimilarAnimeType], { description: 'The k anime whose embeddings are closest (cosine) to this one.' })
+  async similarAnime(@Args(() => SimilarArgs) args: SimilarArgs, @Ctx() context: GraphQLContext): Promise<SimilarAnimeType[]> {
+    await animeOf(context, args.animeId);
+    const serving = await servingFor(context, args.model);
+    const found = await similarAnime(context.db, serving, args.animeId, args.k, args.filter ?? undefined);
+    return Promise.all(found.map(async (s) => ({ anime: await animeOf(context, s.animeId), similarity: s.similarity })));
+  }
+
+  @Query(() => Float, { description: "The model's predicted rating (1-10) of an anime by a user." })
+  async predictRating(@Args(() => PredictArgs) args: PredictArgs, @Ctx() context: GraphQLContext): Promise<number> {
+    await animeOf(context, args.animeId);
+    await requireUser(context, args.userId);
+    const serving = await servingFor(context, args.model);
+    return predictRatings(serving, [{ userId: args.userId, animeId: args.animeId }])[0]!;
+  }
+
+  @Query(() => [RecommendationType], { description: 'The k anime with the highest predicted ratings for a user.' })
+  async recommendations(@Args(() => RecommendArgs) args: RecommendArgs, @Ctx() context: GraphQLContext): Promise<RecommendationType[]> {
+    await requireUser(context, args.userId);
+    const serving = await servingFor(context, args.model);
+    const found = await recommend(context.db, serving, args.userId, {
+      k: args.k,
+      excludeSeen: args.excludeSeen,
+      filter: args.filter ?? undefined,
+    });
+    return Promise.all(
+      found.map(async (r) => {
+        const anime = await animeOf(context, r.animeId);
+        if (!r.because) return { anime, predictedRating: r.predictedRating, because: null };
+        const liked = await animeOf(context, r.because.animeId);
+        return {
+          anime,
+          predictedRating: r.predictedRating,
+          because: { anime: liked, rating: r.because.rating, similarity: r.because.similarity, text: `because you rated ${liked.name} ${r.because.rating}` },
+        };
+      }),
+    );
+  }
+}

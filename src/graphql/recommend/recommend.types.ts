@@ -1,0 +1,107 @@
+import { ArgsType, Field, Float, InputType, Int, ObjectType } from 'type-graphql';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { AnimeType } from '../anime/anime.type';
+
+export const DEFAULT_K = 10;
+export const MAX_K = 100;
+
+@InputType('AnimeFilter', { description: 'Restricts results: all of `genres`, any of `types`, at least `minMembers`.' })
+export class AnimeFilterInput {
+  @Field(() => [String], { nullable: true })
+  genres?: string[] | null;
+
+  @Field(() => [String], { nullable: true })
+  types?: string[] | null;
+
+  @Field(() => Int, { nullable: true })
+  @IsOptional()
+  @Min(0)
+  minMembers?: number | null;
+}
+
+@ArgsType()
+export class SimilarArgs {
+  @Field(() => Int)
+  animeId!: number;
+
+  @Field(() => Int, { defaultValue: DEFAULT_K })
+  @IsInt()
+  @Min(1)
+  @Max(MAX_K)
+  k!: number;
+
+  @Field(() => AnimeFilterInput, { nullable: true })
+  filter?: AnimeFilterInput | null;
+
+  @Field(() => Int, { nullable: true, description: 'A model version id; the active one when omitted.' })
+  model?: number | null;
+}
+
+@ArgsType()
+export class RecommendArgs {
+  @Field(() => Int)
+  userId!: number;
+
+  @Field(() => Int, { defaultValue: DEFAULT_K })
+  @IsInt()
+  @Min(1)
+  @Max(MAX_K)
+  k!: number;
+
+  @Field(() => Boolean, { defaultValue: true, description: 'Leave out anime the user rated or watched.' })
+  excludeSeen!: boolean;
+
+  @Field(() => AnimeFilterInput, { nullable: true })
+  filter?: AnimeFilterInput | null;
+
+  @Field(() => Int, { nullable: true })
+  model?: number | null;
+}
+
+@ArgsType()
+export class PredictArgs {
+  @Field(() => Int)
+  userId!: number;
+
+  @Field(() => Int)
+  animeId!: number;
+
+  @Field(() => Int, { nullable: true })
+  model?: number | null;
+}
+
+@ObjectType('SimilarAnime')
+export class SimilarAnimeType {
+  @Field(() => AnimeType)
+  anime!: AnimeType;
+
+  @Field(() => Float, { description: 'Cosine similarity of the item embeddings, -1..1.' })
+  similarity!: number;
+}
+
+@ObjectType('Because', { description: "The user's rated anime most similar to a recommendation." })
+export class BecauseType {
+  @Field(() => AnimeType)
+  anime!: AnimeType;
+
+  @Field(() => Int)
+  rating!: number;
+
+  @Field(() => Float)
+  similarity!: number;
+
+  @Field(() => String, { description: 'e.g. "because you rated Steins;Gate 10"' })
+  text!: string;
+}
+
+@ObjectType('Recommendation')
+export class RecommendationType {
+  @Field(() => AnimeType)
+  anime!: AnimeType;
+
+  @Field(() => Float)
+  predictedRating!: number;
+
+  @Field(() => BecauseType, { nullable: true })
+  because!: BecauseType | null;
+}

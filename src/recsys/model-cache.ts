@@ -1,0 +1,98 @@
+/**
+ * The active model, in memory: loaded once, and reloaded when another version becomes active
+ * — by this process or another one (a CLI training run, another server), noticed by polling
+ * the active version's id. Requests read `current()`; they never wait for a reload.
+ */
+import type { Database } from '../db/database';
+import type { Logger } from '../logger';
+import type { Model } from '../models/model';
+import { activeModelVersionId } from '../trainer/publish';
+import { loadModelVersion } from './model-store';
+
+export interface ServingModel {
+  versionId: number;
+  model: Model;
+  userRow: Map<number, number>;
+  itemRow: Map<number, number>;
+  /** Item embeddings scaled to unit length, row-major [items, dim], for cosine similarity in memory. */
+  unitItems: Float32Array;
+}
+
+export const DEFAULT_POLL_MS = 2000;
+
+function unitRows(vectors: Float32Array, dim: number): Float32Array {
+  const out = new Float32Array(vectors.length);
+  for (let offset = 0; offset < vectors.length; offset += dim) {
+    let norm = 0;
+    for (let j = 0; j < dim; j++) norm += vectors[offset + j]! * vectors[offset + j]!;
+    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    for (let j = 0; j < dim; j++) out[offset + j] = vectors[offset + j]! * scale;
+  }
+  return out;
+}
+
+export function servingModel(versionId: number, model: Model): ServingModel {
+  return {
+    versionId,
+    model,
+    userRow: new Map(Array.from(model.userIds, (id, row) => [id, row])),
+    itemRow: new Map(Array.from(model.itemIds, (id, row) => [id, row])),
+    unitItems: unitRows(model.itemEmbeddings, model.hyper.embeddingDim),
+  };
+}
+
+export class ModelCache {
+  private active: ServingModel | null = null;
+  private readonly versions = new Map<number, ServingModel>();
+  private timer: NodeJS.Timeout | undefined;
+  private refreshing: Promise<void> | null = null;
+
+  constructor(
+    private readonly db: Database,
+    private readonly logger?: Logger,
+  ) {}
+
+  /** The active model, or null when no version is active. */
+  current(): ServingModel | null {
+    return this.active;
+  }
+
+  /** A given version (loaded on first use and kept while it is the active one or asked for). */
+  async version(id: number): Promise<ServingModel> {
+    if (this.active?.versionId === id) return this.active;
+    const cached = this.versions.get(id);
+    if (cached) return cached;
+    const loaded = servingModel(id, await loadModelVersion(this.db, id));
+    this.versions.set(id, loaded);
+    return loaded;
+  }
+
+  /** Checks which version is active and loads it if it changed. Concurrent calls share one check. */
+  refresh(): Promise<void> {
+    this.refreshing ??= (async () => {
+      try {
+        const id = await activeModelVersionId(this.db);
+        if (id === (this.active?.versionId ?? null)) return;
+        this.active = id === null ? null : await this.version(id);
+        this.versions.clear();
+        if (this.active) this.versions.set(this.active.versionId, this.active);
+        this.logger?.info({ modelVersion: id }, 'active model loaded');
+      } finally {
+        this.refreshing = null;
+      }
+    })();
+    return this.refreshing;
+  }
+
+  /** Polls for activations made elsewhere. */
+  start(pollMs = DEFAULT_POLL_MS): void {
+    this.timer = setInterval(() => {
+      this.refresh().catch((error: unknown) => this.logger?.warn({ err: error }, 'model refresh failed'));
+    }, pollMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * Rating predictions and recommendations from the active model: every candidate is scored by
+ * the model (head or dot) in one batch, seen anime are excluded, and each recommendation says
+ * why: the user's rated anime most similar to it.
+ */
+import type { Database } from '../db/database';
+import { ModelNotReadyError, NotFoundError } from '../errors';
+import { predictRows, scoreAllItems } from '../models/model';
+import type { ServingModel } from './model-cache';
+import type { AnimeFilter } from './similar';
+
+export interface Recommendation {
+  animeId: number;
+  predictedRating: number;
+  /** The user's rated anime most similar to this one, with the user's rating. */
+  because: { animeId: number; rating: number; similarity: number } | null;
+}
+
+/** Ratings from this up count as "liked" when explaining recommendations. */
+const LIKED_RATING = 7;
+
+function userRowOf(serving: ServingModel, userId: number): number {
+  const row = serving.userRow.get(userId);
+  if (row === undefined) throw new ModelNotReadyError(`user ${userId} has no embedding in model version ${serving.versionId} yet`);
+  return row;
+}
+
+/** Predicted ratings for (user, anime) pairs; anime unknown to the model give NotFoundError. */
+export function predictRatings(serving: ServingModel, pairs: readonly { userId: number; animeId: number }[]): number[] {
+  const users = new Int32Array(pairs.length);
+  const items = new Int32Array(pairs.length);
+  pairs.forEach(({ userId, animeId }, k) => {
+    users[k] = userRowOf(serving, userId);
+    const item = serving.itemRow.get(animeId);
+    if (item === undefined) throw new NotFoundError(`anime ${animeId} has no embedding in model version ${serving.versionId}`);
+    items[k] = item;
+  });
+  return Array.from(predictRows(serving.model, users, items));
+}
+
+async function seenAnime(db: Database, userId: number): Promise<Set<number>> {
+  const { rows } = await db.query<{ anime_id: number }>(
+    'SELECT anime_id FROM rating WHERE user_id = $1 UNION SELECT anime_id FROM watched WHERE user_id = $1',
+    [userId],
+  );
+  return new Set(rows.map((row) => row.anime_id));
+}
+
+async function allowedAnime(db: Database, filter: AnimeFilter): Promise<Set<number>> {
+  const { rows } = await db.query<{ id: number }>(
+    `SELECT id FROM anime WHERE ($1::text[] IS NULL OR genres @> $1::text[])
+       AND ($2::text[] IS NULL OR type = ANY($2::text[])) AND ($3::int IS NULL OR members >= $3)`,
+    [filter.genres?.length ? filter.genres : null, filter.types?.length ? filter.types : null, filter.minMembers ?? null],
+  );
+  return new Set(rows.map((row) => row.id));
+}
+
+/** Picks the k best rows of `scores` that `keep` accepts, best first (ties: lower row). */
+function topRows(scores: Float32Array, k: number, keep: (row: number) => boolean): number[] {
+  const best: number[] = [];
+  for (let row = 0; row < scores.length; row++) {
+    if (!keep(row)) continue;
+    const score = scores[row]!;
+    if (best.length === k && score <= scores[best[k - 1]!]!) continue;
+    let at = best.length === k ? k - 1 : best.length;
+    if (best.length < k) best.push(row);
+    while (at > 0 && scores[best[at - 1]!]! < score) {
+      best[at] = best[at - 1]!;
+      at--;
+    }
+    best[at] = row;
+  }
+  return best;
+}
+
+export async function recommend(
+  db: Database,
+  serving: ServingModel,
+  userId: number,
+  options: { k: number; excludeSeen: boolean; filter?: AnimeFilter },
+): Promise<Recommendation[]> {
+  const userRow = userRowOf(serving, userId);
+  const { model } = serving;
+  const scores = new Float32Array(model.itemIds.length);
+  scoreAllItems(model, userRow, scores);
+  const seen = options.excludeSeen ? await seenAnime(db, userId) : new Set<number>();
+  const allowed = options.filter ? await allowedAnime(db, options.filter) : null;
+  const rows = topRows(scores, options.k, (row) => {
+    const id = model.itemIds[row]!;
+    return !seen.has(id) && (allowed === null || allowed.has(id));
+  });
+
+  const { rows: rated } = await db.query<{ anime_id: number; rating: number }>(
+    'SELECT anime_id, rating FROM rating WHERE user_id = $1',
+    [userId],
+  );
+  const dim = model.hyper.embeddingDim;
+  // A title the user liked explains a recommendation; fall back to all ratings when none is.
+  const liked = rated.filter((r) => r.rating >= LIKED_RATING);
+  const explainers = liked.length > 0 ? liked : rated;
+  return rows.map((row) => {
+    let because: Recommendation['because'] = null;
+    for (const { anime_id: ratedId, rating } of explainers) {
+      const ratedRow = serving.itemRow.get(ratedId);
+      if (ratedRow === undefined || ratedRow === row) continue;
+      let similarity = 0;
+      for (let j = 0; j < dim; j++) similarity += serving.unitItems[row * dim + j]! * serving.unitItems[ratedRow * dim + j]!;
+      if (because === null || similarity > because.similarity) because = { animeId: ratedId, rating, similarity };
+    }
+    return { animeId: model.itemIds[row]!, predictedRating: scores[row]!, because };
+  });
+}

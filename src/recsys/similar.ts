@@ -1,0 +1,67 @@
+/**
+ * Similar anime by cosine similarity of the active model's item embeddings, searched in
+ * pgvector through the model version's HNSW index. Filters use pgvector 0.8's iterative index
+ * scans, so a filtered search still returns k results when k exist.
+ */
+import type { Database } from '../db/database';
+import { NotFoundError } from '../errors';
+import { vectorText } from '../trainer/publish';
+import type { ServingModel } from './model-cache';
+
+export interface AnimeFilter {
+  /** Anime having ALL of these genres. */
+  genres?: string[] | null;
+  /** Anime of ANY of these types. */
+  types?: string[] | null;
+  minMembers?: number | null;
+}
+
+export interface Similar {
+  animeId: number;
+  /** Cosine similarity, -1..1. */
+  similarity: number;
+}
+
+/** Candidates the HNSW scan keeps in its list; recall against an exact scan is measured in tests. */
+export const EF_SEARCH = 100;
+
+function filterSql(filter: AnimeFilter | undefined, params: unknown[]): string {
+  const conditions: string[] = [];
+  if (filter?.genres?.length) {
+    params.push(filter.genres);
+    conditions.push(`a.genres @> $${params.length}::text[]`);
+  }
+  if (filter?.types?.length) {
+    params.push(filter.types);
+    conditions.push(`a.type = ANY($${params.length}::text[])`);
+  }
+  if (filter?.minMembers !== undefined && filter.minMembers !== null) {
+    params.push(filter.minMembers);
+    conditions.push(`a.members >= $${params.length}`);
+  }
+  return conditions.map((condition) => ` AND ${condition}`).join('');
+}
+
+export async function similarAnime(db: Database, serving: ServingModel, animeId: number, k: number, filter?: AnimeFilter): Promise<Similar[]> {
+  const row = serving.itemRow.get(animeId);
+  if (row === undefined) throw new NotFoundError(`anime ${animeId} has no embedding in model version ${serving.versionId}`);
+  const dim = serving.model.hyper.embeddingDim;
+  const params: unknown[] = [serving.versionId, vectorText(serving.model.itemEmbeddings, row * dim, dim), animeId, k];
+  const where = filterSql(filter, params);
+  // The ORDER BY expression must match the version's index: embedding::vector(dim) <=> query.
+  const sql = `
+    WITH nearest AS MATERIALIZED (
+      SELECT e.anime_id, e.embedding::vector(${dim}) <=> $2::vector(${dim}) AS distance
+      FROM item_embedding e JOIN anime a ON a.id = e.anime_id
+      WHERE e.model_version_id = $1 AND e.anime_id <> $3${where}
+      ORDER BY e.embedding::vector(${dim}) <=> $2::vector(${dim})
+      LIMIT $4
+    )
+    SELECT anime_id, 1 - distance AS similarity FROM nearest ORDER BY distance, anime_id`;
+  return db.transaction(async (tx) => {
+    await tx.query(`SET LOCAL hnsw.ef_search = ${Math.max(EF_SEARCH, 2 * k)}`);
+    await tx.query(`SET LOCAL hnsw.iterative_scan = relaxed_order`);
+    const { rows } = await tx.query<{ anime_id: number; similarity: number }>(sql, params);
+    return rows.map((r) => ({ animeId: r.anime_id, similarity: r.similarity }));
+  });
+}
