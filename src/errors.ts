@@ -9,7 +9,7 @@ export abstract class AppError extends Error {
 
 /** An id that names nothing: anime, user, model version. */
 export class NotFoundError extends AppError {
-  override readonly name = 'NotFoundError';
+  override readonly name: string = 'NotFoundError';
   readonly code = 'NOT_FOUND';
 }
 

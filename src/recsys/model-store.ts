@@ -4,10 +4,11 @@
  * "does the new model beat the active one" check both use it.
  */
 import type { Database } from '../db/database';
+import { NotFoundError } from '../errors';
 import { deserializeHead } from '../models/serialize';
 import type { Model } from '../models/model';
 
-export class ModelVersionNotFoundError extends Error {
+export class ModelVersionNotFoundError extends NotFoundError {
   override readonly name = 'ModelVersionNotFoundError';
   constructor(readonly id: number) {
     super(`model version ${id} does not exist or is not ready`);

@@ -19,6 +19,7 @@ import { buildApp } from './app';
 export interface RunningServer {
   app: FastifyInstance;
   db: Database;
+  models: ModelCache;
   /** http://host:port */
   url: string;
   close(): Promise<void>;
@@ -56,6 +57,7 @@ export async function startServer(config: Config, logger: Logger, progress: Prog
     return {
       app,
       db: opened,
+      models,
       url,
       async close() {
         models.stop();
