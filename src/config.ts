@@ -21,6 +21,7 @@ const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   SEED_DEMO_DATA: booleanFlag.default(true),
   DEMO_DATA_DIR: z.string().min(1).optional(),
+  ADMIN_TOKEN: z.string().min(16, 'must have at least 16 characters').optional(),
 });
 
 export interface Config {
@@ -36,6 +37,8 @@ export interface Config {
   seedDemoData: boolean;
   /** Folder with the shipped demo files (anime.csv.gz, ratings). */
   demoDataDir: string;
+  /** Bearer token of the administrator (activate models, start training); unset: no admin. */
+  adminToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -64,5 +67,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     nodeEnv: e.NODE_ENV,
     seedDemoData: e.SEED_DEMO_DATA,
     demoDataDir: resolve(e.DEMO_DATA_DIR ?? resolve(__dirname, '../data')),
+    adminToken: e.ADMIN_TOKEN,
   };
 }

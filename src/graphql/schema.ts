@@ -7,8 +7,10 @@ import { AnimeResolver } from './anime/anime.resolver';
 import { CatalogResolver } from './catalog/catalog.resolver';
 import { ModelsResolver } from './models/models.resolver';
 import { RecommendResolver } from './recommend/recommend.resolver';
+import { RatingResolver, UsersResolver } from './users/users.resolver';
+import { authChecker } from './auth-checker';
 
-export const RESOLVERS = [AnimeResolver, CatalogResolver, ModelsResolver, RecommendResolver] as const;
+export const RESOLVERS = [AnimeResolver, CatalogResolver, ModelsResolver, RecommendResolver, UsersResolver, RatingResolver] as const;
 
 /** The committed schema file, written by `npm run schema` and checked by a test. */
 export const SCHEMA_FILE = resolve(__dirname, '../../schema.graphql');
@@ -17,6 +19,7 @@ export function buildGraphQLSchema(options: { emitSchemaFile?: string } = {}): P
   return buildSchema({
     resolvers: RESOLVERS,
     validate: true,
+    authChecker,
     emitSchemaFile: options.emitSchemaFile ? { path: options.emitSchemaFile, sortedSchema: true } : false,
   });
 }

@@ -20,6 +20,30 @@ export interface ServingModel {
 
 export const DEFAULT_POLL_MS = 2000;
 
+/**
+ * Puts a folded-in user vector into the served model (a new row for a new user). Arrays are
+ * replaced, not resized in place, so a computation holding the old ones finishes consistently.
+ */
+export function setServedUser(serving: ServingModel, userId: number, vector: Float32Array, bias: number): void {
+  const model = serving.model;
+  const dim = model.hyper.embeddingDim;
+  let row = serving.userRow.get(userId);
+  if (row === undefined) {
+    row = model.userIds.length;
+    const ids = new Int32Array(row + 1);
+    ids.set(model.userIds);
+    ids[row] = userId;
+    const embeddings = new Float32Array((row + 1) * dim);
+    embeddings.set(model.userEmbeddings);
+    const biases = new Float32Array(row + 1);
+    biases.set(model.userBias);
+    serving.model = { ...model, userIds: ids, userEmbeddings: embeddings, userBias: biases };
+    serving.userRow.set(userId, row);
+  }
+  serving.model.userEmbeddings.set(vector, row * dim);
+  serving.model.userBias[row] = bias;
+}
+
 function unitRows(vectors: Float32Array, dim: number): Float32Array {
   const out = new Float32Array(vectors.length);
   for (let offset = 0; offset < vectors.length; offset += dim) {

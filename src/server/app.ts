@@ -8,9 +8,13 @@ import type { Database } from '../db/database';
 import { createContext, type GraphQLContext } from '../graphql/context';
 import { formatError } from '../graphql/format-error';
 import type { ModelCache } from '../recsys/model-cache';
+import { VerifiedTokens } from '../recsys/tokens';
 import { buildGraphQLSchema } from '../graphql/schema';
 import { registerJobRoutes } from '../jobs/remote-jobs';
 import type { Logger } from '../logger';
+
+/** Largest request body accepted (a GraphQL query with variables is far smaller). */
+export const BODY_LIMIT_BYTES = 1 << 20;
 
 export interface AppOptions {
   config: Config;
@@ -22,7 +26,7 @@ export interface AppOptions {
 }
 
 export async function buildApp({ config, db, models, logger, jobToken }: AppOptions): Promise<FastifyInstance> {
-  const app: FastifyInstance = Fastify({ loggerInstance: logger as FastifyBaseLogger, disableRequestLogging: true });
+  const app: FastifyInstance = Fastify({ loggerInstance: logger as FastifyBaseLogger, disableRequestLogging: true, bodyLimit: BODY_LIMIT_BYTES });
   const apollo = new ApolloServer<GraphQLContext>({
     schema: await buildGraphQLSchema(),
     includeStacktraceInErrorResponses: config.nodeEnv === 'development',
@@ -31,7 +35,8 @@ export async function buildApp({ config, db, models, logger, jobToken }: AppOpti
     plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled()],
   });
   await apollo.start();
-  await app.register(fastifyApollo(apollo), { context: async () => createContext(db, models) });
+  const services = { db, models, logger, verifiedTokens: new VerifiedTokens(), adminToken: config.adminToken };
+  await app.register(fastifyApollo(apollo), { context: async (request) => createContext(services, request.headers.authorization) });
 
   app.get('/healthz', async (_request, reply) => {
     try {

@@ -17,10 +17,10 @@ import { describeEachDriver, type TestDatabase } from '../helpers/databases';
 
 type GraphQLResponse = { data?: Record<string, any> | null; errors?: { message: string; extensions?: { code?: string } }[] };
 
-async function graphql(url: string, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse> {
+async function graphql(url: string, query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResponse> {
   const response = await fetch(`${url}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query, variables }),
   });
   return (await response.json()) as GraphQLResponse;
@@ -149,5 +149,83 @@ describeEachDriver('recommendation API', (driver) => {
     const response = await graphql(server.url, query);
     expect(codeOf(response)).toBe(code);
     expect(JSON.stringify(response)).not.toContain('stacktrace');
+  });
+
+  describe('users and ratings', () => {
+    let token: string;
+    let userId: number;
+    const RATE = 'mutation($anime: Int!, $rating: Int!) { rateAnime(animeId: $anime, rating: $rating) { userId animeId rating anime { name } } }';
+    const RECOMMEND = '{ me { id } recommendations: __typename }';
+
+    beforeAll(async () => {
+      const created = await graphql(server.url, 'mutation { createUser(name: "Ada") { user { id name source } token } }');
+      expect(created.errors).toBeUndefined();
+      token = created.data!.createUser.token;
+      userId = created.data!.createUser.user.id;
+      expect(created.data!.createUser.user).toMatchObject({ name: 'Ada', source: 'api' });
+      const stored = await server.db.query<{ token_hash: string }>('SELECT token_hash FROM app_user WHERE id = $1', [userId]);
+      expect(stored.rows[0]!.token_hash).toMatch(/^scrypt\$/);
+      expect(stored.rows[0]!.token_hash).not.toContain(token.split('.')[1]);
+    });
+
+    it('signs the user in with the token', async () => {
+      const me = await graphql(server.url, '{ me { id name } }', undefined, token);
+      expect(me.data).toEqual({ me: { id: userId, name: 'Ada' } });
+      expect((await graphql(server.url, RECOMMEND, undefined, token)).errors).toBeUndefined();
+    });
+
+    it('gives a new user personal recommendations after one rating (cold start), and they change with more', async () => {
+      const rate = (anime: number, rating: number) => graphql(server.url, RATE, { anime, rating }, token);
+      const first = await rate(5114, 10);
+      expect(first.data!.rateAnime).toMatchObject({ userId, animeId: 5114, rating: 10 });
+      const recommend = async () => {
+        const response = await graphql(server.url, `{ recommendations(userId: ${userId}, k: 10) { anime { id } because { anime { id } } } }`);
+        expect(response.errors).toBeUndefined();
+        return response.data!.recommendations as { anime: { id: number }; because: { anime: { id: number } } }[];
+      };
+      const afterOne = await recommend();
+      expect(afterOne).toHaveLength(10);
+      expect(afterOne.every((r) => r.anime.id !== 5114 && r.because.anime.id === 5114)).toBe(true);
+      await rate(1535, 2);
+      await rate(11061, 9);
+      const afterThree = await recommend();
+      expect(afterThree.map((r) => r.anime.id)).not.toEqual(afterOne.map((r) => r.anime.id));
+      const stored = await server.db.query('SELECT 1 FROM user_embedding WHERE user_id = $1 AND model_version_id = $2', [userId, report.modelVersionId]);
+      expect(stored.rowCount).toBe(1);
+    });
+
+    it('pages through the ratings with a cursor, and deletes one', async () => {
+      const page = async (after: string | null) =>
+        (await graphql(server.url, 'query($id: Int!, $after: String) { user(id: $id) { ratings(first: 2, after: $after) { items { animeId } nextCursor } } }', { id: userId, after }))
+          .data!.user.ratings as { items: { animeId: number }[]; nextCursor: string | null };
+      const one = await page(null);
+      const two = await page(one.nextCursor);
+      expect(one.items).toHaveLength(2);
+      expect(two.items).toHaveLength(1);
+      expect(two.nextCursor).toBeNull();
+      expect(new Set([...one.items, ...two.items].map((r) => r.animeId))).toEqual(new Set([5114, 1535, 11061]));
+      const deleted = await graphql(server.url, 'mutation { deleteRating(animeId: 1535) }', undefined, token);
+      expect(deleted.data).toEqual({ deleteRating: true });
+      expect((await graphql(server.url, 'mutation { deleteRating(animeId: 1535) }', undefined, token)).data).toEqual({ deleteRating: false });
+    });
+
+    it.each([
+      ['anonymous rating', undefined, RATE, { anime: 5114, rating: 5 }, 'UNAUTHENTICATED'],
+      ['a forged token', '1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', RATE, { anime: 5114, rating: 5 }, 'UNAUTHENTICATED'],
+      ['a rating of 11', 'own', RATE, { anime: 5114, rating: 11 }, 'BAD_USER_INPUT'],
+      ['a rating of an unknown anime', 'own', RATE, { anime: 424242424, rating: 5 }, 'NOT_FOUND'],
+      ['me without a token', undefined, '{ me { id } }', {}, 'UNAUTHENTICATED'],
+    ])('refuses %s', async (_case, who, query, variables, code) => {
+      const response = await graphql(server.url, query, variables, who === 'own' ? token : who);
+      expect(codeOf(response)).toBe(code);
+    });
+
+    it("cannot rate as another user: another user's id with this secret is refused", async () => {
+      const other = (await graphql(server.url, 'mutation { createUser(name: "Bob") { user { id } } }')).data!.createUser.user.id as number;
+      const borrowed = `${other}.${token.split('.')[1]}`;
+      expect(codeOf(await graphql(server.url, RATE, { anime: 5114, rating: 1 }, borrowed))).toBe('UNAUTHENTICATED');
+      const ratings = await server.db.query('SELECT 1 FROM rating WHERE user_id = $1', [other]);
+      expect(ratings.rowCount).toBe(0);
+    });
   });
 });

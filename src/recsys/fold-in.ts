@@ -1,0 +1,132 @@
+/**
+ * Folding a user in: after a rating, the user's embedding (and bias) is re-fitted at once
+ * against the fixed item embeddings and head of the served model, so the next recommendation
+ * reflects it, also for a brand-new user with one rating (cold start).
+ * - mf: closed-form ridge regression on [item vector, 1] (the bias as the last weight);
+ * - heads: a few Adam steps on the user's input to the fixed head.
+ */
+import { DenseAdam } from '../models/adam';
+import { headTrainStep } from '../models/mlp-head';
+import { headInputWidth, writeHeadInput, type Model } from '../models/model';
+import { RATING_CLASSES } from '../models/hyperparameters';
+
+export interface RatedItem {
+  /** Item row in the model. */
+  itemRow: number;
+  rating: number;
+}
+
+export interface FoldedUser {
+  vector: Float32Array;
+  bias: number;
+}
+
+/** Ridge penalty of the mf fold-in, on the vector and the bias. */
+export const FOLD_IN_RIDGE = 2;
+export const FOLD_IN_STEPS = 60;
+export const FOLD_IN_LEARNING_RATE = 0.02;
+
+/** Solves (A) x = b in place for a small dense symmetric positive definite A (Cholesky). */
+function solveSpd(a: Float64Array, b: Float64Array, n: number): Float64Array {
+  for (let j = 0; j < n; j++) {
+    let diagonal = a[j * n + j]!;
+    for (let k = 0; k < j; k++) diagonal -= a[j * n + k]! ** 2;
+    const root = Math.sqrt(Math.max(diagonal, 1e-12));
+    a[j * n + j] = root;
+    for (let i = j + 1; i < n; i++) {
+      let value = a[i * n + j]!;
+      for (let k = 0; k < j; k++) value -= a[i * n + k]! * a[j * n + k]!;
+      a[i * n + j] = value / root;
+    }
+  }
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let value = b[i]!;
+    for (let k = 0; k < i; k++) value -= a[i * n + k]! * y[k]!;
+    y[i] = value / a[i * n + i]!;
+  }
+  const x = new Float64Array(n);
+  for (let i = n - 1; i >= 0; i--) {
+    let value = y[i]!;
+    for (let k = i + 1; k < n; k++) value -= a[k * n + i]! * x[k]!;
+    x[i] = value / a[i * n + i]!;
+  }
+  return x;
+}
+
+function foldInDot(model: Model, rated: readonly RatedItem[]): FoldedUser {
+  const dim = model.hyper.embeddingDim;
+  const withBias = model.hyper.biases;
+  const n = dim + (withBias ? 1 : 0);
+  const ata = new Float64Array(n * n);
+  const atb = new Float64Array(n);
+  const feature = new Float64Array(n);
+  for (const { itemRow, rating } of rated) {
+    for (let j = 0; j < dim; j++) feature[j] = model.itemEmbeddings[itemRow * dim + j]!;
+    if (withBias) feature[dim] = 1;
+    const target = rating - (withBias ? model.globalMean + model.itemBias[itemRow]! : 0);
+    for (let i = 0; i < n; i++) {
+      atb[i] = atb[i]! + feature[i]! * target;
+      for (let j = 0; j < n; j++) ata[i * n + j] = ata[i * n + j]! + feature[i]! * feature[j]!;
+    }
+  }
+  for (let i = 0; i < n; i++) ata[i * n + i] = ata[i * n + i]! + FOLD_IN_RIDGE;
+  const solution = solveSpd(ata, atb, n);
+  return { vector: Float32Array.from(solution.subarray(0, dim)), bias: withBias ? solution[dim]! : 0 };
+}
+
+/** The mean user vector: where a head's fold-in starts. */
+function meanUser(model: Model): Float32Array {
+  const dim = model.hyper.embeddingDim;
+  const mean = new Float32Array(dim);
+  const users = model.userIds.length;
+  for (let u = 0; u < users; u++) for (let j = 0; j < dim; j++) mean[j] = mean[j]! + model.userEmbeddings[u * dim + j]! / users;
+  return mean;
+}
+
+function foldInHead(model: Model, rated: readonly RatedItem[]): FoldedUser {
+  const dim = model.hyper.embeddingDim;
+  const width = headInputWidth(model.hyper, model.featureSpec);
+  const count = rated.length;
+  const params = new Float32Array(dim + 1);
+  params.set(meanUser(model));
+  const optimizer = new DenseAdam(params, { learningRate: FOLD_IN_LEARNING_RATE });
+  // A scratch model whose only user row is the one being fitted.
+  const scratch: Model = { ...model, userEmbeddings: params.subarray(0, dim), userBias: params.subarray(dim) };
+  const x = new Float32Array(count * width);
+  const outputWidth = model.hyper.kind === 'hybrid-classifier' ? RATING_CLASSES : 1;
+  const outputGrad = new Float32Array(count * outputWidth);
+  const grads = new Float32Array(dim + 1);
+  for (let step = 0; step < FOLD_IN_STEPS; step++) {
+    rated.forEach(({ itemRow }, k) => writeHeadInput(scratch, x, k, 0, itemRow));
+    const result = headTrainStep(model.head!, x, count, (outputs) => {
+      rated.forEach(({ itemRow, rating }, k) => {
+        if (model.hyper.kind === 'hybrid-classifier') {
+          let max = -Infinity;
+          for (let c = 0; c < RATING_CLASSES; c++) max = Math.max(max, outputs[k * RATING_CLASSES + c]!);
+          let total = 0;
+          for (let c = 0; c < RATING_CLASSES; c++) total += Math.exp(outputs[k * RATING_CLASSES + c]! - max);
+          for (let c = 0; c < RATING_CLASSES; c++) {
+            outputGrad[k * RATING_CLASSES + c] = (Math.exp(outputs[k * RATING_CLASSES + c]! - max) / total - (c === rating - 1 ? 1 : 0)) / count;
+          }
+        } else {
+          const offset = model.hyper.biases ? model.globalMean + params[dim]! + model.itemBias[itemRow]! : 0;
+          outputGrad[k] = (2 * (offset + outputs[k]! - rating)) / count;
+        }
+      });
+      return outputGrad;
+    });
+    grads.fill(0);
+    for (let k = 0; k < count; k++) {
+      for (let j = 0; j < dim; j++) grads[j] = grads[j]! + result.input[k * width + j]!;
+      if (model.hyper.biases && outputWidth === 1) grads[dim] = grads[dim]! + outputGrad[k]!;
+    }
+    optimizer.apply(grads);
+  }
+  return { vector: params.slice(0, dim), bias: model.hyper.biases ? params[dim]! : 0 };
+}
+
+export function foldInUser(model: Model, rated: readonly RatedItem[]): FoldedUser {
+  if (rated.length === 0) return { vector: meanUser(model), bias: 0 };
+  return model.head ? foldInHead(model, rated) : foldInDot(model, rated);
+}
