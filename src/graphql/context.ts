@@ -4,6 +4,7 @@ import type { Database } from '../db/database';
 import type { Logger } from '../logger';
 import { findAnimeByIds, type Anime } from '../recsys/catalog';
 import type { ModelCache } from '../recsys/model-cache';
+import type { TrainingRuns } from '../recsys/training-runs';
 import { authenticate } from '../recsys/ratings';
 import { sameSecret, type VerifiedTokens } from '../recsys/tokens';
 
@@ -18,6 +19,7 @@ export interface Caller {
 export interface GraphQLContext {
   db: Database;
   models: ModelCache;
+  trainingRuns: TrainingRuns;
   logger: Logger;
   caller: Caller;
   /** Batches anime lookups of one request into one query (no N+1). */
@@ -27,6 +29,7 @@ export interface GraphQLContext {
 export interface ContextServices {
   db: Database;
   models: ModelCache;
+  trainingRuns: TrainingRuns;
   logger: Logger;
   verifiedTokens: VerifiedTokens;
   adminToken: string | undefined;
@@ -41,10 +44,11 @@ export async function identify(services: ContextServices, authorization: string 
 }
 
 export async function createContext(services: ContextServices, authorization: string | undefined): Promise<GraphQLContext> {
-  const { db, models, logger } = services;
+  const { db, models, trainingRuns, logger } = services;
   return {
     db,
     models,
+    trainingRuns,
     logger,
     caller: await identify(services, authorization),
     animeLoader: new DataLoader((ids) => findAnimeByIds(db, ids)),

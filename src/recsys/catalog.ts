@@ -1,5 +1,6 @@
 /** Catalog lookups and counts: plain functions over the database, used by GraphQL and the CLI. */
 import type { Database } from '../db/database';
+import { InvalidInputError } from '../errors';
 import type { Anime } from '../generated/prisma/client';
 
 export type { Anime };
@@ -29,4 +30,43 @@ SELECT (SELECT count(*) FROM anime) AS anime, (SELECT count(*) FROM app_user) AS
 
 export async function catalogStats(db: Database): Promise<CatalogStats> {
   return (await db.query<CatalogStats>(COUNTS)).rows[0]!;
+}
+
+export interface AnimeSearch {
+  /** Case-insensitive substring of the name. */
+  search?: string | null;
+  /** Anime having ALL of these genres. */
+  genres?: string[] | null;
+  /** Anime of ANY of these types. */
+  types?: string[] | null;
+}
+
+/**
+ * A page of anime ordered by popularity (members, then id), after the cursor of the previous
+ * page. Cursors are opaque to clients: base64url of [members, id].
+ */
+export async function searchAnime(db: Database, query: AnimeSearch, first: number, after: string | null): Promise<{ items: Anime[]; nextCursor: string | null }> {
+  let cursor: [number, number] | null = null;
+  if (after !== null) {
+    try {
+      const parsed = JSON.parse(Buffer.from(after, 'base64url').toString('utf8')) as unknown;
+      if (!Array.isArray(parsed) || parsed.length !== 2 || !parsed.every(Number.isInteger)) throw new Error('bad cursor');
+      cursor = parsed as [number, number];
+    } catch {
+      throw new InvalidInputError('after is not a cursor this API returned');
+    }
+  }
+  const items = await db.prisma().anime.findMany({
+    where: {
+      ...(query.search ? { name: { contains: query.search!, mode: 'insensitive' as const } } : {}),
+      ...(query.genres?.length ? { genres: { hasEvery: query.genres } } : {}),
+      ...(query.types?.length ? { type: { in: query.types } } : {}),
+      ...(cursor ? { OR: [{ members: { lt: cursor[0] } }, { members: cursor[0], id: { gt: cursor[1] } }] } : {}),
+    },
+    orderBy: [{ members: 'desc' }, { id: 'asc' }],
+    take: first + 1,
+  });
+  const page = items.slice(0, first);
+  const last = page[page.length - 1];
+  return { items: page, nextCursor: items.length > first && last ? Buffer.from(JSON.stringify([last.members, last.id])).toString('base64url') : null };
 }

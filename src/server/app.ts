@@ -9,6 +9,7 @@ import { createContext, type GraphQLContext } from '../graphql/context';
 import { formatError } from '../graphql/format-error';
 import type { ModelCache } from '../recsys/model-cache';
 import { VerifiedTokens } from '../recsys/tokens';
+import { TrainingRuns } from '../recsys/training-runs';
 import { buildGraphQLSchema } from '../graphql/schema';
 import { registerJobRoutes } from '../jobs/remote-jobs';
 import type { Logger } from '../logger';
@@ -35,7 +36,8 @@ export async function buildApp({ config, db, models, logger, jobToken }: AppOpti
     plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled()],
   });
   await apollo.start();
-  const services = { db, models, logger, verifiedTokens: new VerifiedTokens(), adminToken: config.adminToken };
+  const trainingRuns = new TrainingRuns(db, models, logger);
+  const services = { db, models, trainingRuns, logger, verifiedTokens: new VerifiedTokens(), adminToken: config.adminToken };
   await app.register(fastifyApollo(apollo), { context: async (request) => createContext(services, request.headers.authorization) });
 
   app.get('/healthz', async (_request, reply) => {

@@ -30,6 +30,8 @@ function codeOf(response: GraphQLResponse): string | undefined {
   return response.errors?.[0]?.extensions?.code;
 }
 
+const ADMIN = 'admin-token-for-tests-0123456789';
+
 describeEachDriver('recommendation API', (driver) => {
   let files: TempDir;
   let test: TestDatabase | undefined;
@@ -47,7 +49,7 @@ describeEachDriver('recommendation API', (driver) => {
       test = await driver.open({ migrated: false });
       env.DATABASE_URL = test.url!;
     }
-    server = await startServer(loadConfig(env), createLogger('silent'), silentProgress);
+    server = await startServer(loadConfig({ ...env, ADMIN_TOKEN: ADMIN }), createLogger('silent'), silentProgress);
   });
   afterAll(async () => {
     await server?.close();
@@ -227,5 +229,64 @@ describeEachDriver('recommendation API', (driver) => {
       const ratings = await server.db.query('SELECT 1 FROM rating WHERE user_id = $1', [other]);
       expect(ratings.rowCount).toBe(0);
     });
+  });
+
+  it('searches anime by name, case-insensitively, a page at a time', async () => {
+    const page = async (after: string | null) =>
+      (await graphql(server.url, 'query($after: String) { animes(search: "gintama", types: ["TV"], first: 2, after: $after) { items { name type } nextCursor } }', { after }))
+        .data!.animes as { items: { name: string; type: string }[]; nextCursor: string | null };
+    const one = await page(null);
+    const two = await page(one.nextCursor);
+    expect(one.items).toHaveLength(2);
+    for (const item of [...one.items, ...two.items]) {
+      expect(item.name.toLowerCase()).toContain('gintama');
+      expect(item.type).toBe('TV');
+    }
+    expect(two.items.map((i) => i.name)).not.toEqual(one.items.map((i) => i.name));
+    expect(codeOf(await graphql(server.url, '{ animes(after: "nonsense") { nextCursor } }'))).toBe('BAD_USER_INPUT');
+  });
+
+  it('hands out embeddings, similarities and batch predictions', async () => {
+    const model = await loadModelVersion(server.db, report.modelVersionId);
+    const [a, b] = [model.itemIds[0]!, model.itemIds[1]!];
+    const user = model.userIds[0]!;
+    const response = await graphql(
+      server.url,
+      `{ a: anime(id: ${a}) { embedding } similarity(animeA: ${a}, animeB: ${b}) user(id: ${user}) { embedding }
+         predictRatings(pairs: [{ userId: ${user}, animeId: ${a} }, { userId: ${user}, animeId: ${b} }]) }`,
+    );
+    expect(response.errors).toBeUndefined();
+    const dim = model.hyper.embeddingDim;
+    expect(response.data!.a.embedding).toEqual(Array.from(model.itemEmbeddings.subarray(0, dim)));
+    expect(response.data!.user.embedding).toEqual(Array.from(model.userEmbeddings.subarray(0, dim)));
+    const va = model.itemEmbeddings.subarray(0, dim);
+    const vb = model.itemEmbeddings.subarray(dim, 2 * dim);
+    const cosine = va.reduce((s, x, j) => s + x * vb[j]!, 0) / (Math.hypot(...va) * Math.hypot(...vb));
+    expect(response.data!.similarity).toBeCloseTo(cosine, 5);
+    const expected = predictRows(model, Int32Array.of(0, 0), Int32Array.of(0, 1));
+    expect(response.data!.predictRatings[0]).toBeCloseTo(expected[0]!, 5);
+    expect(response.data!.predictRatings[1]).toBeCloseTo(expected[1]!, 5);
+  });
+
+  it('lets only the admin activate models and start training, with progress in trainingRuns', async () => {
+    const activate = `mutation { activateModel(id: ${report.modelVersionId}) { id isActive } }`;
+    expect(codeOf(await graphql(server.url, activate))).toBe('UNAUTHENTICATED');
+    const user = (await graphql(server.url, 'mutation { createUser(name: "Eve") { token } }')).data!.createUser.token as string;
+    expect(codeOf(await graphql(server.url, activate, undefined, user))).toBe('FORBIDDEN');
+    expect((await graphql(server.url, activate, undefined, ADMIN)).data).toEqual({ activateModel: { id: report.modelVersionId, isActive: true } });
+
+    const start = 'mutation { startTraining(kind: "mf", params: { epochs: 1, embeddingDim: 8 }, map: "none") { id status } }';
+    expect(codeOf(await graphql(server.url, start, undefined, user))).toBe('FORBIDDEN');
+    expect(codeOf(await graphql(server.url, 'mutation { startTraining(kind: "svd") { id } }', undefined, ADMIN))).toBe('BAD_USER_INPUT');
+    const started = await graphql(server.url, start, undefined, ADMIN);
+    expect(started.data!.startTraining.status).toBe('running');
+    let run: { status: string; modelVersionId: number | null; error: string | null } | undefined;
+    for (let wait = 0; wait < 120; wait++) {
+      run = (await graphql(server.url, '{ trainingRuns { id status modelVersionId error } }')).data!.trainingRuns[0];
+      if (run!.status !== 'running') break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(run).toMatchObject({ status: 'succeeded', error: null });
+    expect(run!.modelVersionId).toBeGreaterThan(report.modelVersionId);
   });
 });

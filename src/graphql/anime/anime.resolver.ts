@@ -1,11 +1,49 @@
-import { Arg, Ctx, Int, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, Float, Int, Query, Resolver, Root } from 'type-graphql';
+import { NotFoundError } from '../../errors';
+import { searchAnime } from '../../recsys/catalog';
+import { embeddingOf, mapPoints, servingFor } from '../../recsys/embeddings';
 import type { GraphQLContext } from '../context';
+import { AnimesArgs, AnimePageType } from './anime.args';
 import { AnimeType } from './anime.type';
+import { MapPointType } from './map-point.type';
 
 @Resolver(() => AnimeType)
 export class AnimeResolver {
   @Query(() => AnimeType, { nullable: true, description: 'One anime by id; null when there is none.' })
   anime(@Arg('id', () => Int) id: number, @Ctx() { animeLoader }: GraphQLContext): Promise<AnimeType | null> {
     return animeLoader.load(id);
+  }
+
+  @Query(() => AnimePageType, { description: 'Search the catalog by name, genres and types.' })
+  animes(@Args(() => AnimesArgs) args: AnimesArgs, @Ctx() { db }: GraphQLContext): Promise<AnimePageType> {
+    return searchAnime(db, args, args.first, args.after ?? null);
+  }
+
+  @FieldResolver(() => [Float], { nullable: true, description: "The item embedding in a model version (the active one by default); null when it has none." })
+  async embedding(@Root() anime: AnimeType, @Arg('model', () => Int, { nullable: true }) model: number | null, @Ctx() context: GraphQLContext): Promise<number[] | null> {
+    const serving = await servingFor(context.models, model);
+    return embeddingOf(serving, 'item', anime.id);
+  }
+
+  @Query(() => Float, { description: 'Cosine similarity of two anime in a model version.' })
+  async similarity(
+    @Arg('animeA', () => Int) animeA: number,
+    @Arg('animeB', () => Int) animeB: number,
+    @Arg('model', () => Int, { nullable: true }) model: number | null,
+    @Ctx() context: GraphQLContext,
+  ): Promise<number> {
+    const serving = await servingFor(context.models, model);
+    const [a, b] = [embeddingOf(serving, 'item', animeA), embeddingOf(serving, 'item', animeB)];
+    if (!a) throw new NotFoundError(`anime ${animeA} has no embedding in model version ${serving.versionId}`);
+    if (!b) throw new NotFoundError(`anime ${animeB} has no embedding in model version ${serving.versionId}`);
+    const dot = a.reduce((sum, x, j) => sum + x * b[j]!, 0);
+    return dot / (Math.hypot(...a) * Math.hypot(...b) || 1);
+  }
+
+  @Query(() => [MapPointType], { description: "The 2-D map of a model version's item embeddings (UMAP or t-SNE)." })
+  async embeddingMap(@Arg('model', () => Int, { nullable: true }) model: number | null, @Ctx() context: GraphQLContext): Promise<MapPointType[]> {
+    const serving = await servingFor(context.models, model);
+    const points = await mapPoints(context.db, serving.versionId);
+    return Promise.all(points.map(async (p) => ({ ...p, anime: (await context.animeLoader.load(p.animeId))! })));
   }
 }

@@ -1,18 +1,12 @@
 import { Args, Ctx, Float, Query, Resolver } from 'type-graphql';
-import { ModelNotReadyError, NotFoundError } from '../../errors';
-import type { ServingModel } from '../../recsys/model-cache';
+import { NotFoundError } from '../../errors';
+import { servingFor } from '../../recsys/embeddings';
 import { predictRatings, recommend } from '../../recsys/recommend';
 import { similarAnime } from '../../recsys/similar';
 import type { GraphQLContext } from '../context';
 import type { AnimeType } from '../anime/anime.type';
-import { PredictArgs, RecommendArgs, RecommendationType, SimilarAnimeType, SimilarArgs } from './recommend.types';
+import { PredictArgs, PredictManyArgs, RecommendArgs, RecommendationType, SimilarAnimeType, SimilarArgs } from './recommend.types';
 
-async function servingFor(context: GraphQLContext, model: number | null | undefined): Promise<ServingModel> {
-  if (model !== undefined && model !== null) return context.models.version(model);
-  const active = context.models.current();
-  if (!active) throw new ModelNotReadyError('no model is active yet: train one (npm run train)');
-  return active;
-}
 
 async function animeOf(context: GraphQLContext, id: number): Promise<AnimeType> {
   const anime = await context.animeLoader.load(id);
@@ -30,7 +24,7 @@ export class RecommendResolver {
   @Query(() => [SimilarAnimeType], { description: 'The k anime whose embeddings are closest (cosine) to this one.' })
   async similarAnime(@Args(() => SimilarArgs) args: SimilarArgs, @Ctx() context: GraphQLContext): Promise<SimilarAnimeType[]> {
     await animeOf(context, args.animeId);
-    const serving = await servingFor(context, args.model);
+    const serving = await servingFor(context.models, args.model);
     const found = await similarAnime(context.db, serving, args.animeId, args.k, args.filter ?? undefined);
     return Promise.all(found.map(async (s) => ({ anime: await animeOf(context, s.animeId), similarity: s.similarity })));
   }
@@ -39,14 +33,20 @@ export class RecommendResolver {
   async predictRating(@Args(() => PredictArgs) args: PredictArgs, @Ctx() context: GraphQLContext): Promise<number> {
     await animeOf(context, args.animeId);
     await requireUser(context, args.userId);
-    const serving = await servingFor(context, args.model);
+    const serving = await servingFor(context.models, args.model);
     return predictRatings(serving, [{ userId: args.userId, animeId: args.animeId }])[0]!;
+  }
+
+  @Query(() => [Float], { description: 'Predicted ratings for many (user, anime) pairs in one batch, in order.' })
+  async predictRatings(@Args(() => PredictManyArgs) args: PredictManyArgs, @Ctx() context: GraphQLContext): Promise<number[]> {
+    const serving = await servingFor(context.models, args.model);
+    return predictRatings(serving, args.pairs);
   }
 
   @Query(() => [RecommendationType], { description: 'The k anime with the highest predicted ratings for a user.' })
   async recommendations(@Args(() => RecommendArgs) args: RecommendArgs, @Ctx() context: GraphQLContext): Promise<RecommendationType[]> {
     await requireUser(context, args.userId);
-    const serving = await servingFor(context, args.model);
+    const serving = await servingFor(context.models, args.model);
     const found = await recommend(context.db, serving, args.userId, {
       k: args.k,
       excludeSeen: args.excludeSeen,

@@ -1,5 +1,5 @@
 import { ArgsType, Field, Float, InputType, Int, ObjectType } from 'type-graphql';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { ArrayMaxSize, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { AnimeType } from '../anime/anime.type';
 
 export const DEFAULT_K = 10;
@@ -65,6 +65,27 @@ export class PredictArgs {
 
   @Field(() => Int)
   animeId!: number;
+
+  @Field(() => Int, { nullable: true })
+  model?: number | null;
+}
+
+export const MAX_PAIRS = 1000;
+
+@InputType('UserAnimePair')
+export class UserAnimePairInput {
+  @Field(() => Int)
+  userId!: number;
+
+  @Field(() => Int)
+  animeId!: number;
+}
+
+@ArgsType()
+export class PredictManyArgs {
+  @Field(() => [UserAnimePairInput])
+  @ArrayMaxSize(MAX_PAIRS)
+  pairs!: UserAnimePairInput[];
 
   @Field(() => Int, { nullable: true })
   model?: number | null;

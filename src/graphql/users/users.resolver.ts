@@ -1,5 +1,6 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, Float, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { NotFoundError } from '../../errors';
+import { embeddingOf, servingFor } from '../../recsys/embeddings';
 import { createUser, deleteRating, findUser, rateAnime, userRatings } from '../../recsys/ratings';
 import { AnimeType } from '../anime/anime.type';
 import type { GraphQLContext } from '../context';
@@ -18,6 +19,11 @@ export class UsersResolver {
     const user = await findUser(db, caller.userId!);
     if (!user) throw new NotFoundError(`user ${caller.userId} does not exist`);
     return user;
+  }
+
+  @FieldResolver(() => [Float], { nullable: true, description: 'The user embedding in a model version (the active one by default); null when it has none.' })
+  async embedding(@Root() user: UserType, @Arg('model', () => Int, { nullable: true }) model: number | null, @Ctx() context: GraphQLContext): Promise<number[] | null> {
+    return embeddingOf(await servingFor(context.models, model), 'user', user.id);
   }
 
   @FieldResolver(() => RatingPageType, { description: "The user's ratings, newest first." })

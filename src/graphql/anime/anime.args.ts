@@ -1,0 +1,37 @@
+import { IsInt, IsOptional, Max, MaxLength, Min } from 'class-validator';
+import { ArgsType, Field, Int, ObjectType } from 'type-graphql';
+import { AnimeType } from './anime.type';
+
+export const MAX_ANIME_PAGE = 100;
+
+@ArgsType()
+export class AnimesArgs {
+  @Field(() => String, { nullable: true, description: 'Case-insensitive part of the name.' })
+  @IsOptional()
+  @MaxLength(200)
+  search?: string | null;
+
+  @Field(() => [String], { nullable: true, description: 'Anime having all of these genres.' })
+  genres?: string[] | null;
+
+  @Field(() => [String], { nullable: true, description: 'Anime of any of these types.' })
+  types?: string[] | null;
+
+  @Field(() => Int, { defaultValue: 20 })
+  @IsInt()
+  @Min(1)
+  @Max(MAX_ANIME_PAGE)
+  first!: number;
+
+  @Field(() => String, { nullable: true })
+  after?: string | null;
+}
+
+@ObjectType('AnimePage', { description: 'Anime by popularity (members), a page at a time.' })
+export class AnimePageType {
+  @Field(() => [AnimeType])
+  items!: AnimeType[];
+
+  @Field(() => String, { nullable: true, description: 'Pass as `after` for the next page; null on the last.' })
+  nextCursor!: string | null;
+}
