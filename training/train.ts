@@ -7,7 +7,7 @@ import { silentProgress, terminalProgress } from '../src/ingest/progress';
 import { BACKENDS, isBackendName } from '../src/models/backend';
 import { isPresetName, PRESETS } from '../src/models/hyperparameters';
 import { isModelKind, MODEL_KINDS } from '../src/models/kind';
-import { hyperparameterOverrides, type TrainJobArgs } from '../src/jobs/train-job';
+import { trainJobArgs, type TrainJobArgs } from '../src/jobs/train-job';
 import { runJob } from '../src/jobs/run-job';
 import { formatTrainingReport } from '../src/trainer/report-table';
 import { parseCommandLine, parsePositiveInt, runCommand, UsageError } from './cli';
@@ -42,6 +42,12 @@ function parseNumber(option: string, value: string | undefined): number | undefi
   return number;
 }
 
+function rankingUsers(value: string | undefined): number | undefined {
+  const users = parsePositiveInt('ranking-users', value);
+  if (users === 0) throw new UsageError('--ranking-users must be at least 1');
+  return users;
+}
+
 export function trainArgsFromCommandLine(argv: string[]): TrainJobArgs & { quiet: boolean } {
   const values = parseCommandLine(argv, OPTIONS);
   if (values.model === undefined) throw new UsageError('--model is required');
@@ -61,21 +67,21 @@ export function trainArgsFromCommandLine(argv: string[]): TrainJobArgs & { quiet
     l2Embeddings: parseNumber('l2', values.l2),
     seed: parsePositiveInt('seed', values.seed),
   };
-  const overrides = hyperparameterOverrides.safeParse(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)));
-  if (!overrides.success) {
-    const issue = overrides.error.issues[0]!;
-    throw new UsageError(`bad ${String(issue.path[0])}: ${issue.message}`);
-  }
-  return {
+  const checked = trainJobArgs.safeParse({
     kind: values.model,
     preset: values.preset,
-    overrides: overrides.data,
+    overrides: Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)),
     activate: values.activate ? 'always' : 'if-better',
-    map: values.map === 'none' ? null : (values.map as 'umap' | 'tsne'),
-    backend: values.backend as TrainJobArgs['backend'],
-    rankingUsers: parsePositiveInt('ranking-users', values['ranking-users']),
-    quiet: values.quiet,
-  };
+    map: values.map === 'none' ? null : values.map,
+    backend: values.backend,
+    rankingUsers: rankingUsers(values['ranking-users']),
+  });
+  if (!checked.success) {
+    const issue = checked.error.issues[0]!;
+    const field = issue.path[issue.path.length - 1];
+    throw new UsageError(field === undefined ? issue.message : `bad ${String(field)}: ${issue.message}`);
+  }
+  return { ...checked.data, quiet: values.quiet };
 }
 
 if (require.main === module) {

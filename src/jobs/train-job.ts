@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Database } from '../db/database';
 import { BACKENDS } from '../models/backend';
 import { PRESETS } from '../models/hyperparameters';
+import { SUPPORTED_EMBEDDING_DIMS } from '../trainer/publish';
 import { MODEL_KINDS } from '../models/kind';
 import { runTraining, type TrainingReport } from '../trainer/run-training';
 import type { JobContext } from './job';
@@ -10,7 +11,12 @@ import type { JobContext } from './job';
 /** Hyperparameters a caller may set over the preset's. */
 export const hyperparameterOverrides = z
   .object({
-    embeddingDim: z.number().int(),
+    embeddingDim: z
+      .number()
+      .int()
+      .refine((dim) => (SUPPORTED_EMBEDDING_DIMS as readonly number[]).includes(dim), {
+        message: `embedding size must be one of ${SUPPORTED_EMBEDDING_DIMS.join(', ')}`,
+      }),
     hiddenUnits: z.array(z.number().int().positive().max(4096)).max(4),
     dropout: z.number().min(0).max(0.9),
     learningRate: z.number().positive().max(1),
@@ -27,15 +33,20 @@ export const hyperparameterOverrides = z
   .partial()
   .strict();
 
-export const trainJobArgs = z.object({
-  kind: z.enum(MODEL_KINDS),
-  preset: z.enum(PRESETS),
-  overrides: hyperparameterOverrides,
-  activate: z.enum(['always', 'if-better']),
-  map: z.enum(['umap', 'tsne']).nullable(),
-  backend: z.enum(BACKENDS).optional(),
-  rankingUsers: z.number().int().positive().optional(),
-});
+export const trainJobArgs = z
+  .object({
+    kind: z.enum(MODEL_KINDS),
+    preset: z.enum(PRESETS),
+    overrides: hyperparameterOverrides,
+    activate: z.enum(['always', 'if-better']),
+    map: z.enum(['umap', 'tsne']).nullable(),
+    backend: z.enum(BACKENDS).optional(),
+    rankingUsers: z.number().int().positive().optional(),
+  })
+  // The classifier's output is a distribution: a point loss or biases would train on nonsense.
+  .refine((args) => args.kind !== 'hybrid-classifier' || (args.overrides.loss === undefined && !args.overrides.biases), {
+    message: 'hybrid-classifier always uses cross-entropy without biases: loss and biases cannot be set',
+  });
 
 export type TrainJobArgs = z.infer<typeof trainJobArgs>;
 

@@ -7,6 +7,7 @@ import type { Config } from '../config';
 import type { Database } from '../db/database';
 import { createContext, type GraphQLContext } from '../graphql/context';
 import { formatError } from '../graphql/format-error';
+import { queryLimitsRule } from '../graphql/limits';
 import type { ModelCache } from '../recsys/model-cache';
 import { VerifiedTokens } from '../recsys/tokens';
 import { TrainingRuns } from '../recsys/training-runs';
@@ -32,6 +33,7 @@ export async function buildApp({ config, db, models, logger, jobToken }: AppOpti
     schema: await buildGraphQLSchema(),
     includeStacktraceInErrorResponses: config.nodeEnv === 'development',
     formatError: formatError(logger),
+    validationRules: [queryLimitsRule()],
     // The default landing page (Apollo Sandbox) loads from a CDN, which fails offline.
     plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled()],
   });
