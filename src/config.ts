@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import type { ModelKind } from './models/kind';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -22,6 +23,7 @@ const envSchema = z.object({
   SEED_DEMO_DATA: booleanFlag.default(true),
   DEMO_DATA_DIR: z.string().min(1).optional(),
   ADMIN_TOKEN: z.string().min(16, 'must have at least 16 characters').optional(),
+  TRAIN_AT_START: z.enum(['mf', 'deep', 'hybrid', 'hybrid-classifier', 'none']).default('hybrid'),
 });
 
 export interface Config {
@@ -39,6 +41,8 @@ export interface Config {
   demoDataDir: string;
   /** Bearer token of the administrator (activate models, start training); unset: no admin. */
   adminToken: string | undefined;
+  /** The model kind trained in the background at start-up when no model is active; null: none. */
+  trainAtStart: ModelKind | null;
 }
 
 export class ConfigError extends Error {
@@ -68,5 +72,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedDemoData: e.SEED_DEMO_DATA,
     demoDataDir: resolve(e.DEMO_DATA_DIR ?? resolve(__dirname, '../data')),
     adminToken: e.ADMIN_TOKEN,
+    trainAtStart: e.TRAIN_AT_START === 'none' ? null : e.TRAIN_AT_START,
   };
 }

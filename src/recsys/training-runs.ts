@@ -38,8 +38,8 @@ export class TrainingRuns {
     return [...this.runs].reverse();
   }
 
-  /** Starts a run and returns at once. */
-  start(args: TrainJobArgs): TrainingRun {
+  /** Starts a run and returns at once; `observer` also receives its progress (e.g. a terminal bar). */
+  start(args: TrainJobArgs, observer?: ProgressSink): TrainingRun {
     const run: TrainingRun = {
       id: this.nextId++,
       kind: args.kind,
@@ -60,12 +60,16 @@ export class TrainingRuns {
         run.phase = label;
         run.progress = 0;
         total = Math.max(phaseTotal, 1);
+        observer?.start(label, phaseTotal);
       },
-      update(done, _rows, detail) {
+      update(done, rows, detail) {
         run.progress = done / total;
         run.detail = detail ?? '';
+        observer?.update(done, rows, detail);
       },
-      stop() {},
+      stop() {
+        observer?.stop();
+      },
     };
     runTraining(this.db, { ...args, progress, logger: this.logger }).then(
       async (report) => {

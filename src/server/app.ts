@@ -10,7 +10,7 @@ import { formatError } from '../graphql/format-error';
 import { queryLimitsRule } from '../graphql/limits';
 import type { ModelCache } from '../recsys/model-cache';
 import { VerifiedTokens } from '../recsys/tokens';
-import { TrainingRuns } from '../recsys/training-runs';
+import type { TrainingRuns } from '../recsys/training-runs';
 import { buildGraphQLSchema } from '../graphql/schema';
 import { registerJobRoutes } from '../jobs/remote-jobs';
 import type { Logger } from '../logger';
@@ -25,9 +25,10 @@ export interface AppOptions {
   logger: Logger;
   /** When set, CLI jobs may run in this server (embedded database only). */
   jobToken?: string;
+  trainingRuns: TrainingRuns;
 }
 
-export async function buildApp({ config, db, models, logger, jobToken }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, db, models, logger, jobToken, trainingRuns }: AppOptions): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({ loggerInstance: logger as FastifyBaseLogger, disableRequestLogging: true, bodyLimit: BODY_LIMIT_BYTES });
   const apollo = new ApolloServer<GraphQLContext>({
     schema: await buildGraphQLSchema(),
@@ -38,7 +39,6 @@ export async function buildApp({ config, db, models, logger, jobToken }: AppOpti
     plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled()],
   });
   await apollo.start();
-  const trainingRuns = new TrainingRuns(db, models, logger);
   const services = { db, models, trainingRuns, logger, verifiedTokens: new VerifiedTokens(), adminToken: config.adminToken };
   await app.register(fastifyApollo(apollo), { context: async (request) => createContext(services, request.headers.authorization) });
 

@@ -14,12 +14,14 @@ import { seedDemoDataIfEmpty } from '../ingest/demo';
 import type { ProgressSink } from '../ingest/progress';
 import type { Logger } from '../logger';
 import { ModelCache } from '../recsys/model-cache';
+import { TrainingRuns } from '../recsys/training-runs';
 import { buildApp } from './app';
 
 export interface RunningServer {
   app: FastifyInstance;
   db: Database;
   models: ModelCache;
+  trainingRuns: TrainingRuns;
   /** http://host:port */
   url: string;
   close(): Promise<void>;
@@ -29,6 +31,11 @@ function urlOf(app: FastifyInstance): string {
   const address = app.server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
+}
+
+async function hasRatings(db: Database): Promise<boolean> {
+  const { rows } = await db.query<{ present: boolean }>('SELECT EXISTS (SELECT 1 FROM rating) AS present');
+  return rows[0]!.present;
 }
 
 export async function startServer(config: Config, logger: Logger, progress: ProgressSink): Promise<RunningServer> {
@@ -49,15 +56,22 @@ export async function startServer(config: Config, logger: Logger, progress: Prog
     const models = new ModelCache(db, logger);
     await models.refresh();
     models.start();
-    const app = await buildApp({ config, db, models, logger, jobToken });
+    const trainingRuns = new TrainingRuns(db, models, logger);
+    const app = await buildApp({ config, db, models, logger, jobToken, trainingRuns });
     await app.listen({ host: config.host, port: config.port });
     const url = urlOf(app);
     if (lock && jobToken) lock.advertiseJobs(url, jobToken);
+    if (config.trainAtStart && !models.current() && (await hasRatings(db))) {
+      // Serve at once; the model arrives when trained (trainingRuns shows the progress).
+      logger.info({ kind: config.trainAtStart }, 'no model is active: training one in the background');
+      trainingRuns.start({ kind: config.trainAtStart, preset: 'default', overrides: {}, activate: 'always', map: 'umap' }, progress);
+    }
     const opened = db;
     return {
       app,
       db: opened,
       models,
+      trainingRuns,
       url,
       async close() {
         models.stop();

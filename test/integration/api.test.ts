@@ -44,7 +44,7 @@ describeEachDriver('recommendation API', (driver) => {
     const demo = tempDir();
     copyFileSync(SHIPPED_ANIME, `${demo.path}/anime.csv.gz`);
     demo.write('rating_sample_5000users.csv.gz', gzipSync(headLines(SHIPPED_RATINGS, 15000)));
-    const env: Record<string, string> = { PORT: '0', DATA_DIR: `${files.path}/data`, DEMO_DATA_DIR: demo.path, NODE_ENV: 'test' };
+    const env: Record<string, string> = { PORT: '0', DATA_DIR: `${files.path}/data`, DEMO_DATA_DIR: demo.path, NODE_ENV: 'test', TRAIN_AT_START: 'none' };
     if (driver.name === 'postgres') {
       test = await driver.open({ migrated: false });
       env.DATABASE_URL = test.url!;
@@ -72,7 +72,11 @@ describeEachDriver('recommendation API', (driver) => {
       map: null,
       rankingUsers: 50,
     });
-    await server.models.refresh();
+    // Published and activated outside the server's cache: its poll must notice by itself.
+    for (let wait = 0; wait < 50 && server.models.current()?.versionId !== report.modelVersionId; wait++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(server.models.current()?.versionId).toBe(report.modelVersionId);
     const response = await graphql(server.url, '{ activeModel { id kind embeddingDim isActive history { epoch loss valLoss } metrics } models { id } }');
     expect(response.errors).toBeUndefined();
     expect(response.data!.activeModel).toMatchObject({ id: report.modelVersionId, kind: 'mf', embeddingDim: 16, isActive: true });

@@ -58,7 +58,7 @@ describeEachDriver('server', (driver) => {
   beforeAll(async () => {
     files = tempDir();
     const demo = tempDir();
-    const env: Record<string, string> = { PORT: '0', DATA_DIR: `${files.path}/data`, DEMO_DATA_DIR: demoSlice(demo), NODE_ENV: 'test' };
+    const env: Record<string, string> = { PORT: '0', DATA_DIR: `${files.path}/data`, DEMO_DATA_DIR: demoSlice(demo), NODE_ENV: 'test', TRAIN_AT_START: 'none' };
     if (driver.name === 'postgres') {
       test = await driver.open({ migrated: false });
       env.DATABASE_URL = test.url!;
