@@ -5,6 +5,7 @@
  * anime ids from the real catalog, ratings distributed as in the shipped sample (~19% -1).
  * Streamed with a seeded PRNG: constant memory, same file for the same seed and size.
  */
+import { mulberry32 } from '../src/trainer/random';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { kaggleFormat } from '../src/ingest/formats/kaggle';
@@ -19,17 +20,7 @@ const RATING_WEIGHTS: ReadonlyArray<readonly [rating: number, rows: number]> = [
   [6, 42_433], [7, 91_136], [8, 108_782], [9, 83_242], [10, 62_557],
 ];
 
-/** mulberry32: a tiny, well-mixed 32-bit PRNG; returns floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+
 
 /** The anime ids of an anime file, read with the ingester's own parser. */
 export async function readAnimeIds(animePath: string): Promise<number[]> {

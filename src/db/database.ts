@@ -46,3 +46,26 @@ export function quoteIdent(name: string): string {
 export function copyStatement(table: string, columns: readonly string[], source: string): string {
   return `COPY ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) FROM ${source}`;
 }
+
+/**
+ * A driver's Database: the statements run through `base` (the driver's Queryable over its
+ * connection or pool); subclasses add transactions, Prisma and closing.
+ */
+export abstract class DatabaseOverQueryable implements Database {
+  abstract readonly driver: DriverKind;
+  abstract readonly location: string;
+  protected abstract readonly base: Queryable;
+
+  query<Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+    return this.base.query<Row>(sql, params);
+  }
+  exec(sql: string): Promise<void> {
+    return this.base.exec(sql);
+  }
+  copyFrom(table: string, columns: readonly string[], data: string): Promise<void> {
+    return this.base.copyFrom(table, columns, data);
+  }
+  abstract transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  abstract prisma(): PrismaClient;
+  abstract close(): Promise<void>;
+}

@@ -4,7 +4,7 @@ import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client';
-import { copyStatement, type Database, type Queryable, type QueryResult } from './database';
+import { copyStatement, DatabaseOverQueryable, type Database, type Queryable, type QueryResult } from './database';
 
 type PgliteRunner = Pick<PGlite, 'query' | 'exec'> | Transaction;
 
@@ -25,27 +25,19 @@ function queryable(runner: PgliteRunner): Queryable {
   };
 }
 
-class EmbeddedDatabase implements Database {
+class EmbeddedDatabase extends DatabaseOverQueryable {
   readonly driver = 'embedded' as const;
   private prismaClient: PrismaClient | undefined;
-  private readonly base: Queryable;
+  protected readonly base: Queryable;
 
   constructor(
     private readonly pglite: PGlite,
     readonly location: string,
   ) {
+    super();
     this.base = queryable(pglite);
   }
 
-  query<Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
-    return this.base.query<Row>(sql, params);
-  }
-  exec(sql: string): Promise<void> {
-    return this.base.exec(sql);
-  }
-  copyFrom(table: string, columns: readonly string[], data: string): Promise<void> {
-    return this.base.copyFrom(table, columns, data);
-  }
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     return this.pglite.transaction((tx) => fn(queryable(tx)));
   }

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { from as copyFromStdin } from 'pg-copy-streams';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client';
-import { copyStatement, type Database, type Queryable, type QueryResult } from './database';
+import { copyStatement, DatabaseOverQueryable, type Database, type Queryable, type QueryResult } from './database';
 
 const INT8_OID = 20;
 // Counts and sums come back as int8; both drivers return them as numbers (PGlite already does).
@@ -50,15 +50,16 @@ export function redactUrl(url: string): string {
   }
 }
 
-class PostgresDatabase implements Database {
+class PostgresDatabase extends DatabaseOverQueryable {
   readonly driver = 'postgres' as const;
   private prismaClient: PrismaClient | undefined;
-  private readonly base: Queryable;
+  protected readonly base: Queryable;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly url: string,
   ) {
+    super();
     this.base = queryable(pool, async () => {
       const client = await pool.connect();
       return { client, release: () => client.release() };
@@ -67,15 +68,6 @@ class PostgresDatabase implements Database {
 
   get location(): string {
     return redactUrl(this.url);
-  }
-  query<Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
-    return this.base.query<Row>(sql, params);
-  }
-  exec(sql: string): Promise<void> {
-    return this.base.exec(sql);
-  }
-  copyFrom(table: string, columns: readonly string[], data: string): Promise<void> {
-    return this.base.copyFrom(table, columns, data);
   }
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();

@@ -66,10 +66,11 @@ function adamSpan(
   }
 }
 
-export class DenseAdam {
-  private readonly o: Resolved;
-  private readonly m: Float32Array;
-  private readonly v: Float32Array;
+/** What both forms share: options, first and second moments, the global step. */
+abstract class AdamState {
+  protected readonly o: Resolved;
+  protected readonly m: Float32Array;
+  protected readonly v: Float32Array;
   private step = 0;
 
   constructor(
@@ -85,31 +86,27 @@ export class DenseAdam {
     this.o.learningRate = learningRate;
   }
 
-  apply(grads: ArrayLike<number>): void {
+  /** Advances the global step and returns its step size. */
+  protected nextStepSize(): number {
     this.step++;
-    adamSpan(this.o, stepSize(this.o, this.step), this.params, this.m, this.v, 0, grads, 0, this.params.length);
+    return stepSize(this.o, this.step);
   }
 }
 
-export class LazyAdam {
-  private readonly o: Resolved;
-  private readonly m: Float32Array;
-  private readonly v: Float32Array;
-  private step = 0;
+export class DenseAdam extends AdamState {
+  apply(grads: ArrayLike<number>): void {
+    adamSpan(this.o, this.nextStepSize(), this.params, this.m, this.v, 0, grads, 0, this.params.length);
+  }
+}
 
+export class LazyAdam extends AdamState {
   /** `params` is a row-major [rows, width] table. */
   constructor(
-    readonly params: Float32Array,
+    params: Float32Array,
     readonly width: number,
     options: AdamOptions,
   ) {
-    this.o = resolve(options);
-    this.m = new Float32Array(params.length);
-    this.v = new Float32Array(params.length);
-  }
-
-  setLearningRate(learningRate: number): void {
-    this.o.learningRate = learningRate;
+    super(params, options);
   }
 
   /**
@@ -117,8 +114,7 @@ export class LazyAdam {
    * gradient at [k * width, (k + 1) * width). Rows not listed do not move.
    */
   apply(rows: ArrayLike<number>, count: number, grads: Float32Array): void {
-    this.step++;
-    const lrT = stepSize(this.o, this.step);
+    const lrT = this.nextStepSize();
     for (let k = 0; k < count; k++) {
       adamSpan(this.o, lrT, this.params, this.m, this.v, rows[k]! * this.width, grads, k * this.width, this.width);
     }

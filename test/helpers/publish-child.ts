@@ -7,6 +7,7 @@
  * one JSON line. Set ANIMEREC_FAILPOINT to make it die by SIGKILL at that point instead.
  * The catalog (seedCatalog with CRASH_DRAFT_SIZE) must be in the database already.
  */
+import { mulberry32 } from '../../src/trainer/random';
 import { parseArgs } from 'node:util';
 import type { Queryable } from '../../src/db/database';
 import { openDatabase } from '../../src/db/open';
@@ -23,17 +24,7 @@ export interface DraftSize {
 /** Small enough that a child process spends its time starting, not publishing. */
 export const CRASH_DRAFT_SIZE: DraftSize = { items: 50, users: 30, dim: 8 };
 
-/** mulberry32: a small seeded generator, so a draft is the same in every process. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+
 
 function floats(length: number, next: () => number): Float32Array {
   const values = new Float32Array(length);
@@ -46,7 +37,7 @@ function floats(length: number, next: () => number): Float32Array {
  * map points for every item, and a few hundred bytes of head weights.
  */
 export function syntheticDraft(size: DraftSize & { seed: number; kind?: ModelKind }): ModelVersionDraft {
-  const next = random(size.seed);
+  const next = mulberry32(size.seed); // seeded: the same draft in every process
   const range = (n: number) => Int32Array.from({ length: n }, (_, i) => i + 1);
   const head = new Uint8Array(300);
   for (let i = 0; i < head.length; i++) head[i] = Math.floor(next() * 256);

@@ -21,7 +21,8 @@ import {
 } from '../../src/trainer/publish';
 import { tempDir, type TempDir } from '../helpers/data-slices';
 import { createPostgresTestDatabase, describeEachDriver, TEST_POSTGRES_URL, type TestDatabase, type TestDriver } from '../helpers/databases';
-import { CRASH_DRAFT_SIZE, random, seedCatalog, syntheticDraft } from '../helpers/publish-child';
+import { CRASH_DRAFT_SIZE, seedCatalog, syntheticDraft } from '../helpers/publish-child';
+import { mulberry32 } from '../../src/trainer/random';
 
 const ROOT = resolve(__dirname, '../..');
 const CHILD = join(ROOT, 'test/helpers/publish-child.ts');
@@ -72,7 +73,7 @@ async function storedEmbeddings(db: Database, table: 'item_embedding' | 'user_em
 
 /** Random float32 bit patterns over the whole range (subnormals, extremes, -0), all finite. */
 function everyKindOfFloat(length: number, seed: number): Float32Array {
-  const next = random(seed);
+  const next = mulberry32(seed);
   const values = new Float32Array(length);
   const raw = new Uint32Array(values.buffer);
   const special = [0x80000000, 0x00000001, 0x807fffff, 0x00800000, 0x7f7fffff, 0xff7fffff, 0x3f800001, 0x33d6bf95];
