@@ -8,6 +8,7 @@ import type { Hyperparameters } from './hyperparameters';
 import { RATING_CLASSES } from './hyperparameters';
 import { headForward, initMlpHead, type MlpHeadWeights } from './mlp-head';
 import { unreachable } from './kind';
+import { MAX_RATING, MIN_RATING } from '../ingest/records';
 
 export interface Model {
   hyper: Hyperparameters;
@@ -108,9 +109,14 @@ function dot(a: Float32Array, aOffset: number, b: Float32Array, bOffset: number,
 
 const PREDICT_CHUNK = 8192;
 
+/** Regression outputs are clipped to the rating scale, as Surprise and most recommenders do. */
+function clip(rating: number): number {
+  return rating < MIN_RATING ? MIN_RATING : rating > MAX_RATING ? MAX_RATING : rating;
+}
+
 /**
- * Predicted ratings for pairs of rows (userRows[k], itemRows[k]). For the classifier, the
- * expected rating; `classifierArgmax` receives the argmax+1 predictions when given.
+ * Predicted ratings for pairs of rows (userRows[k], itemRows[k]), within 1..10. For the
+ * classifier, the expected rating; `classifierArgmax` receives the argmax+1 predictions.
  */
 export function predictRows(
   model: Model,
@@ -126,7 +132,7 @@ export function predictRows(
   switch (hyper.kind) {
     case 'mf':
       for (let k = 0; k < userRows.length; k++) {
-        out[k] = offsetOf(k) + dot(model.userEmbeddings, userRows[k]! * dim, model.itemEmbeddings, itemRows[k]! * dim, dim);
+        out[k] = clip(offsetOf(k) + dot(model.userEmbeddings, userRows[k]! * dim, model.itemEmbeddings, itemRows[k]! * dim, dim));
       }
       return out;
     case 'deep':
@@ -144,7 +150,7 @@ export function predictRows(
             out[start + k] = expectedRating(outputs, k * RATING_CLASSES);
             if (classifierArgmax) classifierArgmax[start + k] = argmaxRating(outputs, k * RATING_CLASSES);
           } else {
-            out[start + k] = offsetOf(start + k) + outputs[k]!;
+            out[start + k] = clip(offsetOf(start + k) + outputs[k]!);
           }
         }
       }
