@@ -97,8 +97,11 @@ const API_USER_COLLISION = `
 SELECT s.line, s.user_id FROM ingest_rating s JOIN app_user u ON u.id = s.user_id AND u.source <> 'ingest'
 ORDER BY s.line LIMIT 1`;
 
-/** Dedup keeps the LAST row of a (user, anime) pair in the file, as an upsert would. */
-function keptRatingsSql(filters: RatingFilters): { sql: string; params: unknown[] } {
+/**
+ * Dedup keeps the LAST row of a (user, anime) pair in the file, as an upsert would. A file
+ * whose pairs strictly increase (the Kaggle files are sorted) has no repeats: the sort is skipped.
+ */
+function keptRatingsSql(filters: RatingFilters, mayRepeat: boolean): { sql: string; params: unknown[] } {
   const conditions: string[] = [];
   const params: unknown[] = [];
   if (filters.dropUnrated) conditions.push('s.rating <> -1');
@@ -117,13 +120,11 @@ function keptRatingsSql(filters: RatingFilters): { sql: string; params: unknown[
     conditions.push(`s.user_id < $${params.length}`);
   }
   const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
-  return {
-    sql: `CREATE TEMP TABLE ingest_kept ON COMMIT DROP AS
-          SELECT DISTINCT ON (s.user_id, s.anime_id) s.user_id, s.anime_id, s.rating
-          FROM ingest_rating s ${where}
-          ORDER BY s.user_id, s.anime_id, s.line DESC`,
-    params,
-  };
+  const sql = mayRepeat
+    ? `SELECT DISTINCT ON (s.user_id, s.anime_id) s.user_id, s.anime_id, s.rating FROM ingest_rating s ${where}
+       ORDER BY s.user_id, s.anime_id, s.line DESC`
+    : `SELECT s.user_id, s.anime_id, s.rating FROM ingest_rating s ${where}`;
+  return { sql: `CREATE TEMP TABLE ingest_kept ON COMMIT DROP AS ${sql}`, params };
 }
 
 const INSERT_USERS = `
@@ -235,20 +236,30 @@ async function stageAnime(tx: Queryable, file: string, { format, invalid, progre
   );
 }
 
+/** Stages the ratings; `mayRepeat` is false when every (user, anime) pair came in increasing order. */
 async function stageRatings(tx: Queryable, file: string, { format, invalid, progress, signal }: StageContext) {
   await tx.exec(STAGE_RATINGS);
-  return stageFile<RatingRecord>(
+  let previousUser = -1;
+  let previousAnime = -1;
+  let mayRepeat = false;
+  const rows = await stageFile<RatingRecord>(
     tx,
     file,
     (line) => format.ratingsTable(line),
     {
       table: 'ingest_rating',
       columns: ['line', 'user_id', 'anime_id', 'rating'],
-      toRow: ({ line, record: r }) => `${line}\t${r.userId}\t${r.animeId}\t${r.rating}\n`,
+      toRow: ({ line, record: r }) => {
+        if (r.userId < previousUser || (r.userId === previousUser && r.animeId <= previousAnime)) mayRepeat = true;
+        previousUser = r.userId;
+        previousAnime = r.animeId;
+        return `${line}\t${r.userId}\t${r.animeId}\t${r.rating}\n`;
+      },
     },
     invalid,
     { progress, signal, label: 'ratings' },
   );
+  return { rows, mayRepeat };
 }
 
 /** Rejects (or, when skipping, removes) ratings whose anime is not in the catalog. */
@@ -296,9 +307,9 @@ async function withKeysAndIndexesRebuiltAfter<T>(tx: Queryable, tables: readonly
   return result;
 }
 
-async function mergeRatings(tx: Queryable, filters: RatingFilters) {
+async function mergeRatings(tx: Queryable, filters: RatingFilters, mayRepeat: boolean) {
   const stagedRows = (await tx.query<{ n: number }>('SELECT count(*) AS n FROM ingest_rating')).rows[0]!.n;
-  const kept = keptRatingsSql(filters);
+  const kept = keptRatingsSql(filters, mayRepeat);
   await tx.query(kept.sql, kept.params);
   const keptCount = (await tx.query<{ n: number }>('SELECT count(*) AS n FROM ingest_kept')).rows[0]!.n;
   const users = (await tx.query<{ inserted: number }>(INSERT_USERS)).rows[0]!;
@@ -339,9 +350,9 @@ export async function ingest(db: Database, options: IngestOptions): Promise<Inge
     }
     if (ratingsPath !== undefined) {
       const staged = await stageRatings(tx, ratingsPath, stage);
-      result.ratings.read = staged;
+      result.ratings.read = staged.rows;
       await checkRatingReferences(tx, ratingsPath, invalid);
-      const merged = await mergeRatings(tx, filters);
+      const merged = await mergeRatings(tx, filters, staged.mayRepeat);
       result.ratings.filtered = merged.filtered;
       result.ratings.inserted = merged.ratings.inserted;
       result.ratings.updated = merged.ratings.updated;
