@@ -2,7 +2,8 @@
 import DataLoader from 'dataloader';
 import type { Database } from '../db/database';
 import type { Logger } from '../logger';
-import { findAnimeByIds, type Anime } from '../recsys/catalog';
+import type { Anime } from '../recsys/catalog';
+import type { AnimeCatalog } from '../recsys/anime-catalog';
 import type { ModelCache } from '../recsys/model-cache';
 import type { TrainingRuns } from '../recsys/training-runs';
 import { authenticate } from '../recsys/ratings';
@@ -28,6 +29,7 @@ export interface GraphQLContext {
 
 export interface ContextServices {
   db: Database;
+  catalog: AnimeCatalog;
   models: ModelCache;
   trainingRuns: TrainingRuns;
   logger: Logger;
@@ -51,6 +53,6 @@ export async function createContext(services: ContextServices, authorization: st
     trainingRuns,
     logger,
     caller: await identify(services, authorization),
-    animeLoader: new DataLoader((ids) => findAnimeByIds(db, ids)),
+    animeLoader: new DataLoader((ids) => services.catalog.find(ids)),
   };
 }

@@ -23,8 +23,8 @@ export interface FoldedUser {
 
 /** Ridge penalty of the mf fold-in, on the vector and the bias. */
 export const FOLD_IN_RIDGE = 2;
-export const FOLD_IN_STEPS = 60;
-export const FOLD_IN_LEARNING_RATE = 0.02;
+export const FOLD_IN_STEPS = 30;
+export const FOLD_IN_LEARNING_RATE = 0.04;
 
 /** Solves (A) x = b in place for a small dense symmetric positive definite A (Cholesky). */
 function solveSpd(a: Float64Array, b: Float64Array, n: number): Float64Array {

@@ -8,6 +8,7 @@ import { ModelNotReadyError, NotFoundError } from '../errors';
 import { predictRows, scoreAllItems } from '../models/model';
 import type { ServingModel } from './model-cache';
 import type { AnimeFilter } from './similar';
+import { topRows } from './top-rows';
 
 export interface Recommendation {
   animeId: number;
@@ -53,24 +54,6 @@ async function allowedAnime(db: Database, filter: AnimeFilter): Promise<Set<numb
     [filter.genres?.length ? filter.genres : null, filter.types?.length ? filter.types : null, filter.minMembers ?? null],
   );
   return new Set(rows.map((row) => row.id));
-}
-
-/** Picks the k best rows of `scores` that `keep` accepts, best first (ties: lower row). */
-function topRows(scores: Float32Array, k: number, keep: (row: number) => boolean): number[] {
-  const best: number[] = [];
-  for (let row = 0; row < scores.length; row++) {
-    if (!keep(row)) continue;
-    const score = scores[row]!;
-    if (best.length === k && score <= scores[best[k - 1]!]!) continue;
-    let at = best.length === k ? k - 1 : best.length;
-    if (best.length < k) best.push(row);
-    while (at > 0 && scores[best[at - 1]!]! < score) {
-      best[at] = best[at - 1]!;
-      at--;
-    }
-    best[at] = row;
-  }
-  return best;
 }
 
 export async function recommend(

@@ -1,12 +1,15 @@
 /**
- * Similar anime by cosine similarity of the active model's item embeddings, searched in
- * pgvector through the model version's HNSW index. Filters use pgvector 0.8's iterative index
- * scans, so a filtered search still returns k results when k exist.
+ * Similar anime by cosine similarity of the active model's item embeddings. Unfiltered, an
+ * exact scan over the unit vectors already in memory (0.8 ms for 7k items, recall 1.0: faster
+ * than the ~3.5 ms pgvector search plus its round trips). Filtered, pgvector through the model
+ * version's HNSW index with 0.8's iterative scans, so a filtered search still returns k
+ * results when k exist, and the filter runs where the catalog is.
  */
 import type { Database } from '../db/database';
 import { NotFoundError } from '../errors';
 import { vectorText } from '../trainer/publish';
 import type { ServingModel } from './model-cache';
+import { topRows } from './top-rows';
 
 export interface AnimeFilter {
   /** Anime having ALL of these genres. */
@@ -42,9 +45,28 @@ function filterSql(filter: AnimeFilter | undefined, params: unknown[]): string {
   return conditions.map((condition) => ` AND ${condition}`).join('');
 }
 
+function isFiltered(filter: AnimeFilter | undefined): boolean {
+  return Boolean(filter?.genres?.length || filter?.types?.length || (filter?.minMembers !== undefined && filter.minMembers !== null));
+}
+
+/** Exact top-k cosine neighbours of item `row` among the served unit vectors. */
+function exactNeighbours(serving: ServingModel, row: number, k: number): Similar[] {
+  const dim = serving.model.hyper.embeddingDim;
+  const unit = serving.unitItems;
+  const items = serving.model.itemIds.length;
+  const scores = new Float32Array(items);
+  for (let other = 0; other < items; other++) {
+    let dot = 0;
+    for (let j = 0; j < dim; j++) dot += unit[row * dim + j]! * unit[other * dim + j]!;
+    scores[other] = dot;
+  }
+  return topRows(scores, k, (other) => other !== row).map((other) => ({ animeId: serving.model.itemIds[other]!, similarity: scores[other]! }));
+}
+
 export async function similarAnime(db: Database, serving: ServingModel, animeId: number, k: number, filter?: AnimeFilter): Promise<Similar[]> {
   const row = serving.itemRow.get(animeId);
   if (row === undefined) throw new NotFoundError(`anime ${animeId} has no embedding in model version ${serving.versionId}`);
+  if (!isFiltered(filter)) return exactNeighbours(serving, row, k);
   const dim = serving.model.hyper.embeddingDim;
   const params: unknown[] = [serving.versionId, vectorText(serving.model.itemEmbeddings, row * dim, dim), animeId, k];
   const where = filterSql(filter, params);

@@ -11,6 +11,7 @@ import { queryLimitsRule } from '../graphql/limits';
 import type { ModelCache } from '../recsys/model-cache';
 import { VerifiedTokens } from '../recsys/tokens';
 import type { TrainingRuns } from '../recsys/training-runs';
+import type { AnimeCatalog } from '../recsys/anime-catalog';
 import { buildGraphQLSchema } from '../graphql/schema';
 import { registerJobRoutes } from '../jobs/remote-jobs';
 import type { Logger } from '../logger';
@@ -26,9 +27,10 @@ export interface AppOptions {
   /** When set, CLI jobs may run in this server (embedded database only). */
   jobToken?: string;
   trainingRuns: TrainingRuns;
+  catalog: AnimeCatalog;
 }
 
-export async function buildApp({ config, db, models, logger, jobToken, trainingRuns }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, db, models, logger, jobToken, trainingRuns, catalog }: AppOptions): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({ loggerInstance: logger as FastifyBaseLogger, disableRequestLogging: true, bodyLimit: BODY_LIMIT_BYTES });
   const apollo = new ApolloServer<GraphQLContext>({
     schema: await buildGraphQLSchema(),
@@ -39,7 +41,7 @@ export async function buildApp({ config, db, models, logger, jobToken, trainingR
     plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled()],
   });
   await apollo.start();
-  const services = { db, models, trainingRuns, logger, verifiedTokens: new VerifiedTokens(), adminToken: config.adminToken };
+  const services = { db, catalog, models, trainingRuns, logger, verifiedTokens: new VerifiedTokens(), adminToken: config.adminToken };
   await app.register(fastifyApollo(apollo), { context: async (request) => createContext(services, request.headers.authorization) });
 
   app.get('/healthz', async (_request, reply) => {

@@ -14,7 +14,9 @@ import { seedDemoDataIfEmpty } from '../ingest/demo';
 import type { ProgressSink } from '../ingest/progress';
 import type { Logger } from '../logger';
 import { ModelCache } from '../recsys/model-cache';
+import { selectBackend } from '../models/backend';
 import { TrainingRuns } from '../recsys/training-runs';
+import { AnimeCatalog } from '../recsys/anime-catalog';
 import { buildApp } from './app';
 
 export interface RunningServer {
@@ -53,11 +55,16 @@ export async function startServer(config: Config, logger: Logger, progress: Prog
     }
     // Only on the embedded database must CLI jobs run in here (one process owns the files).
     const jobToken = lock ? randomBytes(24).toString('hex') : undefined;
+    // The served model heads run on the fastest tensor backend, chosen once at start-up.
+    await selectBackend(undefined, logger);
     const models = new ModelCache(db, logger);
     await models.refresh();
     models.start();
     const trainingRuns = new TrainingRuns(db, models, logger);
-    const app = await buildApp({ config, db, models, logger, jobToken, trainingRuns });
+    const catalog = new AnimeCatalog(db, logger);
+    await catalog.load();
+    catalog.start();
+    const app = await buildApp({ config, db, models, logger, jobToken, trainingRuns, catalog });
     await app.listen({ host: config.host, port: config.port });
     const url = urlOf(app);
     if (lock && jobToken) lock.advertiseJobs(url, jobToken);
@@ -75,6 +82,7 @@ export async function startServer(config: Config, logger: Logger, progress: Prog
       url,
       async close() {
         models.stop();
+        catalog.stop();
         await app.close();
         await opened.close();
         lock?.release();

@@ -201,10 +201,15 @@ export async function prepareTrainingData(
 /** Trains one model on prepared data, reporting progress per epoch. */
 export function trainPrepared(prepared: PreparedData, hyper: Hyperparameters, options: Pick<TrainingRunOptions, 'progress' | 'logger' | 'signal'>): Promise<TrainResult> {
   const progress = options.progress ?? silentProgress;
+  let shownEpoch = 0;
   return trainModel(prepared.dataset, prepared.split, hyper, {
     signal: options.signal,
     onBatch: (p) => {
-      if (p.batch === 1 || p.batch <= 0) progress.start(`epoch ${p.epoch}/${p.epochs}`, p.batches);
+      // Reports come every ~200 ms, not every batch: a new epoch starts its bar at its first report.
+      if (p.epoch !== shownEpoch) {
+        shownEpoch = p.epoch;
+        progress.start(`epoch ${p.epoch}/${p.epochs}`, p.batches);
+      }
       progress.update(p.batch, p.batch * hyper.batchSize, `loss ${p.loss.toFixed(4)} | ${Math.round(p.samplesPerSecond)} samples/s`);
       if (p.batch === p.batches) progress.stop();
     },

@@ -1,0 +1,319 @@
+/**
+ * The animerec server as bench/api.bench.ts drives it: a child process (`src/main.ts`, as
+ * `npm start` runs it) with its own environment, a small GraphQL client, and the cached data
+ * directory holding the demo data and a trained hybrid model. Internal to bench/.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+
+export const ROOT = resolve(__dirname, '..');
+const MAIN = join(ROOT, 'src', 'main.ts');
+const LISTENING = /animerec listening on (http:\/\/\S+)/;
+
+export function log(message: string): void {
+  process.stderr.write(`[bench:api] ${message}\n`);
+}
+
+// ---- GraphQL over HTTP ----
+
+export interface GraphQLResponse<T> {
+  data?: T | null;
+  errors?: { message: string; extensions?: { code?: string } }[];
+}
+
+export class GraphQLRequestError extends Error {
+  override readonly name = 'GraphQLRequestError';
+}
+
+/** One POST /graphql; throws on a non-2xx status or any GraphQL error. */
+export async function graphql<T>(url: string, query: string, variables?: Record<string, unknown>, token?: string): Promise<T> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (token !== undefined) headers.authorization = `Bearer ${token}`;
+  const response = await fetch(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }), signal: AbortSignal.timeout(120_000) });
+  const text = await response.text();
+  let body: GraphQLResponse<T>;
+  try {
+    body = JSON.parse(text) as GraphQLResponse<T>;
+  } catch {
+    throw new GraphQLRequestError(`HTTP ${response.status}, not JSON: ${text.slice(0, 300)}`);
+  }
+  if (!response.ok || body.errors?.length || body.data == null) {
+    throw new GraphQLRequestError(`HTTP ${response.status}: ${JSON.stringify(body.errors ?? body).slice(0, 500)}`);
+  }
+  return body.data;
+}
+
+/** The message of a failed fetch with its cause (undici says only "fetch failed"). */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = (error as { cause?: unknown }).cause;
+  return cause instanceof Error ? `${error.message}: ${cause.message}` : error.message;
+}
+
+/**
+ * `graphql` for idempotent queries, retried on network errors: a server busy training can block
+ * its event loop for seconds, and a kept-alive socket may be closed under a request sent on it.
+ */
+export async function graphqlRetrying<T>(url: string, query: string, variables?: Record<string, unknown>, token?: string, tries = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await graphql<T>(url, query, variables, token);
+    } catch (error) {
+      if (error instanceof GraphQLRequestError || attempt >= tries) throw new Error(describeError(error), { cause: error });
+      log(`request failed (${describeError(error)}), retrying`);
+      await new Promise((resolveWait) => setTimeout(resolveWait, 1000 * attempt));
+    }
+  }
+}
+
+// ---- the server process ----
+
+export interface ServerOptions {
+  dataDir: string;
+  /** TRAIN_AT_START: the model trained in the background when none is active; 'none' for never. */
+  trainAtStart: 'hybrid' | 'none';
+  adminToken: string;
+  /** CPU list for `taskset -c` (e.g. "1"), or undefined for no pinning. */
+  cpus: string | undefined;
+  /** Forward the server's stderr (logs, progress bars) to ours. */
+  echo: boolean;
+}
+
+export interface ServerProcess {
+  url: string;
+  pid: number;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
+  stop(graceMs?: number): Promise<void>;
+  /** The last lines the server wrote to stderr (for error messages). */
+  tail(): string;
+}
+
+const running = new Set<ChildProcess>();
+
+/** Kills servers still running (Ctrl-C, a failed benchmark). */
+export function killServers(): void {
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
+}
+
+export async function startServerProcess(options: ServerOptions, timeoutMs = 180_000): Promise<ServerProcess> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATA_DIR: options.dataDir,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    SEED_DEMO_DATA: 'true',
+    TRAIN_AT_START: options.trainAtStart,
+    ADMIN_TOKEN: options.adminToken,
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
+  };
+  delete env.DATABASE_URL; // always the embedded database in DATA_DIR
+  const node = [...process.execArgv.filter((arg) => !arg.startsWith('--inspect')), MAIN];
+  // execArgv holds `-r @swc-node/register` when run as `npm run bench:api`; make sure it is there.
+  if (!node.includes('@swc-node/register')) node.unshift('-r', '@swc-node/register');
+  const [command, args] = options.cpus !== undefined ? ['taskset', ['-c', options.cpus, process.execPath, ...node]] : [process.execPath, node];
+  const child = spawn(command, args as string[], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  const lines: string[] = [];
+  const remember = (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split(/\r?\n|\r/)) if (line.trim() !== '') lines.push(line);
+    if (lines.length > 40) lines.splice(0, lines.length - 40);
+  };
+  child.stderr!.on('data', (chunk: Buffer) => {
+    remember(chunk);
+    if (options.echo) process.stderr.write(chunk);
+  });
+  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
+  exited.then(() => running.delete(child), () => undefined);
+
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    let stdout = '';
+    const timer = setTimeout(() => reject(new Error(`the server did not listen within ${timeoutMs / 1000} s:\n${lines.join('\n')}`)), timeoutMs);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+      const match = LISTENING.exec(stdout);
+      if (match) {
+        clearTimeout(timer);
+        resolveUrl(match[1]!);
+      }
+      if (stdout.length > 100_000) stdout = stdout.slice(-10_000);
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`the server exited (${signal ?? `code ${code}`}) before listening:\n${lines.join('\n')}`));
+    });
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  }).catch((error: unknown) => {
+    child.kill('SIGKILL');
+    throw error;
+  });
+
+  return {
+    url,
+    pid: child.pid!,
+    tail: () => lines.join('\n'),
+    async stop(graceMs = 15_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc; null where there is none. */
+function cpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at state; utime and stime are 14th and 15th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+
+/** Clock ticks per second of /proc's times: 100 on Linux unless configured otherwise. */
+const CLOCK_TICKS = (() => {
+  const answer = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+  const ticks = Number(answer.stdout?.trim());
+  return Number.isInteger(ticks) && ticks > 0 ? ticks : 100;
+})();
+
+/**
+ * Waits until the server process is idle: under `maxShare` of a core over two windows in a row.
+ * autocannon drops its connections when its time is up, but the server still works through the
+ * requests it had (one per connection); the next measurement must not start behind them.
+ * Returns the seconds waited (a plain `fallbackMs` sleep where /proc is not readable).
+ */
+export async function waitIdle(pid: number, options: { windowMs?: number; maxShare?: number; timeoutMs?: number; fallbackMs?: number } = {}): Promise<number> {
+  const { windowMs = 300, maxShare = 0.1, timeoutMs = 180_000, fallbackMs = 5000 } = options;
+  const started = performance.now();
+  const sleep = (waitMs: number) => new Promise((resolveWait) => setTimeout(resolveWait, waitMs));
+  let previous = cpuSeconds(pid);
+  if (previous === null) {
+    await sleep(fallbackMs);
+    return fallbackMs / 1000;
+  }
+  let quiet = 0;
+  while (quiet < 2 && performance.now() - started < timeoutMs) {
+    await sleep(windowMs);
+    const now = cpuSeconds(pid);
+    if (now === null) break;
+    quiet = now - previous <= (maxShare * windowMs) / 1000 ? quiet + 1 : 0;
+    previous = now;
+  }
+  return (performance.now() - started) / 1000;
+}
+
+// ---- the cached data directory: demo data plus a trained hybrid model ----
+
+export interface CachedModel {
+  modelVersionId: number;
+  kind: string;
+  preparedAt: string;
+  /** How long the first start took (demo data load and training), seconds. */
+  seconds: number;
+}
+
+interface ModelState {
+  activeModel: { id: number; kind: string } | null;
+  trainingRuns: { id: number; kind: string; status: string; phase: string; progress: number; error: string | null }[];
+}
+
+const MODEL_STATE = '{ activeModel { id kind } trainingRuns { id kind status phase progress error } }';
+const START_TRAINING = `mutation { startTraining(kind: "hybrid", preset: "default", activate: true, map: "umap") { id } }`;
+
+/** Folder layout of the cache: `db/` is DATA_DIR, `model.json` says it is ready. */
+export function cachePaths(cacheDir: string) {
+  return { db: join(cacheDir, 'db'), marker: join(cacheDir, 'model.json') };
+}
+
+export function readCachedModel(cacheDir: string): CachedModel | null {
+  const { db, marker } = cachePaths(cacheDir);
+  if (!existsSync(db) || !existsSync(marker)) return null;
+  try {
+    const cached = JSON.parse(readFileSync(marker, 'utf8')) as CachedModel;
+    return cached.kind === 'hybrid' && Number.isInteger(cached.modelVersionId) ? cached : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Makes sure `cacheDir` holds the demo data and an active hybrid model: the first start of a
+ * server on an empty folder loads the demo data and (TRAIN_AT_START=hybrid) trains in the
+ * background; this waits for it (or starts a run itself through the admin API if none runs).
+ */
+export async function prepareCache(cacheDir: string, options: { fresh: boolean; trainTimeoutS: number; cpus: string | undefined }): Promise<CachedModel> {
+  const paths = cachePaths(cacheDir);
+  if (options.fresh) rmSync(cacheDir, { recursive: true, force: true });
+  const cached = readCachedModel(cacheDir);
+  if (cached) {
+    log(`reusing ${cacheDir} (model version ${cached.modelVersionId}, ${cached.kind}, prepared ${cached.preparedAt}); --fresh rebuilds it`);
+    return cached;
+  }
+  rmSync(paths.marker, { force: true });
+  mkdirSync(paths.db, { recursive: true });
+  log(`preparing ${cacheDir}: demo data and a trained hybrid model (first time: several minutes)`);
+  const started = performance.now();
+  const adminToken = randomBytes(24).toString('hex');
+  const server = await startServerProcess({ dataDir: paths.db, trainAtStart: 'hybrid', adminToken, cpus: options.cpus, echo: true }, 600_000);
+  try {
+    const deadline = performance.now() + options.trainTimeoutS * 1000;
+    let startedRun: number | null = null;
+    let lastNote = 0;
+    for (;;) {
+      const state = await graphqlRetrying<ModelState>(server.url, MODEL_STATE, undefined, adminToken);
+      const runningRun = state.trainingRuns.find((run) => run.status === 'running');
+      if (state.activeModel?.kind === 'hybrid' && !runningRun) {
+        const model: CachedModel = {
+          modelVersionId: state.activeModel.id,
+          kind: state.activeModel.kind,
+          preparedAt: new Date().toISOString(),
+          seconds: Math.round((performance.now() - started) / 1000),
+        };
+        log(`model version ${model.modelVersionId} (hybrid) is active after ${model.seconds} s`);
+        await server.stop();
+        writeFileSync(paths.marker, `${JSON.stringify(model, null, 2)}\n`);
+        return model;
+      }
+      const failed = state.trainingRuns.find((run) => run.status === 'failed' && (startedRun === null || run.id === startedRun));
+      if (failed && startedRun !== null) throw new Error(`training run ${failed.id} failed: ${failed.error}`);
+      if (!runningRun) {
+        // No hybrid model and nothing training (TRAIN_AT_START unsupported, or another kind active): start one.
+        if (startedRun !== null) throw new Error(`training run ${startedRun} finished but no hybrid model is active`);
+        const answer = await graphql<{ startTraining: { id: number } }>(server.url, START_TRAINING, undefined, adminToken);
+        startedRun = answer.startTraining.id;
+        log(`started training run ${startedRun} (hybrid, default preset) through the admin API`);
+      } else if (performance.now() - lastNote > 30_000) {
+        lastNote = performance.now();
+        const fraction = runningRun.progress >= 0 && runningRun.progress <= 1 ? ` ${(runningRun.progress * 100).toFixed(0)}%` : '';
+        log(`training run ${runningRun.id} (${runningRun.kind}): ${runningRun.phase}${fraction}, ${Math.round((performance.now() - started) / 1000)} s so far`);
+      }
+      if (performance.now() > deadline) throw new Error(`no hybrid model after ${options.trainTimeoutS} s (--train-timeout-s)`);
+      await new Promise((resolveWait) => setTimeout(resolveWait, 2000));
+    }
+  } finally {
+    await server.stop();
+  }
+}
+
+/**
+ * A throwaway copy of the cached database for one benchmark run, so the users and ratings it
+ * writes never reach the cache (each run starts from the same data). Returns the copy's path.
+ */
+export function copyForRun(cacheDir: string): string {
+  const { db } = cachePaths(cacheDir);
+  const copy = join(cacheDir, `run-${process.pid}`);
+  rmSync(copy, { recursive: true, force: true });
+  cpSync(db, copy, { recursive: true, filter: (source) => basename(source) !== 'animerec.lock' });
+  return copy;
+}

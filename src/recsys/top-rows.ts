@@ -1,0 +1,19 @@
+/** Top-k selection shared by similarity search and recommendations. */
+
+/** Picks the k best rows of `scores` that `keep` accepts, best first (ties: lower row). */
+export function topRows(scores: Float32Array, k: number, keep: (row: number) => boolean): number[] {
+  const best: number[] = [];
+  for (let row = 0; row < scores.length; row++) {
+    if (!keep(row)) continue;
+    const score = scores[row]!;
+    if (best.length === k && score <= scores[best[k - 1]!]!) continue;
+    let at = best.length === k ? k - 1 : best.length;
+    if (best.length < k) best.push(row);
+    while (at > 0 && scores[best[at - 1]!]! < score) {
+      best[at] = best[at - 1]!;
+      at--;
+    }
+    best[at] = row;
+  }
+  return best;
+}
