@@ -29,6 +29,7 @@
  * Queries (--only takes these names): typename, similarAnime, recommendations, predictRating, rateAnime.
  * The markdown report goes to stdout and to --out FILE; progress goes to stderr.
  */
+import { onCleanUp, runBenchmark } from './lifecycle';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
@@ -574,7 +575,7 @@ function report(options: Options, model: CachedModel, server: ServerProcess, mea
 let runCopy: string | undefined;
 let serverToStop: ServerProcess | undefined;
 
-async function cleanUp(): Promise<void> {
+async function stopServer(): Promise<void> {
   await serverToStop?.stop(5000).catch(() => undefined);
   killServers();
   if (runCopy) rmSync(runCopy, { recursive: true, force: true });
@@ -646,7 +647,7 @@ async function main(): Promise<void> {
     log(`fresh: p50 ${ms(percentile(sorted, 50))} ms, max ${ms(sorted[sorted.length - 1] ?? NaN)} ms, ${freshness.failures.length} not fresh`);
   }
   const loadEnd = loadavg()[0]!;
-  await cleanUp();
+  await stopServer();
 
   const markdown = report(options, model, server, measurements, freshness, {
     loadStart,
@@ -666,13 +667,5 @@ async function main(): Promise<void> {
   }
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
-}
-
-main()
-  .catch((error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 1;
-  })
-  .finally(cleanUp);
+onCleanUp(stopServer);
+runBenchmark(main);

@@ -10,7 +10,8 @@
  * child (counted from its start); a killed run reports how far it got.
  * PostgreSQL: BENCH_POSTGRES_URL, else TEST_POSTGRES_URL, else postgres://postgres@127.0.0.1:5432/postgres.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { onCleanUp, runBenchmark, setRunningChild } from './lifecycle';
+import { spawn } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -30,28 +31,14 @@ const BARE_TABLE = 'CREATE TABLE bare (user_id int, anime_id int, rating int)';
 
 // ---- cleanup that also runs on Ctrl-C: temp folders, scratch databases, a running child ----
 
-const cleanups: Array<() => unknown> = [];
-let runningChild: ChildProcess | undefined;
-
-async function cleanUp(): Promise<void> {
-  runningChild?.kill('SIGKILL');
-  while (cleanups.length > 0) {
-    try {
-      await cleanups.pop()!();
-    } catch (error) {
-      process.stderr.write(`cleanup failed: ${String(error)}\n`);
-    }
-  }
-}
 
 /** Runs `fn` with `resource`, then disposes of it whatever happens (or on Ctrl-C). */
 async function using<R, T>(resource: R, dispose: (r: R) => unknown, fn: (r: R) => Promise<T>): Promise<T> {
-  const entry = () => dispose(resource);
-  cleanups.push(entry);
+  const unregister = onCleanUp(() => dispose(resource));
   try {
     return await fn(resource);
   } finally {
-    cleanups.splice(cleanups.indexOf(entry), 1);
+    unregister();
     await dispose(resource);
   }
 }
@@ -76,7 +63,7 @@ function runChild(args: string[], timeoutSeconds?: number): Promise<ChildRun> {
   return new Promise((resolvePromise) => {
     const run: ChildRun = {};
     const child = spawn(process.execPath, ['-r', '@swc-node/register', CHILD, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    runningChild = child;
+    setRunningChild(child);
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -99,7 +86,7 @@ function runChild(args: string[], timeoutSeconds?: number): Promise<ChildRun> {
           }, timeoutSeconds * 1000);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      runningChild = undefined;
+      setRunningChild(undefined);
       if (!run.result && !run.failure) run.failure = `exited with ${code ?? signal}: ${stderr.trim().split('\n').slice(-3).join(' / ')}`;
       resolvePromise(run);
     });
@@ -287,13 +274,4 @@ async function main(): Promise<void> {
   );
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
-}
-
-main()
-  .catch((error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 1;
-  })
-  .finally(cleanUp);
+runBenchmark(main);

@@ -21,7 +21,8 @@
  * 2 epochs, ranking over 100 users) to check that the script works; its numbers mean nothing. The markdown report goes to stdout
  * and to --out FILE; progress goes to stderr.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { onCleanUp, runBenchmark, setRunningChild } from './lifecycle';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -126,19 +127,6 @@ function parseOptions(): Options {
 
 // ---- cleanup that also runs on Ctrl-C: the temp folder, the database, a running child ----
 
-const cleanups: Array<() => unknown> = [];
-let runningChild: ChildProcess | undefined;
-
-async function cleanUp(): Promise<void> {
-  runningChild?.kill('SIGKILL');
-  while (cleanups.length > 0) {
-    try {
-      await cleanups.pop()!();
-    } catch (error) {
-      process.stderr.write(`cleanup failed: ${String(error)}\n`);
-    }
-  }
-}
 
 function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
@@ -167,7 +155,7 @@ function runChild(dataDir: string, job: ThroughputJob, timeoutSeconds: number): 
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    runningChild = child;
+    setRunningChild(child);
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -186,7 +174,7 @@ function runChild(dataDir: string, job: ThroughputJob, timeoutSeconds: number): 
     }, timeoutSeconds * 1000);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      runningChild = undefined;
+      setRunningChild(undefined);
       if (!run.result && !run.failure) run.failure = `exited with ${code ?? signal}: ${stderr.trim().split('\n').slice(-3).join(' / ')}`;
       resolvePromise(run);
     });
@@ -522,7 +510,7 @@ async function main(): Promise<void> {
 
   log('loading the demo data into an in-memory PGlite database …');
   const db = await openDemoDatabase();
-  cleanups.push(() => db.close());
+  onCleanUp(() => db.close());
   const dataset = await loadRatingsDataset(db);
   const split = benchSplit(dataset);
   log(`  ${int(dataset.ratings.length)} ratings in ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -530,7 +518,7 @@ async function main(): Promise<void> {
   const sections: string[][] = [];
   if (options.throughput) {
     const dir = mkdtempSync(join(tmpdir(), 'animerec-bench-train-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    onCleanUp(() => rmSync(dir, { recursive: true, force: true }));
     writeBenchDataset(dir, dataset);
     sections.push(throughputSection(options, await measureThroughput(options, dir)));
   }
@@ -562,13 +550,4 @@ async function main(): Promise<void> {
   }
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
-}
-
-main()
-  .catch((error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 1;
-  })
-  .finally(cleanUp);
+runBenchmark(main);
