@@ -75,12 +75,18 @@ function foldInDot(model: Model, rated: readonly RatedItem[]): FoldedUser {
   return { vector: Float32Array.from(solution.subarray(0, dim)), bias: withBias ? solution[dim]! : 0 };
 }
 
+/** Mean user vectors, per user table (a served model's table changes only when a user is added). */
+const meanUsers = new WeakMap<Float32Array, Float32Array>();
+
 /** The mean user vector: where a head's fold-in starts. */
 function meanUser(model: Model): Float32Array {
+  const cached = meanUsers.get(model.userEmbeddings);
+  if (cached) return cached;
   const dim = model.hyper.embeddingDim;
   const mean = new Float32Array(dim);
   const users = model.userIds.length;
   for (let u = 0; u < users; u++) for (let j = 0; j < dim; j++) mean[j] = mean[j]! + model.userEmbeddings[u * dim + j]! / users;
+  meanUsers.set(model.userEmbeddings, mean);
   return mean;
 }
 
@@ -127,6 +133,6 @@ function foldInHead(model: Model, rated: readonly RatedItem[]): FoldedUser {
 }
 
 export function foldInUser(model: Model, rated: readonly RatedItem[]): FoldedUser {
-  if (rated.length === 0) return { vector: meanUser(model), bias: 0 };
+  if (rated.length === 0) return { vector: meanUser(model).slice(), bias: 0 };
   return model.head ? foldInHead(model, rated) : foldInDot(model, rated);
 }
