@@ -40,15 +40,22 @@ export interface TrainResult {
   samplesPerSecond: number;
 }
 
+/** Huber's switch from squared to absolute error, in rating points. */
+const HUBER_DELTA = 1;
+
 /** Loss of one prediction (the derivative is pointLossDerivative; no tuple: this runs per sample). */
 function pointLoss(loss: Exclude<LossName, 'crossentropy'>, predicted: number, actual: number): number {
   const error = predicted - actual;
-  return loss === 'mae' ? Math.abs(error) : error * error;
+  if (loss === 'mae') return Math.abs(error);
+  if (loss === 'huber') return Math.abs(error) <= HUBER_DELTA ? 0.5 * error * error : HUBER_DELTA * (Math.abs(error) - 0.5 * HUBER_DELTA);
+  return error * error;
 }
 
 function pointLossDerivative(loss: Exclude<LossName, 'crossentropy'>, predicted: number, actual: number): number {
   const error = predicted - actual;
-  return loss === 'mae' ? Math.sign(error) : 2 * error;
+  if (loss === 'mae') return Math.sign(error);
+  if (loss === 'huber') return Math.max(-HUBER_DELTA, Math.min(HUBER_DELTA, error));
+  return 2 * error;
 }
 
 /** Softmax cross-entropy of one row of logits; writes dLoss/dLogits (unscaled) into grad. */
@@ -261,7 +268,7 @@ export async function trainModel(
           const i = dataset.items[index]!;
           let value = hyper.biases ? model.globalMean + model.userBias[u]! + model.itemBias[i]! : 0;
           for (let j = 0; j < dim; j++) value += model.userEmbeddings[u * dim + j]! * model.itemEmbeddings[i * dim + j]!;
-          const loss = hyper.loss as 'mae' | 'mse';
+          const loss = hyper.loss as Exclude<LossName, 'crossentropy'>;
           batchLoss += pointLoss(loss, value, dataset.ratings[index]!);
           const g = pointLossDerivative(loss, value, dataset.ratings[index]!) / count;
           userGrads.add(u, model.itemEmbeddings, i * dim, g);
