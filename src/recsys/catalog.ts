@@ -5,10 +5,6 @@ import type { Anime } from '../generated/prisma/client';
 
 export type { Anime };
 
-export function findAnime(db: Database, id: number): Promise<Anime | null> {
-  return db.prisma().anime.findUnique({ where: { id } });
-}
-
 /** Anime for each id, in the order asked, null where there is none (a DataLoader batch). */
 export async function findAnimeByIds(db: Database, ids: readonly number[]): Promise<(Anime | null)[]> {
   const found = await db.prisma().anime.findMany({ where: { id: { in: [...ids] } } });

@@ -9,6 +9,7 @@ import { DenseAdam } from '../models/adam';
 import { headTrainStep } from '../models/mlp-head';
 import { headInputWidth, writeHeadInput, type Model } from '../models/model';
 import { RATING_CLASSES } from '../models/hyperparameters';
+import { crossEntropy } from '../models/losses';
 
 export interface RatedItem {
   /** Item row in the model. */
@@ -108,13 +109,8 @@ function foldInHead(model: Model, rated: readonly RatedItem[]): FoldedUser {
     const result = headTrainStep(model.head!, x, count, (outputs) => {
       rated.forEach(({ itemRow, rating }, k) => {
         if (model.hyper.kind === 'hybrid-classifier') {
-          let max = -Infinity;
-          for (let c = 0; c < RATING_CLASSES; c++) max = Math.max(max, outputs[k * RATING_CLASSES + c]!);
-          let total = 0;
-          for (let c = 0; c < RATING_CLASSES; c++) total += Math.exp(outputs[k * RATING_CLASSES + c]! - max);
-          for (let c = 0; c < RATING_CLASSES; c++) {
-            outputGrad[k * RATING_CLASSES + c] = (Math.exp(outputs[k * RATING_CLASSES + c]! - max) / total - (c === rating - 1 ? 1 : 0)) / count;
-          }
+          crossEntropy(outputs, k * RATING_CLASSES, rating, outputGrad);
+          for (let c = 0; c < RATING_CLASSES; c++) outputGrad[k * RATING_CLASSES + c] = outputGrad[k * RATING_CLASSES + c]! / count;
         } else {
           const offset = model.hyper.biases ? model.globalMean + params[dim]! + model.itemBias[itemRow]! : 0;
           outputGrad[k] = (2 * (offset + outputs[k]! - rating)) / count;
