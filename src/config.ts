@@ -10,6 +10,8 @@ const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
 
+const wholeNumber = z.string().regex(/^\d+$/, 'must be a whole number').transform(Number);
+
 const envSchema = z.object({
   DATABASE_URL: z
     .string()
@@ -24,6 +26,15 @@ const envSchema = z.object({
   DEMO_DATA_DIR: z.string().min(1).optional(),
   ADMIN_TOKEN: z.string().min(16, 'must have at least 16 characters').optional(),
   TRAIN_AT_START: z.enum(['mf', 'deep', 'hybrid', 'hybrid-classifier', 'none']).default('hybrid'),
+  CORS_ORIGINS: z
+    .string()
+    .transform((value) => value.split(',').map((origin) => origin.trim()).filter((origin) => origin !== ''))
+    .pipe(z.array(z.union([z.literal('*'), z.url({ protocol: /^https?$/, message: 'each origin must be * or an http(s) URL' })])))
+    .optional(),
+  GRAPHQL_INTROSPECTION: booleanFlag.optional(),
+  RATE_LIMIT_WINDOW_S: wholeNumber.pipe(z.number().min(1)).default(60),
+  RATE_LIMIT_MUTATIONS_PER_TOKEN: wholeNumber.default(600),
+  RATE_LIMIT_MUTATIONS_PER_IP: wholeNumber.default(1200),
 });
 
 export interface Config {
@@ -43,6 +54,12 @@ export interface Config {
   adminToken: string | undefined;
   /** The model kind trained in the background at start-up when no model is active; null: none. */
   trainAtStart: ModelKind | null;
+  /** Origins allowed to call the API from a browser (CORS); empty: none but the server's own. */
+  corsOrigins: string[];
+  /** Whether the schema may be introspected (GraphiQL needs it); default: not in production. */
+  introspection: boolean;
+  /** Mutation budgets per window, per token (signed-in user) and per client IP; 0 turns one off. */
+  rateLimit: { windowSeconds: number; mutationsPerToken: number; mutationsPerIp: number };
 }
 
 export class ConfigError extends Error {
@@ -73,5 +90,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demoDataDir: resolve(e.DEMO_DATA_DIR ?? resolve(__dirname, '../data')),
     adminToken: e.ADMIN_TOKEN,
     trainAtStart: e.TRAIN_AT_START === 'none' ? null : e.TRAIN_AT_START,
+    corsOrigins: e.CORS_ORIGINS ?? [],
+    introspection: e.GRAPHQL_INTROSPECTION ?? e.NODE_ENV !== 'production',
+    rateLimit: {
+      windowSeconds: e.RATE_LIMIT_WINDOW_S,
+      mutationsPerToken: e.RATE_LIMIT_MUTATIONS_PER_TOKEN,
+      mutationsPerIp: e.RATE_LIMIT_MUTATIONS_PER_IP,
+    },
   };
 }

@@ -24,3 +24,25 @@ export class ModelNotReadyError extends AppError {
   override readonly name = 'ModelNotReadyError';
   readonly code = 'MODEL_NOT_READY';
 }
+
+/**
+ * A service we depend on (the database) cannot be reached right now. Nothing was decided: the
+ * same request may be sent again after `retryAfterSeconds` (writes are idempotent upserts).
+ */
+export class ServiceUnavailableError extends AppError {
+  override readonly name = 'ServiceUnavailableError';
+  readonly code = 'SERVICE_UNAVAILABLE';
+  readonly retryAfterSeconds = 1;
+}
+
+/** The caller sent more than its budget of requests of this kind; it may retry after `retryAfterSeconds`. */
+export class RateLimitedError extends AppError {
+  override readonly name = 'RateLimitedError';
+  readonly code = 'RATE_LIMITED';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}

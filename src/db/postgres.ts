@@ -5,7 +5,24 @@ import pg from 'pg';
 import { from as copyFromStdin } from 'pg-copy-streams';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client';
+import { ServiceUnavailableError } from '../errors';
+import { isConnectionLoss } from './connection-loss';
 import { copyStatement, DatabaseOverQueryable, type Database, type Queryable, type QueryResult } from './database';
+
+/**
+ * Pool settings that keep a database outage short and loud: a connect that does not succeed
+ * within this long fails (no request hangs on a dead server), and TCP keep-alive notices a
+ * silently vanished server on idle connections.
+ */
+export const CONNECT_TIMEOUT_MS = 3000;
+
+/** Rethrows a lost connection as ServiceUnavailableError (retryable); other errors unchanged. */
+function rethrow(error: unknown): never {
+  if (isConnectionLoss(error) && !(error instanceof ServiceUnavailableError)) {
+    throw new ServiceUnavailableError('the database is unavailable; retry shortly', { cause: error });
+  }
+  throw error;
+}
 
 const INT8_OID = 20;
 // Counts and sums come back as int8; both drivers return them as numbers (PGlite already does).
@@ -21,14 +38,14 @@ type PgRunner = pg.Pool | pg.PoolClient;
 function queryable(runner: PgRunner, copyClient: () => Promise<{ client: pg.PoolClient; release(): void }>): Queryable {
   return {
     async query<Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
-      const result = await runner.query({ text: sql, values: params as unknown[], types: typeParsers });
+      const result = await runner.query({ text: sql, values: params as unknown[], types: typeParsers }).catch(rethrow);
       return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length };
     },
     async exec(sql: string): Promise<void> {
-      await runner.query(sql);
+      await runner.query(sql).catch(rethrow);
     },
     async copyFrom(table: string, columns: readonly string[], data: string): Promise<void> {
-      const { client, release } = await copyClient();
+      const { client, release } = await copyClient().catch(rethrow);
       try {
         const sink = client.query(copyFromStdin(copyStatement(table, columns, 'STDIN')));
         await pipeline(Readable.from([data]), sink);
@@ -70,22 +87,27 @@ class PostgresDatabase extends DatabaseOverQueryable {
     return redactUrl(this.url);
   }
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await this.pool.connect().catch(rethrow);
     const tx = queryable(client, async () => ({ client, release: () => undefined }));
+    let failed: unknown;
     try {
-      await client.query('BEGIN');
+      await client.query('BEGIN').catch(rethrow);
       const result = await fn(tx);
-      await client.query('COMMIT');
+      // A COMMIT cut off by a lost connection may or may not have committed: the caller is told
+      // to retry, which is safe for our writes (upserts and deletes by key).
+      await client.query('COMMIT').catch(rethrow);
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
+      failed = error;
       throw error;
     } finally {
-      client.release();
+      // A client whose connection broke must not go back to the pool.
+      client.release(failed !== undefined && isConnectionLoss(failed));
     }
   }
   prisma(): PrismaClient {
-    this.prismaClient ??= new PrismaClient({ adapter: new PrismaPg({ connectionString: this.url }) });
+    this.prismaClient ??= new PrismaClient({ adapter: new PrismaPg({ connectionString: this.url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true }) });
     return this.prismaClient;
   }
   async close(): Promise<void> {
@@ -96,7 +118,7 @@ class PostgresDatabase extends DatabaseOverQueryable {
 
 /** Connects to the PostgreSQL server at `url` and checks that it answers. */
 export async function openPostgresDatabase(url: string, options: { maxConnections?: number } = {}): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10 });
+  const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
   // An idle client's error (server restart) must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
   const client = await pool.connect();

@@ -23,6 +23,8 @@ export interface GraphQLContext {
   trainingRuns: TrainingRuns;
   logger: Logger;
   caller: Caller;
+  /** The client's address, as the HTTP server saw it (for per-IP rate limits). */
+  clientIp: string;
   /** Batches anime lookups of one request into one query (no N+1). */
   animeLoader: DataLoader<number, Anime | null>;
 }
@@ -45,7 +47,7 @@ export async function identify(services: ContextServices, authorization: string 
   return { userId, admin: false, badToken: userId === null };
 }
 
-export async function createContext(services: ContextServices, authorization: string | undefined): Promise<GraphQLContext> {
+export async function createContext(services: ContextServices, authorization: string | undefined, clientIp: string): Promise<GraphQLContext> {
   const { db, models, trainingRuns, logger } = services;
   return {
     db,
@@ -53,6 +55,7 @@ export async function createContext(services: ContextServices, authorization: st
     trainingRuns,
     logger,
     caller: await identify(services, authorization),
+    clientIp,
     animeLoader: new DataLoader((ids) => services.catalog.find(ids)),
   };
 }

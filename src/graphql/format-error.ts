@@ -1,23 +1,80 @@
 /**
  * The one place errors become GraphQL errors: our typed errors keep their message and get
  * their code; anything unexpected becomes INTERNAL_SERVER_ERROR with a generic message (the
- * details go to the log, never to the client).
+ * details go to the log, never to the client). A lost database connection, wherever it
+ * surfaces, becomes SERVICE_UNAVAILABLE with `retryable: true`.
+ *
+ * HTTP status: SERVICE_UNAVAILABLE answers 503 and RATE_LIMITED 429, each with a Retry-After
+ * header (errorStatusPlugin), so proxies and clients can back off without reading the body.
  */
+import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { GraphQLFormattedError } from 'graphql';
-import { AppError } from '../errors';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { isConnectionLoss } from '../db/connection-loss';
+import { AppError, RateLimitedError, ServiceUnavailableError } from '../errors';
 import type { Logger } from '../logger';
+
+/** Codes a client may simply retry after waiting `retryAfterSeconds`. */
+const RETRYABLE: Record<string, number> = { SERVICE_UNAVAILABLE: 503, RATE_LIMITED: 429 };
+
+/** The AppError behind `error` (a resolver's, a plugin's or the context function's), if any. */
+function appErrorOf(error: unknown): AppError | undefined {
+  for (let current = unwrapResolverError(error), depth = 0; current && depth < 5; depth++) {
+    if (current instanceof AppError) return current;
+    current = current instanceof GraphQLError ? current.originalError : undefined;
+  }
+  return undefined;
+}
+
+function extensionsOf(error: AppError): Record<string, unknown> {
+  if (error instanceof ServiceUnavailableError || error instanceof RateLimitedError) {
+    return { code: error.code, retryable: true, retryAfterSeconds: error.retryAfterSeconds };
+  }
+  return { code: error.code };
+}
 
 export function formatError(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
-    if (original instanceof AppError) {
-      return { ...formatted, message: original.message, extensions: { ...formatted.extensions, code: original.code } };
+    let original = appErrorOf(error);
+    if (!original && isConnectionLoss(error)) original = new ServiceUnavailableError('the database is unavailable; retry shortly');
+    if (original) {
+      if (original instanceof ServiceUnavailableError) logger.warn({ err: unwrapResolverError(error) }, 'database unavailable');
+      return { ...formatted, message: original.message, extensions: { ...formatted.extensions, ...extensionsOf(original) } };
     }
     if (formatted.extensions?.code === 'INTERNAL_SERVER_ERROR') {
-      logger.error({ err: original }, 'unexpected error in a resolver');
+      logger.error({ err: unwrapResolverError(error) }, 'unexpected error in a resolver');
       return { message: 'internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
     }
     return formatted;
+  };
+}
+
+/**
+ * For the context function (which runs before Apollo's plugins): a lost database connection
+ * there becomes a GraphQLError carrying its own HTTP status; other errors pass unchanged.
+ */
+export function contextError(error: unknown): unknown {
+  const original = error instanceof AppError ? error : isConnectionLoss(error) ? new ServiceUnavailableError('the database is unavailable; retry shortly') : undefined;
+  if (!(original instanceof ServiceUnavailableError || original instanceof RateLimitedError)) return error;
+  return new GraphQLError(original.message, {
+    originalError: original,
+    extensions: { ...extensionsOf(original), http: { status: RETRYABLE[original.code], headers: new Map([['retry-after', String(original.retryAfterSeconds)]]) } },
+  });
+}
+
+/** Sets 503 or 429 and Retry-After on responses whose errors say "retry later". */
+export function errorStatusPlugin<Context extends object>(): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          if (response.body.kind !== 'single') return;
+          const retryable = response.body.singleResult.errors?.find((e) => typeof e.extensions?.code === 'string' && e.extensions.code in RETRYABLE);
+          if (!retryable) return;
+          response.http.status = RETRYABLE[retryable.extensions!.code as string];
+          response.http.headers.set('retry-after', String(retryable.extensions!.retryAfterSeconds ?? 1));
+        },
+      };
+    },
   };
 }

@@ -6,7 +6,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from '../config';
 import type { Database } from '../db/database';
 import { createContext, type GraphQLContext } from '../graphql/context';
-import { formatError } from '../graphql/format-error';
+import cors from '@fastify/cors';
+import { contextError, errorStatusPlugin, formatError } from '../graphql/format-error';
 import { queryLimitsRule } from '../graphql/limits';
 import type { ModelCache } from '../recsys/model-cache';
 import { VerifiedTokens } from '../recsys/tokens';
@@ -15,6 +16,7 @@ import type { AnimeCatalog } from '../recsys/anime-catalog';
 import { buildGraphQLSchema } from '../graphql/schema';
 import { registerJobRoutes } from '../jobs/remote-jobs';
 import type { Logger } from '../logger';
+import { mutationRateLimitPlugin } from './rate-limit';
 
 /** Largest request body accepted (a GraphQL query with variables is far smaller). */
 export const BODY_LIMIT_BYTES = 1 << 20;
@@ -37,12 +39,25 @@ export async function buildApp({ config, db, models, logger, jobToken, trainingR
     includeStacktraceInErrorResponses: config.nodeEnv === 'development',
     formatError: formatError(logger),
     validationRules: [queryLimitsRule()],
+    introspection: config.introspection,
     // The default landing page (Apollo Sandbox) loads from a CDN, which fails offline.
-    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled()],
+    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled(), mutationRateLimitPlugin(config.rateLimit), errorStatusPlugin()],
   });
+  // No CORS_ORIGINS: no CORS headers at all, so browsers allow only same-origin pages.
+  if (config.corsOrigins.length > 0) {
+    await app.register(cors, { origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins, methods: ['GET', 'POST'], maxAge: 600 });
+  }
   await apollo.start();
   const services = { db, catalog, models, trainingRuns, logger, verifiedTokens: new VerifiedTokens(), adminToken: config.adminToken };
-  await app.register(fastifyApollo(apollo), { context: async (request) => createContext(services, request.headers.authorization) });
+  await app.register(fastifyApollo(apollo), {
+    context: async (request) => {
+      try {
+        return await createContext(services, request.headers.authorization, request.ip);
+      } catch (error) {
+        throw contextError(error);
+      }
+    },
+  });
 
   app.get('/healthz', async (_request, reply) => {
     try {
