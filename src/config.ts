@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { ModelKind } from './models/kind';
+import { BACKENDS, type BackendName } from './models/backend-names';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -26,6 +27,7 @@ const envSchema = z.object({
   DEMO_DATA_DIR: z.string().min(1).optional(),
   ADMIN_TOKEN: z.string().min(16, 'must have at least 16 characters').optional(),
   TRAIN_AT_START: z.enum(['mf', 'deep', 'hybrid', 'hybrid-classifier', 'none']).default('hybrid'),
+  TFJS_BACKEND: z.enum(['auto', ...BACKENDS]).default('auto'),
   CORS_ORIGINS: z
     .string()
     .transform((value) => value.split(',').map((origin) => origin.trim()).filter((origin) => origin !== ''))
@@ -54,6 +56,8 @@ export interface Config {
   adminToken: string | undefined;
   /** The model kind trained in the background at start-up when no model is active; null: none. */
   trainAtStart: ModelKind | null;
+  /** The tensor backend for serving and training; undefined: the fastest found (GPU first). */
+  tfjsBackend: BackendName | undefined;
   /** Origins allowed to call the API from a browser (CORS); empty: none but the server's own. */
   corsOrigins: string[];
   /** Whether the schema may be introspected (GraphiQL needs it); default: not in production. */
@@ -90,6 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demoDataDir: resolve(e.DEMO_DATA_DIR ?? resolve(__dirname, '../data')),
     adminToken: e.ADMIN_TOKEN,
     trainAtStart: e.TRAIN_AT_START === 'none' ? null : e.TRAIN_AT_START,
+    tfjsBackend: e.TFJS_BACKEND === 'auto' ? undefined : e.TFJS_BACKEND,
     corsOrigins: e.CORS_ORIGINS ?? [],
     introspection: e.GRAPHQL_INTROSPECTION ?? e.NODE_ENV !== 'production',
     rateLimit: {

@@ -88,7 +88,7 @@ if (require.main === module) {
   runCommand('train', USAGE, async () => {
     const { quiet, ...args } = trainArgsFromCommandLine(process.argv.slice(2));
     const config = loadConfig();
-    const run = await runJob(config, 'train', args, quiet ? silentProgress : terminalProgress());
+    const run = await runJob(config, 'train', { ...args, backend: args.backend ?? config.tfjsBackend }, quiet ? silentProgress : terminalProgress());
     process.stdout.write(`trained on ${run.database} (in ${run.ranIn})\n${formatTrainingReport(run.result)}\n`);
   });
 }

@@ -1,24 +1,40 @@
 /**
- * Picks the tfjs backend at start-up: `tensorflow` (native, from @tensorflow/tfjs-node-gpu when
- * installed and a CUDA GPU is visible, or @tensorflow/tfjs-node), else `wasm` (XNNPACK SIMD, one
- * thread in Node), else `cpu` (pure JS). Neither native package is a dependency: their install
- * downloads libtensorflow, which fails offline; users who can install them get them used.
+ * Picks the tfjs backend at start-up, GPU first: `tensorflow-gpu` (@tensorflow/tfjs-node-gpu
+ * installed and an NVIDIA GPU visible), else `webgpu` (the `webgpu` package's Dawn and
+ * @tensorflow/tfjs-backend-webgpu installed and a hardware adapter found), else the CPU path:
+ * `tensorflow` (@tensorflow/tfjs-node), `wasm` (XNNPACK SIMD, one thread in Node), `cpu` (pure JS).
+ * None of the native or GPU packages is a dependency: users who can install them get them used.
+ *
+ * WebGPU in Node cannot read results synchronously (tfjs' readSync needs an OffscreenCanvas), and
+ * training steps, fold-in and predictRows read with dataSync. So under `webgpu` the global tfjs
+ * backend stays the best synchronous one (`name`), and only batched head scoring
+ * (src/models/head-scoring.ts) runs on the GPU, switching the engine for the op dispatch alone.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import type { Logger } from '../logger';
+import { BACKENDS, type BackendName } from './backend-names';
 
-export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKENDS)[number];
-
-export function isBackendName(value: string): value is BackendName {
-  return (BACKENDS as readonly string[]).includes(value);
-}
+export { BACKENDS, GPU_BACKENDS, isBackendName, type BackendName } from './backend-names';
 
 export interface BackendChoice {
+  /** tfjs' global backend, where every synchronous path runs (training steps, fold-in, predictRows). */
   name: BackendName;
-  /** Why this one: what was found or tried. */
+  /** Where batched head scoring runs: `name`, or `webgpu` (whose results are read asynchronously). */
+  scoring: BackendName;
+  /** The device doing the scoring: GPU model (and driver) or CPU model. */
+  device: string;
+  /** Why this one: what was found, or why the faster ones were passed over. */
   reason: string;
 }
+
+/** A backend that cannot be used here, with the reason (logged, and shown in serverInfo). */
+class BackendUnavailable extends Error {}
+
+/** How long Dawn may look for an adapter before WebGPU counts as absent. */
+const ADAPTER_TIMEOUT_MS = 5000;
+const NVIDIA_GPUS_DIR = '/proc/driver/nvidia/gpus';
 
 let chosen: BackendChoice | undefined;
 
@@ -31,16 +47,144 @@ function tryRequire(module: string): boolean {
   }
 }
 
-async function activate(name: BackendName): Promise<boolean> {
+function isInstalled(module: string): boolean {
+  try {
+    require.resolve(module);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function cpuDevice(): string {
+  const all = cpus();
+  return `${all[0]?.model.trim() ?? 'unknown CPU'} (${all.length} cores)`;
+}
+
+/** The NVIDIA GPUs the kernel driver reports, e.g. "NVIDIA H200"; empty without the driver. */
+export function nvidiaGpus(): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(NVIDIA_GPUS_DIR);
+  } catch {
+    return [];
+  }
+  return entries.map((bus) => {
+    const information = readFileSync(`${NVIDIA_GPUS_DIR}/${bus}/information`, 'utf8');
+    return /^Model:\s*(.+)$/m.exec(information)?.[1]?.trim() ?? `NVIDIA GPU at ${bus}`;
+  });
+}
+
+function driverVersion(): string | undefined {
+  try {
+    return /Kernel Module\s+([\d.]+)/.exec(readFileSync('/proc/driver/nvidia/version', 'utf8'))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/** The WebGPU adapter's self-description, e.g. "NVIDIA H200 (nvidia hopper, vulkan)". */
+function describeAdapter(info: AdapterInfo | undefined): string {
+  if (!info) return 'WebGPU adapter';
+  const name = info.description || info.device || 'WebGPU adapter';
+  const detail = [info.vendor, info.architecture].filter((part) => part).join(' ');
+  return detail ? `${name} (${detail})` : name;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new BackendUnavailable(`${what} took over ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** What we use of the `webgpu` package (its own types need @webgpu/types, an optional install). */
+interface AdapterInfo {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+}
+interface Gpu {
+  requestAdapter(options: { powerPreference: 'high-performance' }): Promise<{ info?: AdapterInfo; isFallbackAdapter?: boolean } | null>;
+}
+interface WebGpuModule {
+  create(options: string[]): Gpu;
+  globals: Record<string, unknown>;
+}
+
+/**
+ * Makes `navigator.gpu` (Dawn) visible to tfjs-backend-webgpu, which registers itself only if it
+ * finds one when first loaded, and checks that Dawn finds a hardware adapter.
+ */
+async function findWebGpuAdapter(): Promise<string> {
+  let webgpu: WebGpuModule;
+  try {
+    // An ES module; Node ≥ 20.19 loads it with require.
+    webgpu = require('webgpu') as WebGpuModule;
+  } catch {
+    throw new BackendUnavailable('the webgpu package is not installed');
+  }
+  if (!isInstalled('@tensorflow/tfjs-backend-webgpu')) {
+    throw new BackendUnavailable('@tensorflow/tfjs-backend-webgpu is not installed');
+  }
+  // GPUBufferUsage, GPUMapMode, … are globals in a browser; tfjs-backend-webgpu uses them.
+  for (const [name, value] of Object.entries(webgpu.globals)) {
+    if (!(name in globalThis)) Object.defineProperty(globalThis, name, { value, configurable: true, writable: true });
+  }
+  const gpu = webgpu.create([]);
+  const adapter = await withTimeout(gpu.requestAdapter({ powerPreference: 'high-performance' }), ADAPTER_TIMEOUT_MS, 'looking for a WebGPU adapter');
+  if (!adapter) throw new BackendUnavailable('Dawn found no WebGPU adapter (no Vulkan GPU driver, or no libvulkan.so.1)');
+  // Software renderers (SwiftShader, lavapipe) are slower than the CPU path.
+  if (adapter.isFallbackAdapter || (adapter.info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter) {
+    throw new BackendUnavailable(`the only WebGPU adapter is a software fallback (${describeAdapter(adapter.info)})`);
+  }
+  const navigator = (globalThis as { navigator?: object }).navigator;
+  if (navigator) Object.defineProperty(navigator, 'gpu', { value: gpu, configurable: true });
+  else Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+  return describeAdapter(adapter.info);
+}
+
+/** Activates one backend as tfjs' global backend; returns the device, or throws why not. */
+async function activate(name: BackendName): Promise<string> {
   switch (name) {
-    case 'tensorflow-gpu':
-      return tryRequire('@tensorflow/tfjs-node-gpu') && (await tf.setBackend('tensorflow'));
+    case 'tensorflow-gpu': {
+      const gpus = nvidiaGpus();
+      if (gpus.length === 0) throw new BackendUnavailable('no NVIDIA GPU driver (/proc/driver/nvidia/gpus is absent)');
+      if (!tryRequire('@tensorflow/tfjs-node-gpu')) throw new BackendUnavailable('@tensorflow/tfjs-node-gpu is not installed');
+      if (!(await tf.setBackend('tensorflow'))) throw new BackendUnavailable('libtensorflow (GPU) failed to load');
+      const driver = driverVersion();
+      return `${gpus[0]}${driver ? ` (driver ${driver})` : ''}`;
+    }
+    case 'webgpu': {
+      const device = await findWebGpuAdapter();
+      require('@tensorflow/tfjs-backend-webgpu');
+      if (!(await tf.setBackend('webgpu'))) throw new BackendUnavailable('tfjs-backend-webgpu failed to create a device');
+      return device;
+    }
     case 'tensorflow':
-      return tryRequire('@tensorflow/tfjs-node') && (await tf.setBackend('tensorflow'));
+      if (!tryRequire('@tensorflow/tfjs-node')) throw new BackendUnavailable('@tensorflow/tfjs-node is not installed');
+      if (!(await tf.setBackend('tensorflow'))) throw new BackendUnavailable('libtensorflow failed to load');
+      return cpuDevice();
     case 'wasm':
-      return tryRequire('@tensorflow/tfjs-backend-wasm') && (await tf.setBackend('wasm'));
+      if (!tryRequire('@tensorflow/tfjs-backend-wasm')) throw new BackendUnavailable('@tensorflow/tfjs-backend-wasm is not installed');
+      if (!(await tf.setBackend('wasm'))) throw new BackendUnavailable('the wasm module failed to load');
+      return cpuDevice();
     case 'cpu':
-      return tf.setBackend('cpu');
+      await tf.setBackend('cpu');
+      return cpuDevice();
+  }
+}
+
+async function tryActivate(name: BackendName, tried: string[]): Promise<string | undefined> {
+  try {
+    const device = await activate(name);
+    await tf.ready();
+    return device;
+  } catch (error) {
+    tried.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
   }
 }
 
@@ -49,17 +193,54 @@ async function activate(name: BackendName): Promise<boolean> {
  * Idempotent: later calls return the first choice unless a different backend is requested.
  */
 export async function selectBackend(requested?: BackendName, logger?: Logger): Promise<BackendChoice> {
-  if (chosen && (requested === undefined || requested === chosen.name)) return chosen;
+  if (chosen && (requested === undefined || requested === chosen.scoring)) return chosen;
   const order: BackendName[] = requested ? [requested] : [...BACKENDS];
   const tried: string[] = [];
   for (const name of order) {
-    if (await activate(name).catch(() => false)) {
-      await tf.ready();
-      chosen = { name, reason: tried.length === 0 ? (requested ? 'requested' : 'fastest available') : `unavailable: ${tried.join(', ')}` };
-      logger?.info({ backend: name, reason: chosen.reason }, 'tensor backend selected');
-      return chosen;
+    const device = await tryActivate(name, tried);
+    if (device === undefined) continue;
+    let tensorBackend: BackendName = name;
+    if (name === 'webgpu') {
+      // The synchronous paths need a backend that can read back synchronously: the best CPU one.
+      for (const cpuName of ['tensorflow', 'wasm', 'cpu'] as const) {
+        if ((await tryActivate(cpuName, [])) !== undefined) {
+          tensorBackend = cpuName;
+          break;
+        }
+      }
     }
-    tried.push(name);
+    const why = tried.length === 0 ? (requested ? 'requested' : 'fastest available') : `passed over ${tried.join('; ')}`;
+    chosen = { name: tensorBackend, scoring: name, device, reason: why };
+    logger?.info({ backend: tensorBackend, scoring: name, device, reason: why }, 'tensor backend selected');
+    return chosen;
   }
-  throw new Error(`tensor backend ${requested} is not available (install its package, or use --backend wasm or cpu)`);
+  throw new Error(`tensor backend ${requested} is not available: ${tried.join('; ')}`);
+}
+
+/** The backend chosen at start-up, or undefined before selectBackend ran. */
+export function currentBackend(): BackendChoice | undefined {
+  return chosen;
+}
+
+/**
+ * Runs `dispatch` with `backend` as tfjs' engine backend and switches back before returning:
+ * ops are queued on that backend, and their results are read later with `await data()`, which
+ * routes to the tensor's own backend. setBackend switches synchronously for an initialised
+ * backend, so no other code can run in between.
+ */
+export function dispatchOn<T>(backend: string, dispatch: () => T): T {
+  const previous = tf.getBackend();
+  if (previous === backend) return dispatch();
+  void tf.setBackend(backend);
+  if (tf.getBackend() !== backend) throw new Error(`tfjs backend ${backend} is not initialised`);
+  try {
+    return dispatch();
+  } finally {
+    void tf.setBackend(previous);
+  }
+}
+
+/** tfjs' registry name of a backend (`tensorflow-gpu` registers as `tensorflow`). */
+export function tfjsName(name: BackendName): string {
+  return name === 'tensorflow-gpu' ? 'tensorflow' : name;
 }

@@ -55,8 +55,9 @@ export async function startServer(config: Config, logger: Logger, progress: Prog
     }
     // Only on the embedded database must CLI jobs run in here (one process owns the files).
     const jobToken = lock ? randomBytes(24).toString('hex') : undefined;
-    // The served model heads run on the fastest tensor backend, chosen once at start-up.
-    await selectBackend(undefined, logger);
+    // The served model heads run on the fastest tensor backend (GPU first), chosen once at
+    // start-up unless TFJS_BACKEND names one.
+    await selectBackend(config.tfjsBackend, logger);
     const models = new ModelCache(db, logger);
     await models.refresh();
     models.start();

@@ -1,0 +1,13 @@
+/**
+ * The tensor backends animerec knows, without loading tfjs (src/config.ts validates
+ * `TFJS_BACKEND` against these). In auto order: GPU first, then the CPU path.
+ */
+export const BACKENDS = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+export function isBackendName(value: string): value is BackendName {
+  return (BACKENDS as readonly string[]).includes(value);
+}
+
+/** Backends on the GPU: a test comparing them with the CPU path runs only where one is found. */
+export const GPU_BACKENDS: readonly BackendName[] = ['tensorflow-gpu', 'webgpu'];
