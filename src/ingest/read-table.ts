@@ -1,7 +1,8 @@
 /**
  * Streams the rows of one dataset file in constant memory: gzip is detected by its magic
  * bytes, text is decoded strictly (invalid UTF-8 is an error with its line, never silently
- * replaced), CSV is split by csv-parse, and every row carries its 1-based physical line.
+ * replaced), lines of plain integers are parsed straight from the bytes, quoted CSV is split by
+ * csv-parse, and every row carries its 1-based physical line.
  */
 import { createReadStream, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
@@ -55,58 +56,6 @@ async function* rawChunks(path: string, onBytesRead?: (bytes: number) => void): 
     yield* file;
   }
   yield* gzipped ? (Readable.from(whole()).pipe(createGunzip()) as AsyncIterable<Buffer>) : whole();
-}
-
-function countNewlines(bytes: Buffer, end = bytes.length): number {
-  let count = 0;
-  for (let at = bytes.indexOf(NEWLINE); at !== -1 && at < end; at = bytes.indexOf(NEWLINE, at + 1)) count++;
-  return count;
-}
-
-/** Finds the first line of `bytes` that is not valid UTF-8 and throws naming it. */
-function throwInvalidUtf8(file: string, bytes: Buffer, linesBefore: number): never {
-  let start = 0;
-  for (let line = linesBefore + 1; start <= bytes.length; line++) {
-    const end = bytes.indexOf(NEWLINE, start);
-    const stop = end === -1 ? bytes.length : end;
-    if (!isUtf8(bytes.subarray(start, stop))) {
-      throw new InputError(file, line, 'invalid UTF-8 (the file must be UTF-8 encoded)');
-    }
-    start = stop + 1;
-  }
-  throw new InputError(file, linesBefore + 1, 'invalid UTF-8 (the file must be UTF-8 encoded)');
-}
-
-/**
- * Decodes bytes to text in pieces that end on a line boundary. UTF-8 is decoded strictly, a
- * whole line at a time, so a character split across chunks is never misread and a bad byte
- * is reported with its line.
- */
-async function* decodeLines(file: string, chunks: AsyncIterable<Buffer>, encoding: 'utf8' | 'latin1'): AsyncGenerator<string> {
-  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
-  const decode = (bytes: Buffer, linesBefore: number, stream: boolean): string => {
-    if (encoding === 'latin1') return bytes.toString('latin1');
-    try {
-      return decoder.decode(bytes, { stream });
-    } catch {
-      throwInvalidUtf8(file, bytes, linesBefore);
-    }
-  };
-  let carry: Buffer = Buffer.alloc(0);
-  let linesBefore = 0;
-  for await (const chunk of chunks) {
-    const bytes = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
-    const lastNewline = bytes.lastIndexOf(NEWLINE);
-    if (lastNewline === -1) {
-      carry = bytes;
-      continue;
-    }
-    const complete = bytes.subarray(0, lastNewline + 1);
-    carry = Buffer.from(bytes.subarray(lastNewline + 1));
-    yield decode(complete, linesBefore, true);
-    linesBefore += countNewlines(complete);
-  }
-  if (carry.length > 0) yield decode(carry, linesBefore, false) + '\n';
 }
 
 /** Reads until the first newline; returns the buffered chunks and the first line's text. */
@@ -200,6 +149,119 @@ class FieldSplitter {
   }
 }
 
+const CARRIAGE_RETURN = 0x0d;
+const MINUS = 0x2d;
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+/** Longer digit runs go the slow way: Number() of them may round, and the range checks reject them anyway. */
+const MAX_FAST_DIGITS = 15;
+const UTF8_BOM = [0xef, 0xbb, 0xbf] as const;
+
+/**
+ * Turns the lines of a file, as bytes, into rows. Lines are cut at their newline bytes and decoded
+ * one at a time (a multi-byte UTF-8 character never contains a newline byte, so checking each
+ * line is checking the file, and a bad byte is reported with its line). A line of plain integers
+ * (`1,20,7`: the bulk of a ratings file) is parsed straight from the bytes when the format has
+ * `parseIntegers`; any other line takes the general path through text and the field splitter.
+ */
+class LineReader<T> {
+  private readonly splitter: FieldSplitter;
+  private readonly delimiterByte: number;
+  private readonly integers: number[];
+  private expectHeader: boolean;
+  private lineNumber = 0;
+
+  constructor(
+    private readonly file: string,
+    private readonly format: TableFormat<T>,
+    private readonly onInvalidRow: (error: InputError) => void,
+  ) {
+    this.splitter = new FieldSplitter(file, format);
+    this.expectHeader = format.header !== null;
+    // Only a one-byte ASCII delimiter can be matched byte by byte.
+    const code = format.delimiter.charCodeAt(0);
+    this.delimiterByte = format.delimiter.length === 1 && code < 0x80 ? code : -1;
+    this.integers = new Array<number>(format.columns).fill(0);
+  }
+
+  /** Reads the complete lines in `bytes` (which ends with a newline) into `rows`. */
+  readLines(bytes: Buffer, rows: TableRow<T>[]): void {
+    const fast = this.format.parseIntegers !== undefined && this.delimiterByte !== -1;
+    for (let start = 0; start < bytes.length; ) {
+      const newline = bytes.indexOf(NEWLINE, start);
+      const next = newline === -1 ? bytes.length : newline + 1;
+      let end = newline === -1 ? bytes.length : newline;
+      if (end > start && bytes[end - 1] === CARRIAGE_RETURN) end--;
+      const line = ++this.lineNumber;
+      const record = fast && !this.expectHeader && !this.splitter.inQuotedField ? this.integerRecord(bytes, start, end) : undefined;
+      if (record !== undefined) rows.push({ line, record });
+      else this.readLine(bytes, start, end, line, rows);
+      start = next;
+    }
+  }
+
+  /** Throws when the file ended inside a quoted field. */
+  finish(): void {
+    this.splitter.finish();
+  }
+
+  /** The record of a line of `columns` plain integers (`-?[0-9]+`, one delimiter between), or undefined. */
+  private integerRecord(bytes: Buffer, start: number, end: number): T | undefined {
+    const values = this.integers;
+    let at = start;
+    for (let column = 0; ; ) {
+      const negative = bytes[at] === MINUS;
+      if (negative) at++;
+      const digitsStart = at;
+      let value = 0;
+      for (let byte = bytes[at]!; at < end && byte >= DIGIT_0 && byte <= DIGIT_9; byte = bytes[++at]!) value = value * 10 + (byte - DIGIT_0);
+      const digits = at - digitsStart;
+      if (digits === 0 || digits > MAX_FAST_DIGITS) return undefined;
+      values[column++] = negative ? -value : value;
+      if (at === end) return column === values.length ? this.format.parseIntegers!(values) : undefined;
+      if (bytes[at] !== this.delimiterByte || column === values.length) return undefined;
+      at++;
+    }
+  }
+
+  private decode(bytes: Buffer, start: number, end: number, line: number): string {
+    if (this.format.encoding === 'latin1') return bytes.toString('latin1', start, end);
+    if (line === 1 && bytes[start] === UTF8_BOM[0] && bytes[start + 1] === UTF8_BOM[1] && bytes[start + 2] === UTF8_BOM[2]) start += 3;
+    const slice = bytes.subarray(start, end);
+    if (!isUtf8(slice)) throw new InputError(this.file, line, 'invalid UTF-8 (the file must be UTF-8 encoded)');
+    return slice.toString('utf8');
+  }
+
+  /** The general path: decode, split (quotes, several lines), check the header, parse. */
+  private readLine(bytes: Buffer, start: number, end: number, line: number, rows: TableRow<T>[]): void {
+    const text = this.decode(bytes, start, end, line);
+    if (text.trim() === '' && !this.splitter.inQuotedField) return;
+    const row = this.splitter.push(text, line);
+    if (row === null) return;
+    if (row.error !== undefined) {
+      this.onInvalidRow(new InputError(this.file, row.line, row.error));
+      return;
+    }
+    if (this.expectHeader) {
+      this.expectHeader = false;
+      const found = row.fields.map((field) => field.trim()).join(',');
+      const expected = this.format.header!.join(',');
+      if (found !== expected) throw new InputError(this.file, row.line, `wrong header: expected "${expected}", found "${found}"`);
+      return;
+    }
+    if (row.fields.length !== this.format.columns) {
+      this.onInvalidRow(new InputError(this.file, row.line, `expected ${this.format.columns} columns, found ${row.fields.length}`));
+      return;
+    }
+    try {
+      rows.push({ line: row.line, record: this.format.parse(row.fields) });
+    } catch (error) {
+      if (!(error instanceof RowError)) throw error;
+      this.onInvalidRow(new InputError(this.file, row.line, error.message));
+    }
+  }
+}
+
 /**
  * Yields the valid rows of `file`, in batches (one per 64 KiB read), as records of the table format chosen from its
  * first line. Throws InputError (`file:line: what is wrong`) for file-level faults and,
@@ -226,43 +288,25 @@ export async function* readTable<T>(
     yield* { [Symbol.asyncIterator]: () => raw };
   }
 
-  const splitter = new FieldSplitter(file, format);
-  let expectHeader = format.header !== null;
-  let lineNumber = 0;
-  for await (const text of decodeLines(file, allChunks(), format.encoding)) {
-    const batch: TableRow<T>[] = [];
-    const lines = text.split('\n');
-    lines.pop(); // text ends with a newline: the last piece is empty
-    for (let rawLine of lines) {
-      lineNumber++;
-      if (lineNumber === 1) rawLine = rawLine.replace(/^\ufeff/, '');
-      const lineText = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
-      if (lineText.trim() === '' && !splitter.inQuotedField) continue;
-      const row = splitter.push(lineText, lineNumber);
-      if (row === null) continue;
-      if (row.error !== undefined) {
-        options.onInvalidRow(new InputError(file, row.line, row.error));
-        continue;
-      }
-      if (expectHeader) {
-        expectHeader = false;
-        const found = row.fields.map((field) => field.trim()).join(',');
-        const expected = format.header!.join(',');
-        if (found !== expected) throw new InputError(file, row.line, `wrong header: expected "${expected}", found "${found}"`);
-        continue;
-      }
-      if (row.fields.length !== format.columns) {
-        options.onInvalidRow(new InputError(file, row.line, `expected ${format.columns} columns, found ${row.fields.length}`));
-        continue;
-      }
-      try {
-        batch.push({ line: row.line, record: format.parse(row.fields) });
-      } catch (error) {
-        if (!(error instanceof RowError)) throw error;
-        options.onInvalidRow(new InputError(file, row.line, error.message));
-      }
+  const reader = new LineReader(file, format, options.onInvalidRow);
+  // The unfinished last line of the previous chunk.
+  let carry: Buffer | null = null;
+  for await (const chunk of allChunks()) {
+    const bytes: Buffer = carry !== null ? Buffer.concat([carry, chunk]) : chunk;
+    const lastNewline = bytes.lastIndexOf(NEWLINE);
+    if (lastNewline === -1) {
+      carry = bytes;
+      continue;
     }
+    carry = lastNewline + 1 < bytes.length ? Buffer.from(bytes.subarray(lastNewline + 1)) : null;
+    const batch: TableRow<T>[] = [];
+    reader.readLines(bytes.subarray(0, lastNewline + 1), batch);
     if (batch.length > 0) yield batch;
   }
-  splitter.finish();
+  if (carry !== null) {
+    const batch: TableRow<T>[] = [];
+    reader.readLines(carry, batch);
+    if (batch.length > 0) yield batch;
+  }
+  reader.finish();
 }

@@ -14,6 +14,12 @@ export interface TableFormat<T> {
   quoted: boolean;
   /** Turns a row's fields into a record; throws RowError naming the field and value. */
   parse(fields: readonly string[]): T;
+  /**
+   * Optional fast path for a line whose fields are all plain integers (`-?[0-9]+`, at most 15
+   * digits), given as numbers: the record, or undefined to send the line through `parse`
+   * (which then reports what is wrong). Must agree with `parse` on every line it accepts.
+   */
+  parseIntegers?(values: readonly number[]): T | undefined;
 }
 
 export interface DatasetFormat {

@@ -56,6 +56,12 @@ export const kaggleRatingTable: TableFormat<RatingRecord> = {
       rating: value,
     };
   },
+  parseIntegers([userId, animeId, rating]): RatingRecord | undefined {
+    const valid =
+      (rating === WATCHED_UNRATED || (rating! >= MIN_RATING && rating! <= MAX_RATING)) &&
+      userId! >= ID_RANGE.min && userId! <= ID_RANGE.max && animeId! >= ID_RANGE.min && animeId! <= ID_RANGE.max;
+    return valid ? { userId: userId!, animeId: animeId!, rating: rating! } : undefined;
+  },
 };
 
 export const kaggleFormat: DatasetFormat = {

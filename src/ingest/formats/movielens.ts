@@ -58,6 +58,11 @@ export const movielens100kRatingTable: TableFormat<RatingRecord> = {
       rating: parseInteger('rating', rating!, { min: 1, max: 5 }) * 2,
     };
   },
+  parseIntegers([userId, itemId, rating, timestamp]): RatingRecord | undefined {
+    const inRange = (value: number, range: { min: number; max: number }) => value >= range.min && value <= range.max;
+    const valid = inRange(timestamp!, TIMESTAMP_RANGE) && inRange(userId!, ID_RANGE) && inRange(itemId!, ID_RANGE) && inRange(rating!, { min: 1, max: 5 });
+    return valid ? { userId: userId!, animeId: itemId!, rating: rating! * 2 } : undefined;
+  },
 };
 
 export const movielensMoviesTable: TableFormat<AnimeRecord> = {
