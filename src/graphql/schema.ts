@@ -8,10 +8,11 @@ import { CatalogResolver } from './catalog/catalog.resolver';
 import { ModelsResolver } from './models/models.resolver';
 import { RecommendResolver } from './recommend/recommend.resolver';
 import { RatingResolver, UsersResolver } from './users/users.resolver';
+import { ServerInfoResolver } from './server-info/server-info.resolver';
 import { authChecker } from './auth-checker';
 import { TrainingResolver } from './training/training.resolver';
 
-export const RESOLVERS = [AnimeResolver, CatalogResolver, ModelsResolver, RecommendResolver, UsersResolver, RatingResolver, TrainingResolver] as const;
+export const RESOLVERS = [AnimeResolver, CatalogResolver, ModelsResolver, RecommendResolver, UsersResolver, RatingResolver, TrainingResolver, ServerInfoResolver] as const;
 
 /** The committed schema file, written by `npm run schema` and checked by a test. */
 export const SCHEMA_FILE = resolve(__dirname, '../../schema.graphql');

@@ -231,8 +231,10 @@ export function currentBackend(): BackendChoice | undefined {
 export function dispatchOn<T>(backend: string, dispatch: () => T): T {
   const previous = tf.getBackend();
   if (previous === backend) return dispatch();
+  // findBackend returns only initialised backends: setBackend then switches without awaiting.
+  if (!tf.findBackend(backend)) throw new Error(`tfjs backend ${backend} is not initialised (selectBackend first)`);
   void tf.setBackend(backend);
-  if (tf.getBackend() !== backend) throw new Error(`tfjs backend ${backend} is not initialised`);
+  if (tf.getBackend() !== backend) throw new Error(`tfjs backend ${backend} did not switch synchronously`);
   try {
     return dispatch();
   } finally {

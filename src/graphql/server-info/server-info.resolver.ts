@@ -1,0 +1,11 @@
+import { Query, Resolver } from 'type-graphql';
+import { serverInfo } from '../../recsys/server-info';
+import { ServerInfoType } from './server-info.type';
+
+@Resolver()
+export class ServerInfoResolver {
+  @Query(() => ServerInfoType, { description: 'The tensor backend and device serving the model heads.' })
+  serverInfo(): ServerInfoType {
+    return serverInfo();
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * Backend selection (src/models/backend.ts), the TFJS_BACKEND setting, serverInfo, and batched
+ * head scoring (src/models/head-scoring.ts) against the CPU path: the GPU path's code on the CPU
+ * here, and on the GPU backend wherever one is found (reported as skipped, by name, elsewhere).
+ */
+import 'reflect-metadata';
+import * as tf from '@tensorflow/tfjs';
+import { graphql } from 'graphql';
+import { ConfigError, loadConfig } from '../../src/config';
+import { buildGraphQLSchema } from '../../src/graphql/schema';
+import { dispatchOn, selectBackend } from '../../src/models/backend';
+import { predictRowsOn, scoreAllItemsOn } from '../../src/models/head-scoring';
+import type { ModelKind } from '../../src/models/kind';
+import { predictRows, type Model } from '../../src/models/model';
+import { probeGpuBackend } from '../helpers/gpu';
+import { randomModel } from '../helpers/random-model';
+
+const HEAD_KINDS: ModelKind[] = ['deep', 'hybrid', 'hybrid-classifier'];
+const gpu = probeGpuBackend();
+
+function isInstalled(module: string): boolean {
+  try {
+    require.resolve(module);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function maxAbsDifference(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let max = 0;
+  for (let j = 0; j < a.length; j++) max = Math.max(max, Math.abs(a[j]! - b[j]!));
+  return max;
+}
+
+/** Every (user, item) pair of a few users: more pairs than one GPU dispatch holds. */
+function allPairs(model: Model, users: number): { userRows: Int32Array; itemRows: Int32Array } {
+  const items = model.itemIds.length;
+  const userRows = new Int32Array(users * items);
+  const itemRows = new Int32Array(users * items);
+  for (let u = 0; u < users; u++) {
+    for (let i = 0; i < items; i++) {
+      userRows[u * items + i] = u;
+      itemRows[u * items + i] = i;
+    }
+  }
+  return { userRows, itemRows };
+}
+
+const models = new Map(HEAD_KINDS.map((kind) => [kind, randomModel(kind, { users: 12, items: 1500, hyper: { embeddingDim: 16 } })]));
+
+describe('TFJS_BACKEND', () => {
+  it.each([
+    ['auto', undefined],
+    ['webgpu', 'webgpu'],
+    ['tensorflow-gpu', 'tensorflow-gpu'],
+    ['cpu', 'cpu'],
+  ])('reads %s as %s', (value, expected) => {
+    expect(loadConfig({ TFJS_BACKEND: value }).tfjsBackend).toBe(expected);
+  });
+
+  it('defaults to auto and refuses an unknown backend, naming the variable', () => {
+    expect(loadConfig({}).tfjsBackend).toBeUndefined();
+    expect(() => loadConfig({ TFJS_BACKEND: 'cuda' })).toThrow(ConfigError);
+    expect(() => loadConfig({ TFJS_BACKEND: 'cuda' })).toThrow(/TFJS_BACKEND="cuda"/);
+  });
+});
+
+describe('selectBackend', () => {
+  // First: later calls without a request return the first choice.
+  it('without a request, takes a GPU backend when one is found, else the CPU path, and says what it passed over', async () => {
+    const choice = await selectBackend();
+    expect(choice.scoring).toBe(gpu ?? choice.name);
+    if (!gpu) {
+      expect(['tensorflow', 'wasm', 'cpu']).toContain(choice.name);
+      expect(choice.reason).toContain('tensorflow-gpu: ');
+      expect(choice.reason).toContain('webgpu: ');
+    }
+  });
+
+  (isInstalled('webgpu') ? it.skip : it)('says why webgpu is unavailable when its package is not installed', async () => {
+    await expect(selectBackend('webgpu')).rejects.toThrow('webgpu: the webgpu package is not installed');
+  });
+
+  it('activates a requested CPU backend and reports its device', async () => {
+    const choice = await selectBackend('cpu');
+    expect(choice).toMatchObject({ name: 'cpu', scoring: 'cpu', reason: 'requested' });
+    expect(choice.device).toMatch(/\(\d+ cores\)$/);
+    expect(tf.getBackend()).toBe('cpu');
+  });
+
+  it('serverInfo reports the choice through the schema', async () => {
+    const choice = await selectBackend();
+    const schema = await buildGraphQLSchema();
+    const result = await graphql({ schema, source: '{ serverInfo { backend device tensorBackend gpu reason nodeVersion } }' });
+    expect(result.errors).toBeUndefined();
+    expect(result.data?.serverInfo).toEqual({
+      backend: choice.scoring,
+      device: choice.device,
+      tensorBackend: choice.name,
+      gpu: gpu !== undefined,
+      reason: choice.reason,
+      nodeVersion: process.version,
+    });
+  });
+});
+
+describe('dispatchOn', () => {
+  it('runs ops on the given backend and restores the global one', async () => {
+    await selectBackend('wasm');
+    await tf.setBackend('cpu');
+    await tf.setBackend('wasm');
+    const tensor = dispatchOn('cpu', () => tf.ones([2]));
+    expect(tf.getBackend()).toBe('wasm');
+    expect(tf.engine().findBackend('cpu')!.numDataIds()).toBeGreaterThan(0);
+    expect(Array.from(await tensor.data())).toEqual([1, 1]);
+    tensor.dispose();
+    expect(() => dispatchOn('webgl-never-initialised', () => 1)).toThrow();
+    expect(tf.getBackend()).toBe('wasm');
+  });
+});
+
+describe('batched head scoring: the GPU path (dispatch, then await the read) on the CPU', () => {
+  it.each(HEAD_KINDS)('%s equals predictRows', async (kind) => {
+    await selectBackend('wasm');
+    const model = models.get(kind)!;
+    const { userRows, itemRows } = allPairs(model, 12);
+    const expected = predictRows(model, userRows, itemRows);
+    const actual = await predictRowsOn('wasm', model, userRows, itemRows, { forceAsync: true });
+    expect(maxAbsDifference(actual, expected)).toBeLessThan(1e-5);
+    // Not a constant: the comparison would pass for any path that returned the same number.
+    expect(new Set(expected).size).toBeGreaterThan(100);
+  });
+});
+
+(gpu ? describe : describe.skip)(`batched head scoring on the GPU backend (${gpu ?? 'skipped: no GPU backend'}) equals the CPU path`, () => {
+  it.each(HEAD_KINDS)('%s: predictRatings pairs and all items of a user', async (kind) => {
+    const model = models.get(kind)!;
+    const { userRows, itemRows } = allPairs(model, 12);
+    await selectBackend('wasm');
+    const expected = predictRows(model, userRows, itemRows);
+    const choice = await selectBackend(gpu);
+    expect(choice.scoring).toBe(gpu);
+    const actual = await predictRowsOn(choice.scoring, model, userRows, itemRows);
+    // float32 on different hardware: summation order differs; ratings agree to 1e-3 of a star.
+    expect(maxAbsDifference(actual, expected)).toBeLessThan(1e-3);
+    const oneUser = await scoreAllItemsOn(choice.scoring, model, 3);
+    expect(maxAbsDifference(oneUser, expected.subarray(3 * model.itemIds.length, 4 * model.itemIds.length))).toBeLessThan(1e-3);
+  });
+});
