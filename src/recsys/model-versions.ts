@@ -1,5 +1,6 @@
 /** Model versions as the API lists them (no weights or embeddings). */
 import type { Database } from '../db/database';
+import type { PredictionSample } from '../trainer/prediction-sample';
 
 export interface ModelVersionSummary {
   id: number;
@@ -8,6 +9,8 @@ export interface ModelVersionSummary {
   isActive: boolean;
   hyperparameters: Record<string, unknown>;
   metrics: Record<string, unknown>;
+  /** Held-out (true, predicted) pairs kept at training time; null for versions trained before they were kept. */
+  predictionSample: PredictionSample | null;
   history: { epoch: number; loss: number; valLoss: number | null; seconds: number }[];
   createdAt: Date;
   activatedAt: Date | null;
@@ -25,12 +28,20 @@ const SELECT = {
   activatedAt: true,
 } as const;
 
+type Row = Omit<ModelVersionSummary, 'predictionSample'>;
+
+/** The stored metrics carry the prediction sample; it is handed out on its own, not in `metrics`. */
+function summaryOf(row: Row): ModelVersionSummary {
+  const { testSample, ...metrics } = row.metrics as { testSample?: PredictionSample };
+  return { ...row, metrics, predictionSample: testSample ?? null };
+}
+
 export async function listModelVersions(db: Database): Promise<ModelVersionSummary[]> {
   const rows = await db.prisma().modelVersion.findMany({ where: { status: 'ready' }, orderBy: { id: 'desc' }, select: SELECT });
-  return rows as unknown as ModelVersionSummary[];
+  return (rows as unknown as Row[]).map(summaryOf);
 }
 
 export async function activeModelVersion(db: Database): Promise<ModelVersionSummary | null> {
   const row = await db.prisma().modelVersion.findFirst({ where: { isActive: true }, select: SELECT });
-  return row as unknown as ModelVersionSummary | null;
+  return row ? summaryOf(row as unknown as Row) : null;
 }

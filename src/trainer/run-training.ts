@@ -20,6 +20,7 @@ import { computeMap, type MapMethod } from './map2d';
 import { rankingMetrics, regressionMetrics, type RankingMetrics, type RegressionMetrics } from './metrics';
 import type { EpochRecord, ModelVersionDraft } from './model-version-draft';
 import { activeModelVersionId, publishModelVersion } from './publish';
+import { samplePredictions, type PredictionSample } from './prediction-sample';
 import { trainModel, type TrainResult } from './train';
 
 export interface TrainingRunOptions {
@@ -149,13 +150,13 @@ function validationRmseOf(model: Model, dataset: RatingsDataset, validation: Int
   return Math.sqrt(squared / Math.max(validation.length, 1));
 }
 
-function toDraft(model: Model, report: Omit<TrainingReport, 'modelVersionId' | 'activated' | 'activation'>, map: Float32Array | null): ModelVersionDraft {
+function toDraft(model: Model, report: Omit<TrainingReport, 'modelVersionId' | 'activated' | 'activation'>, map: Float32Array | null, testSample: PredictionSample): ModelVersionDraft {
   const dim = model.hyper.embeddingDim;
   return {
     kind: model.hyper.kind,
     embeddingDim: dim,
     hyperparameters: { ...model.hyper, preset: report.preset, backend: report.backend },
-    metrics: { ...report.metrics, baselines: report.baselines, dataset: report.dataset, bestEpoch: report.bestEpoch, trainSeconds: report.trainSeconds, samplesPerSecond: report.samplesPerSecond },
+    metrics: { ...report.metrics, baselines: report.baselines, dataset: report.dataset, bestEpoch: report.bestEpoch, trainSeconds: report.trainSeconds, samplesPerSecond: report.samplesPerSecond, testSample },
     history: report.history,
     headWeights: serializeHead(model),
     users: { ids: model.userIds, vectors: model.userEmbeddings, dim, biases: model.hyper.biases ? model.userBias : undefined },
@@ -238,6 +239,7 @@ export async function finishTrainingRun(
     metrics.testArgmax = regressionMetrics(argmax, test.ratings);
   }
   const validationRmse = validationRmseOf(model, dataset, split.validation);
+  const testSample = samplePredictions((users, items) => predictRows(model, users, items), dataset, split.test, { seed: hyper.seed });
   progress.update(1, 0);
   progress.stop();
 
@@ -288,7 +290,7 @@ export async function finishTrainingRun(
     }
   }
   progress.start('publish', 1);
-  const published = await publishModelVersion(db, toDraft(model, report, map), { activate });
+  const published = await publishModelVersion(db, toDraft(model, report, map, testSample), { activate });
   progress.update(1, 0);
   progress.stop();
   return { ...report, modelVersionId: published.id, activated: published.activated, activation };

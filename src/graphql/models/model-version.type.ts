@@ -16,6 +16,15 @@ export class EpochRecordType {
   seconds!: number;
 }
 
+@ObjectType('PredictionSample', { description: 'Held-out test ratings beside the model\'s predictions for them (a seeded sample).' })
+export class PredictionSampleType {
+  @Field(() => [Float], { description: 'The true ratings, 1-10.' })
+  actual!: number[];
+
+  @Field(() => [Float], { description: 'The predicted ratings, same order.' })
+  predicted!: number[];
+}
+
 @ObjectType('ModelVersion', { description: 'A trained model: what it is, how well it does, how it learned.' })
 export class ModelVersionType {
   @Field(() => Int)
@@ -35,6 +44,9 @@ export class ModelVersionType {
 
   @Field(() => GraphQLJSONObject, { description: 'Test and train errors, ranking quality, baselines.' })
   metrics!: Record<string, unknown>;
+
+  @Field(() => PredictionSampleType, { nullable: true, description: 'Up to 1,000 held-out (true, predicted) pairs; null for versions trained before they were kept.' })
+  predictionSample!: PredictionSampleType | null;
 
   @Field(() => [EpochRecordType], { description: 'Training and validation loss per epoch.' })
   history!: EpochRecordType[];

@@ -1,0 +1,42 @@
+/**
+ * A real server on a fresh database holding the shipped catalog and the first `ratingRows`
+ * lines of the shipped ratings (the demo-data path of start-up), for API and browser tests.
+ */
+import { copyFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { loadConfig } from '../../src/config';
+import { silentProgress } from '../../src/ingest/progress';
+import { createLogger } from '../../src/logger';
+import { startServer, type RunningServer } from '../../src/server/start';
+import { headLines, SHIPPED_ANIME, SHIPPED_RATINGS, tempDir } from './data-slices';
+import type { TestDriver, TestDatabase } from './databases';
+
+export interface SliceServer {
+  server: RunningServer;
+  /** The ratings file as loaded (CSV text: user_id,anime_id,rating with CRLF). */
+  ratingsCsv: string;
+  close(): Promise<void>;
+}
+
+export async function startSliceServer(options: { ratingRows: number; driver?: TestDriver; env?: Record<string, string> }): Promise<SliceServer> {
+  const files = tempDir();
+  const ratingsCsv = headLines(SHIPPED_RATINGS, options.ratingRows);
+  copyFileSync(SHIPPED_ANIME, `${files.path}/anime.csv.gz`);
+  files.write('rating_sample_5000users.csv.gz', gzipSync(ratingsCsv));
+  const env: Record<string, string> = { PORT: '0', DATA_DIR: `${files.path}/data`, DEMO_DATA_DIR: files.path, NODE_ENV: 'test', TRAIN_AT_START: 'none', ...options.env };
+  let test: TestDatabase | undefined;
+  if (options.driver?.name === 'postgres') {
+    test = await options.driver.open({ migrated: false });
+    env.DATABASE_URL = test.url!;
+  }
+  const server = await startServer(loadConfig(env), createLogger('silent'), silentProgress);
+  return {
+    server,
+    ratingsCsv,
+    async close() {
+      await server.close();
+      await test?.dispose();
+      files.remove();
+    },
+  };
+}
