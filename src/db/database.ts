@@ -13,6 +13,10 @@ export interface QueryResult<Row> {
   rowCount: number;
 }
 
+export interface CopyOptions {
+  freeze?: boolean;
+}
+
 /** What can run statements: the database itself or an open transaction. */
 export interface Queryable {
   /** One statement with `$n` parameters. int8 values come back as numbers on both drivers. */
@@ -22,8 +26,10 @@ export interface Queryable {
   /**
    * Bulk load with COPY: `data` is rows in PostgreSQL's text COPY format (tab-separated,
    * `\N` for null, one row per line). Call it repeatedly with chunks to stream a large file.
+   * `freeze` writes the rows already frozen (COPY FREEZE): only for a table created or
+   * truncated earlier in the same transaction.
    */
-  copyFrom(table: string, columns: readonly string[], data: string): Promise<void>;
+  copyFrom(table: string, columns: readonly string[], data: string, options?: CopyOptions): Promise<void>;
 }
 
 export interface Database extends Queryable {
@@ -43,8 +49,8 @@ export function quoteIdent(name: string): string {
 }
 
 /** The COPY statement both drivers use for `copyFrom`. */
-export function copyStatement(table: string, columns: readonly string[], source: string): string {
-  return `COPY ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) FROM ${source}`;
+export function copyStatement(table: string, columns: readonly string[], source: string, options: CopyOptions = {}): string {
+  return `COPY ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) FROM ${source}${options.freeze ? ' WITH (FREEZE)' : ''}`;
 }
 
 /**
@@ -62,8 +68,8 @@ export abstract class DatabaseOverQueryable implements Database {
   exec(sql: string): Promise<void> {
     return this.base.exec(sql);
   }
-  copyFrom(table: string, columns: readonly string[], data: string): Promise<void> {
-    return this.base.copyFrom(table, columns, data);
+  copyFrom(table: string, columns: readonly string[], data: string, options?: CopyOptions): Promise<void> {
+    return this.base.copyFrom(table, columns, data, options);
   }
   abstract transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   abstract prisma(): PrismaClient;

@@ -4,7 +4,7 @@ import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client';
-import { copyStatement, DatabaseOverQueryable, type Database, type Queryable, type QueryResult } from './database';
+import { copyStatement, DatabaseOverQueryable, type CopyOptions, type Database, type Queryable, type QueryResult } from './database';
 
 type PgliteRunner = Pick<PGlite, 'query' | 'exec'> | Transaction;
 
@@ -18,9 +18,9 @@ function queryable(runner: PgliteRunner): Queryable {
     async exec(sql: string): Promise<void> {
       await runner.exec(sql);
     },
-    async copyFrom(table: string, columns: readonly string[], data: string): Promise<void> {
+    async copyFrom(table: string, columns: readonly string[], data: string, options?: CopyOptions): Promise<void> {
       // PGlite has no COPY ... FROM STDIN; its fastest bulk path reads a Blob as a virtual file.
-      await runner.query(copyStatement(table, columns, "'/dev/blob'"), [], { blob: new Blob([data]) });
+      await runner.query(copyStatement(table, columns, "'/dev/blob'", options), [], { blob: new Blob([data]) });
     },
   };
 }

@@ -7,7 +7,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client';
 import { ServiceUnavailableError } from '../errors';
 import { isConnectionLoss } from './connection-loss';
-import { copyStatement, DatabaseOverQueryable, type Database, type Queryable, type QueryResult } from './database';
+import { copyStatement, DatabaseOverQueryable, type CopyOptions, type Database, type Queryable, type QueryResult } from './database';
 
 /**
  * Pool settings that keep a database outage short and loud: a connect that does not succeed
@@ -44,10 +44,10 @@ function queryable(runner: PgRunner, copyClient: () => Promise<{ client: pg.Pool
     async exec(sql: string): Promise<void> {
       await runner.query(sql).catch(rethrow);
     },
-    async copyFrom(table: string, columns: readonly string[], data: string): Promise<void> {
+    async copyFrom(table: string, columns: readonly string[], data: string, options?: CopyOptions): Promise<void> {
       const { client, release } = await copyClient().catch(rethrow);
       try {
-        const sink = client.query(copyFromStdin(copyStatement(table, columns, 'STDIN')));
+        const sink = client.query(copyFromStdin(copyStatement(table, columns, 'STDIN', options)));
         await pipeline(Readable.from([data]), sink);
       } finally {
         release();

@@ -1,28 +1,29 @@
 /**
  * Loads a dataset's item and rating files into the database in ONE transaction: rows are
- * streamed, validated, bulk-copied into temporary staging tables, checked against the
- * catalog, filtered (the notebook's preprocessing) and merged with upserts. A bad row stops
- * everything with `file:line: what is wrong` and the database is left exactly as it was;
- * with `skipInvalid` bad rows are counted and skipped instead. Re-running is idempotent.
+ * streamed, validated as they are read (fields, then each rating against the catalog and the
+ * API's users), and bulk-copied. A first load (no ratings yet) writes straight into `rating`
+ * and `watched`; later loads go through temporary staging tables, filtered (the notebook's
+ * preprocessing) and merged with upserts. A bad row stops everything with
+ * `file:line: what is wrong` and the database is left exactly as it was; with `skipInvalid`
+ * bad rows are counted and skipped instead. Re-running is idempotent.
  */
-import { quoteIdent, type Database, type Queryable } from '../db/database';
+import type { Queryable, Database } from '../db/database';
 import { InputError } from './input-error';
 import { arrayLiteral, copyRow } from './copy-text';
+import { CopyLane, type CopyBuffer } from './copy-lane';
 import { fileSize, readTable, type TableRow } from './read-table';
 import { NO_FILTERS, type RatingFilters } from './filters';
 import { silentProgress, type ProgressSink } from './progress';
-import type { AnimeRecord, RatingRecord } from './records';
+import { RatingGate } from './rating-gate';
+import { WATCHED_UNRATED, type AnimeRecord, type RatingRecord } from './records';
 import type { DatasetFormat, TableFormat } from './table-format';
+import { standAlone, withKeysAndIndexesRebuiltAfter } from './table-keys';
 
-/** Rows per COPY statement: big enough to amortize a round trip, small enough for constant memory. */
-const COPY_CHUNK_ROWS = 50_000;
 const INVALID_EXAMPLES = 5;
 /**
- * From this many rows on, rating and watched are merged with their foreign keys and secondary
- * indexes dropped and re-created in the same transaction: PostgreSQL checks a foreign key row
- * by row (~8 µs each: 7 s of 9.2 s for the 420k-rating sample), while re-adding it validates
- * all rows in one join. The price: the load holds an exclusive lock on those tables until it
- * commits.
+ * From this many kept rows on, a merge into non-empty tables runs with their foreign keys and
+ * secondary indexes dropped and re-created (see table-keys.ts): PostgreSQL checks a foreign key
+ * row by row (~8 µs each: 7 s of 9.2 s for the 420k-rating sample).
  */
 const BULK_FOREIGN_KEY_ROWS = 100_000;
 
@@ -88,15 +89,6 @@ const STAGE_RATINGS = `
 CREATE TEMP TABLE ingest_rating (line bigint NOT NULL, user_id integer NOT NULL, anime_id integer NOT NULL, rating smallint NOT NULL)
 ON COMMIT DROP`;
 
-const UNKNOWN_ANIME = `
-SELECT s.line, s.anime_id FROM ingest_rating s
-WHERE NOT EXISTS (SELECT 1 FROM anime a WHERE a.id = s.anime_id)
-ORDER BY s.line`;
-
-const API_USER_COLLISION = `
-SELECT s.line, s.user_id FROM ingest_rating s JOIN app_user u ON u.id = s.user_id AND u.source <> 'ingest'
-ORDER BY s.line LIMIT 1`;
-
 /**
  * Dedup keeps the LAST row of a (user, anime) pair in the file, as an upsert would. A file
  * whose pairs strictly increase (the Kaggle files are sorted) has no repeats: the sort is skipped.
@@ -126,6 +118,22 @@ function keptRatingsSql(filters: RatingFilters, mayRepeat: boolean): { sql: stri
     : `SELECT s.user_id, s.anime_id, s.rating FROM ingest_rating s ${where}`;
   return { sql: `CREATE TEMP TABLE ingest_kept ON COMMIT DROP AS ${sql}`, params };
 }
+
+const RATING_TABLES_EMPTY = `SELECT NOT EXISTS (SELECT 1 FROM rating) AND NOT EXISTS (SELECT 1 FROM watched) AS empty`;
+
+const INSERT_USER_IDS = `
+INSERT INTO app_user (id, source) SELECT id, 'ingest' FROM unnest($1::int[]) AS id ON CONFLICT (id) DO NOTHING`;
+
+// First load, rows after the file's order broke: they come later in the file than any row
+// already loaded, so each pair they hold replaces what is there.
+const DELETE_REPLACED_RATINGS = `
+DELETE FROM rating r USING ingest_kept k WHERE r.user_id = k.user_id AND r.anime_id = k.anime_id`;
+const DELETE_REPLACED_WATCHED = `
+DELETE FROM watched w USING ingest_kept k WHERE w.user_id = k.user_id AND w.anime_id = k.anime_id`;
+const INSERT_KEPT_RATINGS = `
+INSERT INTO rating (user_id, anime_id, rating) SELECT user_id, anime_id, rating FROM ingest_kept WHERE rating > 0`;
+const INSERT_KEPT_WATCHED = `
+INSERT INTO watched (user_id, anime_id) SELECT user_id, anime_id FROM ingest_kept WHERE rating = -1`;
 
 const INSERT_USERS = `
 WITH inserted AS (
@@ -166,23 +174,35 @@ UPDATE anime a SET members = (SELECT count(*) FROM rating r WHERE r.anime_id = a
                            + (SELECT count(*) FROM watched w WHERE w.anime_id = a.id)
 WHERE a.id IN (SELECT id FROM ingest_anime WHERE members IS NULL)`;
 
-/** Streams a file into a staging table with COPY, one chunk at a time. Returns rows read. */
-async function stageFile<T>(
-  tx: Queryable,
+interface ReadContext {
+  format: DatasetFormat;
+  invalid: InvalidRows;
+  progress: ProgressSink;
+  signal?: AbortSignal;
+}
+
+/** Where rows go between batches: a CopyLane, or one that also sends other statements. */
+interface BatchSink {
+  /** Called after each batch: sends what is due. */
+  sendFull(): Promise<void>;
+  /** Called at the end: sends the rest and waits for it. */
+  drain(): Promise<void>;
+}
+
+/**
+ * Reads `file` row by row into `onRow`, sending the full COPY buffers between batches so the
+ * database loads while the next rows are read. Returns the rows read.
+ */
+async function readInto<T>(
   file: string,
   chooseFormat: (firstLine: string) => TableFormat<T>,
-  stage: { table: string; columns: readonly string[]; toRow(row: TableRow<T>): string },
-  invalid: InvalidRows,
-  { progress, signal, label }: { progress: ProgressSink; signal?: AbortSignal; label: string },
+  lane: BatchSink,
+  onRow: (row: TableRow<T>) => void,
+  { invalid, progress, signal }: ReadContext,
+  label: string,
 ): Promise<number> {
   let rows = 0;
   let bytes = 0;
-  let chunk: string[] = [];
-  const flush = async (): Promise<void> => {
-    if (chunk.length === 0) return;
-    await tx.copyFrom(stage.table, stage.columns, chunk.join(''));
-    chunk = [];
-  };
   progress.start(label, fileSize(file));
   try {
     const batches = readTable(file, chooseFormat, {
@@ -191,12 +211,12 @@ async function stageFile<T>(
     });
     for await (const batch of batches) {
       signal?.throwIfAborted();
-      for (const row of batch) chunk.push(stage.toRow(row));
+      for (const row of batch) onRow(row);
       rows += batch.length;
-      if (chunk.length >= COPY_CHUNK_ROWS) await flush();
+      await lane.sendFull();
       progress.update(bytes, rows);
     }
-    await flush();
+    await lane.drain();
     progress.update(bytes, rows);
   } finally {
     progress.stop();
@@ -204,126 +224,225 @@ async function stageFile<T>(
   return rows;
 }
 
-interface StageContext {
-  format: DatasetFormat;
-  invalid: InvalidRows;
-  progress: ProgressSink;
-  signal?: AbortSignal;
+/** Runs `fn` with a COPY lane; a failure waits for the statement in flight before it propagates (then the rollback). */
+async function withLane<T>(tx: Queryable, fn: (lane: CopyLane) => Promise<T>): Promise<T> {
+  const lane = new CopyLane(tx);
+  try {
+    return await fn(lane);
+  } catch (error) {
+    await lane.settle();
+    throw error;
+  }
 }
 
-async function stageAnime(tx: Queryable, file: string, { format, invalid, progress, signal }: StageContext) {
+async function stageAnime(tx: Queryable, file: string, context: ReadContext): Promise<number> {
   await tx.exec(STAGE_ANIME);
   const firstLineOf = new Map<number, number>();
-  return stageFile<AnimeRecord>(
-    tx,
-    file,
-    (line) => format.animeTable(line),
-    {
-      table: 'ingest_anime',
-      columns: ['id', 'name', 'genres', 'type', 'episodes', 'community_rating', 'members'],
-      toRow: ({ line, record: a }) => {
-        const first = firstLineOf.get(a.id);
-        if (first !== undefined) {
-          invalid.add(new InputError(file, line, `duplicate anime_id ${a.id} (first on line ${first})`));
-          return '';
+  return withLane(tx, (lane) => {
+    const staged = lane.buffer('ingest_anime', ['id', 'name', 'genres', 'type', 'episodes', 'community_rating', 'members']);
+    const onRow = ({ line, record: a }: TableRow<AnimeRecord>) => {
+      const first = firstLineOf.get(a.id);
+      if (first !== undefined) {
+        context.invalid.add(new InputError(file, line, `duplicate anime_id ${a.id} (first on line ${first})`));
+        return;
+      }
+      firstLineOf.set(a.id, line);
+      staged.add(copyRow([a.id, a.name, arrayLiteral(a.genres), a.type, a.episodes, a.communityRating, a.members]));
+    };
+    return readInto(file, (line) => context.format.animeTable(line), lane, onRow, context, 'anime  ');
+  });
+}
+
+const RATING_TABLES = ['rating', 'watched'] as const;
+const STAGED_RATING_COLUMNS = ['line', 'user_id', 'anime_id', 'rating'] as const;
+/** Users are inserted in batches of this many ids while a sorted file is read. */
+const USER_BATCH = 50_000;
+
+interface RatingsOutcome {
+  read: number;
+  filtered: number;
+  inserted: number;
+  updated: number;
+  watchedInserted: number;
+  usersInserted: number;
+}
+
+/**
+ * True when `rating` and `watched` are empty, checked under a lock that keeps them so until
+ * commit (first loads then write straight into them). The cheap unlocked look comes first, so
+ * a load into a non-empty database never takes the lock.
+ */
+async function claimEmptyRatingTables(tx: Queryable): Promise<boolean> {
+  const empty = async () => (await tx.query<{ empty: boolean }>(RATING_TABLES_EMPTY)).rows[0]!.empty;
+  if (!(await empty())) return false;
+  await tx.exec(`LOCK TABLE ${RATING_TABLES.join(', ')} IN ACCESS EXCLUSIVE MODE`);
+  return empty();
+}
+
+/**
+ * First load (empty `rating` and `watched`): rows go straight into the final tables, with their
+ * keys and indexes rebuilt after, while the file's (user, anime) pairs keep increasing (the
+ * Kaggle files are sorted). From the first row that breaks the order on, rows are staged and
+ * merged at the end, the last row of a pair winning, as in a general load.
+ */
+async function loadIntoEmptyTables(
+  tx: Queryable,
+  file: string,
+  gate: RatingGate,
+  filters: RatingFilters,
+  context: ReadContext,
+): Promise<RatingsOutcome> {
+  // TRUNCATE (of empty tables) lets COPY write the rows frozen: no later pass sets their hint bits.
+  const truncate = await standAlone(tx, RATING_TABLES);
+  return withKeysAndIndexesRebuiltAfter(tx, RATING_TABLES, { primaryKeys: truncate }, () =>
+    withLane(tx, async (lane) => {
+      if (truncate) await tx.exec(`TRUNCATE ${RATING_TABLES.join(', ')}`);
+      const freeze = { freeze: truncate };
+      const rated = lane.buffer('rating', ['user_id', 'anime_id', 'rating'], freeze);
+      const watched = lane.buffer('watched', ['user_id', 'anime_id'], freeze);
+      let staged: CopyBuffer | null = null;
+      let users: number[] = [];
+      let usersInserted = 0;
+      const insertUsers = (ids: number[]) =>
+        lane.enqueue(async () => (usersInserted += (await tx.query(INSERT_USER_IDS, [ids])).rowCount));
+      let previousUser = -1;
+      let previousAnime = -1;
+      let filtered = 0;
+      const onRow = ({ line, record: r }: TableRow<RatingRecord>) => {
+        const problem = gate.check(line, r);
+        if (problem !== null) {
+          context.invalid.add(problem);
+          return;
         }
-        firstLineOf.set(a.id, line);
-        return copyRow([a.id, a.name, arrayLiteral(a.genres), a.type, a.episodes, a.communityRating, a.members]);
-      },
-    },
-    invalid,
-    { progress, signal, label: 'anime  ' },
+        if (staged === null && (r.userId > previousUser || (r.userId === previousUser && r.animeId > previousAnime))) {
+          previousUser = r.userId;
+          previousAnime = r.animeId;
+          if (!gate.keeps(r)) {
+            filtered++;
+            return;
+          }
+          if (r.rating === WATCHED_UNRATED) watched.add(`${r.userId}\t${r.animeId}\n`);
+          else rated.add(`${r.userId}\t${r.animeId}\t${r.rating}\n`);
+          if (users[users.length - 1] !== r.userId) users.push(r.userId);
+          return;
+        }
+        staged ??= lane.buffer('ingest_rating', STAGED_RATING_COLUMNS);
+        staged.add(`${line}\t${r.userId}\t${r.animeId}\t${r.rating}\n`);
+      };
+      await tx.exec(STAGE_RATINGS);
+      const read = await readInto(
+        file,
+        (line) => context.format.ratingsTable(line),
+        {
+          // Users of the rows read so far go in while reading continues.
+          sendFull: async () => {
+            if (users.length >= USER_BATCH) {
+              await insertUsers(users);
+              users = [];
+            }
+            await lane.sendFull();
+          },
+          drain: async () => {
+            if (users.length > 0) await insertUsers(users);
+            users = [];
+            await lane.drain();
+          },
+        },
+        onRow,
+        context,
+        'ratings',
+      );
+      const outcome: RatingsOutcome = {
+        read,
+        filtered,
+        inserted: rated.rows,
+        updated: 0,
+        watchedInserted: watched.rows,
+        usersInserted,
+      };
+      if (staged === null) return outcome;
+      // Rows after the order broke: the last row of each pair wins, over the rows loaded before too.
+      const later = await keepRatings(tx, filters, true);
+      const replacedRatings = (await tx.query(DELETE_REPLACED_RATINGS)).rowCount;
+      const replacedWatched = (await tx.query(DELETE_REPLACED_WATCHED)).rowCount;
+      const insertedRatings = (await tx.query(INSERT_KEPT_RATINGS)).rowCount;
+      const insertedWatched = (await tx.query(INSERT_KEPT_WATCHED)).rowCount;
+      const laterUsers = (await tx.query<{ inserted: number }>(INSERT_USERS)).rows[0]!.inserted;
+      return {
+        read,
+        filtered: filtered + later.filtered + replacedRatings + replacedWatched,
+        inserted: rated.rows - replacedRatings + insertedRatings,
+        updated: 0,
+        watchedInserted: watched.rows - replacedWatched + insertedWatched,
+        usersInserted: usersInserted + laterUsers,
+      };
+    }),
   );
 }
 
-/** Stages the ratings; `mayRepeat` is false when every (user, anime) pair came in increasing order. */
-async function stageRatings(tx: Queryable, file: string, { format, invalid, progress, signal }: StageContext) {
+/**
+ * General load (ratings already in the database, or a filter that needs the whole file): every
+ * row is staged, then filtered, de-duplicated and merged with upserts.
+ */
+async function loadThroughStaging(
+  tx: Queryable,
+  file: string,
+  gate: RatingGate,
+  filters: RatingFilters,
+  context: ReadContext,
+): Promise<RatingsOutcome> {
   await tx.exec(STAGE_RATINGS);
   let previousUser = -1;
   let previousAnime = -1;
   let mayRepeat = false;
-  const rows = await stageFile<RatingRecord>(
-    tx,
-    file,
-    (line) => format.ratingsTable(line),
-    {
-      table: 'ingest_rating',
-      columns: ['line', 'user_id', 'anime_id', 'rating'],
-      toRow: ({ line, record: r }) => {
-        if (r.userId < previousUser || (r.userId === previousUser && r.animeId <= previousAnime)) mayRepeat = true;
-        previousUser = r.userId;
-        previousAnime = r.animeId;
-        return `${line}\t${r.userId}\t${r.animeId}\t${r.rating}\n`;
-      },
-    },
-    invalid,
-    { progress, signal, label: 'ratings' },
-  );
-  return { rows, mayRepeat };
-}
-
-/** Rejects (or, when skipping, removes) ratings whose anime is not in the catalog. */
-async function checkRatingReferences(tx: Queryable, file: string, invalid: InvalidRows): Promise<void> {
-  const unknown = await tx.query<{ line: number; anime_id: number }>(`${UNKNOWN_ANIME} LIMIT ${INVALID_EXAMPLES}`);
-  if (unknown.rows.length > 0) {
-    for (const row of unknown.rows) {
-      invalid.add(new InputError(file, Number(row.line), `unknown anime_id ${row.anime_id} (not in the anime table)`));
-    }
-    const removed = await tx.query(
-      `DELETE FROM ingest_rating s WHERE NOT EXISTS (SELECT 1 FROM anime a WHERE a.id = s.anime_id)`,
-    );
-    invalid.count += removed.rowCount - unknown.rows.length;
-  }
-  const collision = await tx.query<{ line: number; user_id: number }>(API_USER_COLLISION);
-  const clash = collision.rows[0];
-  if (clash) {
-    throw new InputError(file, Number(clash.line), `user_id ${clash.user_id} belongs to a user created through the API`);
-  }
-}
-
-/**
- * Runs `fn` with `tables`' foreign keys and secondary (non-unique) indexes dropped, then
- * re-creates them: each key is validated for all rows in one join, each index built in one
- * sort. Definitions come from the catalog, so this follows whatever the migrations define.
- */
-async function withKeysAndIndexesRebuiltAfter<T>(tx: Queryable, tables: readonly string[], fn: () => Promise<T>): Promise<T> {
-  const { rows: keys } = await tx.query<{ table_name: string; name: string; definition: string }>(
-    `SELECT conrelid::regclass::text AS table_name, conname AS name, pg_get_constraintdef(oid) AS definition
-     FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY($1::regclass[])`,
-    [tables],
-  );
-  const { rows: indexes } = await tx.query<{ name: string; definition: string }>(
-    `SELECT indexrelid::regclass::text AS name, pg_get_indexdef(indexrelid) AS definition
-     FROM pg_index WHERE NOT indisunique AND NOT indisprimary AND indrelid = ANY($1::regclass[])`,
-    [tables],
-  );
-  for (const key of keys) await tx.exec(`ALTER TABLE ${key.table_name} DROP CONSTRAINT ${quoteIdent(key.name)}`);
-  for (const index of indexes) await tx.exec(`DROP INDEX ${index.name}`);
-  const result = await fn();
-  for (const index of indexes) await tx.exec(index.definition);
-  for (const key of keys) {
-    await tx.exec(`ALTER TABLE ${key.table_name} ADD CONSTRAINT ${quoteIdent(key.name)} ${key.definition}`);
-  }
-  return result;
-}
-
-async function mergeRatings(tx: Queryable, filters: RatingFilters, mayRepeat: boolean) {
-  const stagedRows = (await tx.query<{ n: number }>('SELECT count(*) AS n FROM ingest_rating')).rows[0]!.n;
-  const kept = keptRatingsSql(filters, mayRepeat);
-  await tx.query(kept.sql, kept.params);
-  const keptCount = (await tx.query<{ n: number }>('SELECT count(*) AS n FROM ingest_kept')).rows[0]!.n;
-  const users = (await tx.query<{ inserted: number }>(INSERT_USERS)).rows[0]!;
-  await tx.query(ADVANCE_USER_SEQUENCE);
+  const read = await withLane(tx, (lane) => {
+    const staged = lane.buffer('ingest_rating', STAGED_RATING_COLUMNS);
+    const onRow = ({ line, record: r }: TableRow<RatingRecord>) => {
+      const problem = gate.check(line, r);
+      if (problem !== null) {
+        context.invalid.add(problem);
+        return;
+      }
+      if (r.userId < previousUser || (r.userId === previousUser && r.animeId <= previousAnime)) mayRepeat = true;
+      previousUser = r.userId;
+      previousAnime = r.animeId;
+      staged.add(`${line}\t${r.userId}\t${r.animeId}\t${r.rating}\n`);
+    };
+    return readInto(file, (line) => context.format.ratingsTable(line), lane, onRow, context, 'ratings');
+  });
+  const kept = await keepRatings(tx, filters, mayRepeat);
+  const usersInserted = (await tx.query<{ inserted: number }>(INSERT_USERS)).rows[0]!.inserted;
   const merge = async () => {
     const updated = (await tx.query(UPDATE_RATINGS)).rowCount;
-    const ratings = { updated, inserted: (await tx.query(INSERT_RATINGS)).rowCount };
+    const inserted = (await tx.query(INSERT_RATINGS)).rowCount;
     await tx.query(DROP_SUPERSEDED_WATCHED);
-    const watched = { inserted: (await tx.query(INSERT_WATCHED)).rowCount };
-    return { ratings, watched };
+    const watchedInserted = (await tx.query(INSERT_WATCHED)).rowCount;
+    return { updated, inserted, watchedInserted };
   };
-  const { ratings, watched } =
-    keptCount >= BULK_FOREIGN_KEY_ROWS ? await withKeysAndIndexesRebuiltAfter(tx, ['rating', 'watched'], merge) : await merge();
-  return { keptCount, filtered: stagedRows - keptCount, users, ratings, watched };
+  const merged =
+    kept.count >= BULK_FOREIGN_KEY_ROWS
+      ? await withKeysAndIndexesRebuiltAfter(tx, RATING_TABLES, { primaryKeys: false }, merge)
+      : await merge();
+  return { read, filtered: kept.filtered, usersInserted, ...merged };
+}
+
+/** Fills ingest_kept from ingest_rating: filtered, and de-duplicated when pairs may repeat. */
+async function keepRatings(tx: Queryable, filters: RatingFilters, mayRepeat: boolean): Promise<{ count: number; filtered: number }> {
+  const staged = (await tx.query<{ n: number }>('SELECT count(*) AS n FROM ingest_rating')).rows[0]!.n;
+  const kept = keptRatingsSql(filters, mayRepeat);
+  await tx.query(kept.sql, kept.params);
+  const count = (await tx.query<{ n: number }>('SELECT count(*) AS n FROM ingest_kept')).rows[0]!.n;
+  return { count, filtered: staged - count };
+}
+
+async function loadRatings(tx: Queryable, file: string, filters: RatingFilters, context: ReadContext): Promise<RatingsOutcome> {
+  const gate = await RatingGate.load(tx, file, filters);
+  const direct = filters.minAnimeRatings === null && (await claimEmptyRatingTables(tx));
+  const outcome = direct
+    ? await loadIntoEmptyTables(tx, file, gate, filters, context)
+    : await loadThroughStaging(tx, file, gate, filters, context);
+  await tx.query(ADVANCE_USER_SEQUENCE);
+  return outcome;
 }
 
 /** Ingests the given files; see the module comment for the guarantees. */
@@ -336,7 +455,7 @@ export async function ingest(db: Database, options: IngestOptions): Promise<Inge
     throw new Error('nothing to ingest: give an anime file, a ratings file or both');
   }
   const invalid = new InvalidRows(options.skipInvalid ?? false);
-  const stage: StageContext = { format, invalid, progress, signal: options.signal };
+  const context: ReadContext = { format, invalid, progress, signal: options.signal };
   const report = await db.transaction(async (tx) => {
     const result: Omit<IngestReport, 'invalid' | 'seconds'> = {
       anime: { read: 0, inserted: 0, updated: 0 },
@@ -344,20 +463,14 @@ export async function ingest(db: Database, options: IngestOptions): Promise<Inge
       users: { inserted: 0 },
     };
     if (animePath !== undefined) {
-      result.anime.read = await stageAnime(tx, animePath, stage);
+      result.anime.read = await stageAnime(tx, animePath, context);
       result.anime.updated = (await tx.query(UPDATE_ANIME)).rowCount;
       result.anime.inserted = (await tx.query(INSERT_ANIME)).rowCount;
     }
     if (ratingsPath !== undefined) {
-      const staged = await stageRatings(tx, ratingsPath, stage);
-      result.ratings.read = staged.rows;
-      await checkRatingReferences(tx, ratingsPath, invalid);
-      const merged = await mergeRatings(tx, filters, staged.mayRepeat);
-      result.ratings.filtered = merged.filtered;
-      result.ratings.inserted = merged.ratings.inserted;
-      result.ratings.updated = merged.ratings.updated;
-      result.ratings.watchedInserted = merged.watched.inserted;
-      result.users.inserted = merged.users.inserted;
+      const { usersInserted, ...ratings } = await loadRatings(tx, ratingsPath, filters, context);
+      result.ratings = ratings;
+      result.users.inserted = usersInserted;
     }
     if (animePath !== undefined) await tx.query(COUNT_MEMBERS);
     return result;
