@@ -42,14 +42,15 @@ export async function createUser(db: Database, name: string): Promise<{ user: Us
 
 /** The user a bearer token belongs to, or null for a malformed, forged or revoked one. */
 export async function authenticate(db: Database, verified: VerifiedTokens, token: string): Promise<number | null> {
-  const remembered = verified.get(token);
-  if (remembered !== null) return remembered;
   const parsed = parseToken(token);
   if (!parsed) return null;
+  // Read every time (a primary-key lookup): a deleted user's remembered token must not pass.
   const { rows } = await db.query<{ token_hash: string | null }>('SELECT token_hash FROM app_user WHERE id = $1', [parsed.userId]);
   const stored = rows[0]?.token_hash;
-  if (!stored || !(await verifySecret(parsed.secret, stored))) return null;
-  verified.remember(token, parsed.userId);
+  if (!stored) return null;
+  if (verified.verified(token, stored)) return parsed.userId;
+  if (!(await verifySecret(parsed.secret, stored))) return null;
+  verified.remember(token, stored);
   return parsed.userId;
 }
 

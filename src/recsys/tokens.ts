@@ -2,7 +2,8 @@
  * API tokens: `<userId>.<secret>`, shown once at creation; only a scrypt hash of the secret is
  * stored (with its salt). Verification is constant-time. scrypt costs ~50 ms by design, so
  * verified tokens are remembered for a while, keyed by a fast hash of the token (never the
- * token itself).
+ * token itself); the user's row is still read on every request, so a deleted user's token
+ * stops working at once.
  */
 import { createHash, randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -47,9 +48,9 @@ export function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(a, b) && given.length === expected.length;
 }
 
-/** Remembers verified tokens for `ttlMs`; forgets a user's at once on request (deleted user). */
+/** Remembers verified tokens for `ttlMs`, beside the stored hash they were checked against. */
 export class VerifiedTokens {
-  private readonly entries = new Map<string, { userId: number; until: number }>();
+  private readonly entries = new Map<string, { storedHash: string; until: number }>();
 
   constructor(
     private readonly ttlMs = 5 * 60_000,
@@ -60,14 +61,17 @@ export class VerifiedTokens {
     return createHash('sha256').update(token).digest('base64');
   }
 
-  get(token: string): number | null {
+  /**
+   * True when `token` was verified against exactly `storedHash` (the user's current hash, just
+   * read): a deleted user or a replaced token no longer matches, so it is refused at once.
+   */
+  verified(token: string, storedHash: string): boolean {
     const entry = this.entries.get(this.key(token));
-    if (!entry || entry.until < Date.now()) return null;
-    return entry.userId;
+    return entry !== undefined && entry.until >= Date.now() && entry.storedHash === storedHash;
   }
 
-  remember(token: string, userId: number): void {
+  remember(token: string, storedHash: string): void {
     if (this.entries.size >= this.maxEntries) this.entries.clear();
-    this.entries.set(this.key(token), { userId, until: Date.now() + this.ttlMs });
+    this.entries.set(this.key(token), { storedHash, until: Date.now() + this.ttlMs });
   }
 }

@@ -17,6 +17,8 @@ import { buildGraphQLSchema } from '../graphql/schema';
 import { registerJobRoutes } from '../jobs/remote-jobs';
 import type { Logger } from '../logger';
 import { mutationRateLimitPlugin } from './rate-limit';
+import { registerPlayground } from './playground';
+import { registerUtf8JsonParser, rejectNulPlugin } from './input-guards';
 
 /** Largest request body accepted (a GraphQL query with variables is far smaller). */
 export const BODY_LIMIT_BYTES = 1 << 20;
@@ -41,13 +43,14 @@ export async function buildApp({ config, db, models, logger, jobToken, trainingR
     validationRules: [queryLimitsRule()],
     introspection: config.introspection,
     // The default landing page (Apollo Sandbox) loads from a CDN, which fails offline.
-    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled(), mutationRateLimitPlugin(config.rateLimit), errorStatusPlugin()],
+    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled(), rejectNulPlugin(), mutationRateLimitPlugin(config.rateLimit), errorStatusPlugin()],
   });
   // No CORS_ORIGINS: no CORS headers at all, so browsers allow only same-origin pages.
   if (config.corsOrigins.length > 0) {
     await app.register(cors, { origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins, methods: ['GET', 'POST'], maxAge: 600 });
   }
   await apollo.start();
+  registerUtf8JsonParser(app);
   const services = { db, catalog, models, trainingRuns, logger, verifiedTokens: new VerifiedTokens(), adminToken: config.adminToken };
   await app.register(fastifyApollo(apollo), {
     context: async (request) => {
@@ -69,6 +72,7 @@ export async function buildApp({ config, db, models, logger, jobToken, trainingR
     }
   });
 
+  await registerPlayground(app, { playground: config.playgroundEnabled, graphiql: config.graphiqlEnabled });
   if (jobToken !== undefined) registerJobRoutes(app, { db, token: jobToken, logger });
   return app;
 }

@@ -1,6 +1,7 @@
-import { IsInt, IsOptional, Max, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, IsInt, IsOptional, Max, MaxLength, Min } from 'class-validator';
 import { ArgsType, Field, Int, ObjectType } from 'type-graphql';
 import { AnimeType } from './anime.type';
+import { MAX_FILTER_VALUES } from '../recommend/recommend.types';
 
 export const MAX_ANIME_PAGE = 100;
 
@@ -12,9 +13,13 @@ export class AnimesArgs {
   search?: string | null;
 
   @Field(() => [String], { nullable: true, description: 'Anime having all of these genres.' })
+  @IsOptional()
+  @ArrayMaxSize(MAX_FILTER_VALUES)
   genres?: string[] | null;
 
   @Field(() => [String], { nullable: true, description: 'Anime of any of these types.' })
+  @IsOptional()
+  @ArrayMaxSize(MAX_FILTER_VALUES)
   types?: string[] | null;
 
   @Field(() => Int, { defaultValue: 20 })

@@ -4,13 +4,19 @@ import { AnimeType } from '../anime/anime.type';
 
 export const DEFAULT_K = 10;
 export const MAX_K = 100;
+/** Most values a genres or types filter may list (the catalog has ~45 genres and 6 types). */
+export const MAX_FILTER_VALUES = 100;
 
 @InputType('AnimeFilter', { description: 'Restricts results: all of `genres`, any of `types`, at least `minMembers`.' })
 export class AnimeFilterInput {
   @Field(() => [String], { nullable: true })
+  @IsOptional()
+  @ArrayMaxSize(MAX_FILTER_VALUES)
   genres?: string[] | null;
 
   @Field(() => [String], { nullable: true })
+  @IsOptional()
+  @ArrayMaxSize(MAX_FILTER_VALUES)
   types?: string[] | null;
 
   @Field(() => Int, { nullable: true })

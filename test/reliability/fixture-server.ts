@@ -1,0 +1,104 @@
+/**
+ * A real animerec server for the reliability tests, started in this process on a throwaway
+ * embedded data directory that already holds a small catalog (anime 1..N, dataset users 1..M),
+ * seeded random ratings and an active `mf` model trained on them (a second or two), so every
+ * query path is live.
+ */
+import { loadConfig } from '../../src/config';
+import { migrate } from '../../src/db/migrate';
+import { openDatabase } from '../../src/db/open';
+import { silentProgress } from '../../src/ingest/progress';
+import { createLogger } from '../../src/logger';
+import { startServer, type RunningServer } from '../../src/server/start';
+import { runTraining } from '../../src/trainer/run-training';
+import { mulberry32 } from '../../src/trainer/random';
+import { tempDir, type TempDir } from '../helpers/data-slices';
+import { seedCatalog } from '../helpers/publish-child';
+
+export const FIXTURE_SIZE = { items: 200, users: 50 };
+/** Ratings per dataset user, random anime and values (seeded). */
+const RATINGS_PER_USER = 40;
+
+export interface FixtureServer {
+  server: RunningServer;
+  url: string;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+/** Migrates `dataDir`, adds the catalog, ratings and an active small mf model (embedded database). */
+export async function prepareDataDir(dataDir: string): Promise<void> {
+  const db = await openDatabase({ dataDir });
+  try {
+    await migrate(db);
+    await seedCatalog(db, FIXTURE_SIZE);
+    // As ingestion does: API users get ids after the dataset's.
+    await db.query(`SELECT setval(pg_get_serial_sequence('app_user', 'id'), (SELECT max(id) FROM app_user))`);
+    const next = mulberry32(7);
+    let ratings = '';
+    for (let user = 1; user <= FIXTURE_SIZE.users; user++) {
+      const rated = new Set<number>();
+      while (rated.size < RATINGS_PER_USER) rated.add(1 + Math.floor(next() * FIXTURE_SIZE.items));
+      for (const anime of rated) ratings += `${user}\t${anime}\t${1 + Math.floor(next() * 10)}\n`;
+    }
+    await db.copyFrom('rating', ['user_id', 'anime_id', 'rating'], ratings);
+    await runTraining(db, { kind: 'mf', preset: 'default', overrides: { embeddingDim: 16, epochs: 2 }, activate: 'always', map: null, rankingUsers: 10 });
+  } finally {
+    await db.close();
+  }
+}
+
+/** Starts the server with `env` over the fixture's defaults (port 0, no demo data, no training). */
+export async function startFixtureServer(env: Record<string, string> = {}): Promise<FixtureServer> {
+  const dir: TempDir = tempDir('animerec-reliability-');
+  const dataDir = `${dir.path}/data`;
+  await prepareDataDir(dataDir);
+  const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, NODE_ENV: 'test', SEED_DEMO_DATA: 'false', TRAIN_AT_START: 'none', ...env });
+  const server = await startServer(config, createLogger('silent'), silentProgress);
+  return {
+    server,
+    url: server.url,
+    dataDir,
+    async close() {
+      await server.close();
+      dir.remove();
+    },
+  };
+}
+
+export interface HttpAnswer {
+  status: number;
+  headers: Headers;
+  /** The parsed JSON body, or the text when it is not JSON. */
+  body: any;
+  ms: number;
+}
+
+/** One raw POST /graphql (any body, any headers), timed. */
+export async function post(url: string, body: string | Buffer, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+  const started = performance.now();
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: response.status, headers: response.headers, body: parsed, ms: performance.now() - started };
+}
+
+/** A GraphQL request with variables and an optional bearer token. */
+export function gql(url: string, query: string, variables?: Record<string, unknown>, token?: string): Promise<HttpAnswer> {
+  return post(url, JSON.stringify({ query, variables }), token === undefined ? {} : { authorization: `Bearer ${token}` });
+}
+
+/** The first error's `extensions.code`, or for a non-GraphQL answer fastify's `code`. */
+export function codeOf(answer: HttpAnswer): string | undefined {
+  return answer.body?.errors?.[0]?.extensions?.code ?? answer.body?.code;
+}
