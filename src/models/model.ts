@@ -110,7 +110,7 @@ function dot(a: Float32Array, aOffset: number, b: Float32Array, bOffset: number,
 const PREDICT_CHUNK = 8192;
 
 /** Regression outputs are clipped to the rating scale, as Surprise and most recommenders do. */
-function clip(rating: number): number {
+export function clipRating(rating: number): number {
   return rating < MIN_RATING ? MIN_RATING : rating > MAX_RATING ? MAX_RATING : rating;
 }
 
@@ -132,7 +132,7 @@ export function predictRows(
   switch (hyper.kind) {
     case 'mf':
       for (let k = 0; k < userRows.length; k++) {
-        out[k] = clip(offsetOf(k) + dot(model.userEmbeddings, userRows[k]! * dim, model.itemEmbeddings, itemRows[k]! * dim, dim));
+        out[k] = clipRating(offsetOf(k) + dot(model.userEmbeddings, userRows[k]! * dim, model.itemEmbeddings, itemRows[k]! * dim, dim));
       }
       return out;
     case 'deep':
@@ -150,7 +150,7 @@ export function predictRows(
             out[start + k] = expectedRating(outputs, k * RATING_CLASSES);
             if (classifierArgmax) classifierArgmax[start + k] = argmaxRating(outputs, k * RATING_CLASSES);
           } else {
-            out[start + k] = clip(offsetOf(start + k) + outputs[k]!);
+            out[start + k] = clipRating(offsetOf(start + k) + outputs[k]!);
           }
         }
       }
@@ -159,13 +159,4 @@ export function predictRows(
     default:
       return unreachable(hyper.kind);
   }
-}
-
-/** Scores every item for one user row into `scores` (length = items). */
-export function scoreAllItems(model: Model, userRow: number, scores: Float32Array): void {
-  const items = model.itemIds.length;
-  const userRows = new Int32Array(items).fill(userRow);
-  const itemRows = new Int32Array(items);
-  for (let i = 0; i < items; i++) itemRows[i] = i;
-  predictRows(model, userRows, itemRows, scores);
 }

@@ -5,6 +5,7 @@
  */
 import type { Database } from '../db/database';
 import type { Logger } from '../logger';
+import { ItemScorer } from '../models/item-scorer';
 import type { Model } from '../models/model';
 import { activeModelVersionId } from '../trainer/publish';
 import { loadModelVersion } from './model-store';
@@ -16,6 +17,15 @@ export interface ServingModel {
   itemRow: Map<number, number>;
   /** Item embeddings scaled to unit length, row-major [items, dim], for cosine similarity in memory. */
   unitItems: Float32Array;
+  /** Nearest items per item row, best first, filled on first ask (see similar.ts). */
+  neighbours: Map<number, NeighbourList>;
+  /** Scores every item for a user (recommendations); keeps tensors until released. */
+  scorer: ItemScorer;
+}
+
+export interface NeighbourList {
+  rows: Int32Array;
+  similarities: Float32Array;
 }
 
 export const DEFAULT_POLL_MS = 2000;
@@ -62,6 +72,8 @@ export function servingModel(versionId: number, model: Model): ServingModel {
     userRow: new Map(Array.from(model.userIds, (id, row) => [id, row])),
     itemRow: new Map(Array.from(model.itemIds, (id, row) => [id, row])),
     unitItems: unitRows(model.itemEmbeddings, model.hyper.embeddingDim),
+    neighbours: new Map(),
+    scorer: new ItemScorer(model),
   };
 }
 
@@ -98,6 +110,8 @@ export class ModelCache {
         const id = await activeModelVersionId(this.db);
         if (id === (this.active?.versionId ?? null)) return;
         this.active = id === null ? null : await this.version(id);
+        // A request still holding a dropped version rebuilds its scorer's tensors if it scores.
+        for (const dropped of this.versions.values()) if (dropped !== this.active) dropped.scorer.release();
         this.versions.clear();
         if (this.active) this.versions.set(this.active.versionId, this.active);
         this.logger?.info({ modelVersion: id }, 'active model loaded');

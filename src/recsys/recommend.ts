@@ -5,7 +5,7 @@
  */
 import type { Database } from '../db/database';
 import { ModelNotReadyError, NotFoundError } from '../errors';
-import { predictRows, scoreAllItems } from '../models/model';
+import { predictRows } from '../models/model';
 import type { ServingModel } from './model-cache';
 import type { AnimeFilter } from './similar';
 import { topRows } from './top-rows';
@@ -39,12 +39,14 @@ export function predictRatings(serving: ServingModel, pairs: readonly { userId: 
   return Array.from(predictRows(serving.model, users, items));
 }
 
-async function seenAnime(db: Database, userId: number): Promise<Set<number>> {
-  const { rows } = await db.query<{ anime_id: number }>(
-    'SELECT anime_id FROM rating WHERE user_id = $1 UNION SELECT anime_id FROM watched WHERE user_id = $1',
+/** The user's ratings and watched-but-unrated anime (rating null), in one round trip. */
+async function ratedOrWatched(db: Database, userId: number): Promise<{ anime_id: number; rating: number | null }[]> {
+  // UNION ALL: a (user, anime) pair is in at most one of the two tables.
+  const { rows } = await db.query<{ anime_id: number; rating: number | null }>(
+    'SELECT anime_id, rating FROM rating WHERE user_id = $1 UNION ALL SELECT anime_id, NULL FROM watched WHERE user_id = $1',
     [userId],
   );
-  return new Set(rows.map((row) => row.anime_id));
+  return rows;
 }
 
 async function allowedAnime(db: Database, filter: AnimeFilter): Promise<Set<number>> {
@@ -64,20 +66,17 @@ export async function recommend(
 ): Promise<Recommendation[]> {
   const userRow = userRowOf(serving, userId);
   const { model } = serving;
-  const scores = new Float32Array(model.itemIds.length);
-  scoreAllItems(model, userRow, scores);
-  const seen = options.excludeSeen ? await seenAnime(db, userId) : new Set<number>();
+  const dim = model.hyper.embeddingDim;
+  const scores = serving.scorer.score(model.userEmbeddings.subarray(userRow * dim, (userRow + 1) * dim), model.userBias[userRow]!);
+  const history = await ratedOrWatched(db, userId);
+  const seen = options.excludeSeen ? new Set(history.map((row) => row.anime_id)) : new Set<number>();
   const allowed = options.filter ? await allowedAnime(db, options.filter) : null;
   const rows = topRows(scores, options.k, (row) => {
     const id = model.itemIds[row]!;
     return !seen.has(id) && (allowed === null || allowed.has(id));
   });
 
-  const { rows: rated } = await db.query<{ anime_id: number; rating: number }>(
-    'SELECT anime_id, rating FROM rating WHERE user_id = $1',
-    [userId],
-  );
-  const dim = model.hyper.embeddingDim;
+  const rated = history.filter((row): row is { anime_id: number; rating: number } => row.rating !== null);
   // A title the user liked explains a recommendation; fall back to all ratings when none is.
   const liked = rated.filter((r) => r.rating >= LIKED_RATING);
   const explainers = liked.length > 0 ? liked : rated;

@@ -8,7 +8,7 @@
 import type { Database } from '../db/database';
 import { NotFoundError } from '../errors';
 import { vectorText } from '../trainer/publish';
-import type { ServingModel } from './model-cache';
+import type { NeighbourList, ServingModel } from './model-cache';
 import { topRows } from './top-rows';
 
 export interface AnimeFilter {
@@ -27,6 +27,9 @@ export interface Similar {
 
 /** Candidates the HNSW scan keeps in its list; recall against an exact scan is measured in tests. */
 export const EF_SEARCH = 100;
+
+/** Neighbours kept per item: the largest k the API allows. */
+export const MAX_NEIGHBOURS = 100;
 
 function filterSql(filter: AnimeFilter | undefined, params: unknown[]): string {
   const conditions: string[] = [];
@@ -49,18 +52,35 @@ function isFiltered(filter: AnimeFilter | undefined): boolean {
   return Boolean(filter?.genres?.length || filter?.types?.length || (filter?.minMembers !== undefined && filter.minMembers !== null));
 }
 
-/** Exact top-k cosine neighbours of item `row` among the served unit vectors. */
-function exactNeighbours(serving: ServingModel, row: number, k: number): Similar[] {
+/** Exact top-`k` cosine neighbours of item `row` among the served unit vectors. */
+function scanNeighbours(serving: ServingModel, row: number, k: number): NeighbourList {
   const dim = serving.model.hyper.embeddingDim;
   const unit = serving.unitItems;
   const items = serving.model.itemIds.length;
+  const query = unit.slice(row * dim, (row + 1) * dim);
   const scores = new Float32Array(items);
-  for (let other = 0; other < items; other++) {
+  for (let other = 0, base = 0; other < items; other++, base += dim) {
     let dot = 0;
-    for (let j = 0; j < dim; j++) dot += unit[row * dim + j]! * unit[other * dim + j]!;
+    for (let j = 0; j < dim; j++) dot += query[j]! * unit[base + j]!;
     scores[other] = dot;
   }
-  return topRows(scores, k, (other) => other !== row).map((other) => ({ animeId: serving.model.itemIds[other]!, similarity: scores[other]! }));
+  const rows = topRows(scores, k, (other) => other !== row);
+  return { rows: Int32Array.from(rows), similarities: Float32Array.from(rows, (other) => scores[other]!) };
+}
+
+/**
+ * Unfiltered neighbours: an item's list of the MAX_NEIGHBOURS nearest is scanned once per model
+ * version and kept (a version's item vectors never change), so repeated asks are a slice.
+ * Bounded by items x MAX_NEIGHBOURS entries (5.7 MB for 7k items).
+ */
+function exactNeighbours(serving: ServingModel, row: number, k: number): Similar[] {
+  let list = serving.neighbours.get(row);
+  if (list === undefined || list.rows.length < Math.min(k, serving.model.itemIds.length - 1)) {
+    list = scanNeighbours(serving, row, Math.max(k, MAX_NEIGHBOURS));
+    serving.neighbours.set(row, list);
+  }
+  const count = Math.min(k, list.rows.length);
+  return Array.from({ length: count }, (_, n) => ({ animeId: serving.model.itemIds[list.rows[n]!]!, similarity: list.similarities[n]! }));
 }
 
 export async function similarAnime(db: Database, serving: ServingModel, animeId: number, k: number, filter?: AnimeFilter): Promise<Similar[]> {

@@ -10,7 +10,8 @@ import { silentProgress, type ProgressSink } from '../ingest/progress';
 import { selectBackend, type BackendName } from '../models/backend';
 import { presetHyperparameters, type Hyperparameters, type PresetName } from '../models/hyperparameters';
 import type { ModelKind } from '../models/kind';
-import { predictRows, scoreAllItems, type Model } from '../models/model';
+import { ItemScorer } from '../models/item-scorer';
+import { predictRows, type Model } from '../models/model';
 import { serializeHead } from '../models/serialize';
 import { loadModelVersion } from '../recsys/model-store';
 import type { Logger } from '../logger';
@@ -73,8 +74,12 @@ interface Evaluator {
   scoreUser(user: number, scores: Float32Array): void;
 }
 
-function modelEvaluator(model: Model): Evaluator {
-  return { predict: (users, items) => predictRows(model, users, items), scoreUser: (user, scores) => scoreAllItems(model, user, scores) };
+function modelEvaluator(model: Model, scorer: ItemScorer): Evaluator {
+  const dim = model.hyper.embeddingDim;
+  return {
+    predict: (users, items) => predictRows(model, users, items),
+    scoreUser: (user, scores) => void scorer.score(model.userEmbeddings.subarray(user * dim, (user + 1) * dim), model.userBias[user]!, scores),
+  };
 }
 
 function baselineEvaluator(predictor: RatingPredictor, numItems: number): Evaluator {
@@ -231,7 +236,9 @@ export async function finishTrainingRun(
   const model = result.model;
 
   progress.start('evaluate', 1);
-  const metrics: ModelMetrics = evaluate(modelEvaluator(model), dataset, split, rankingUsers, hyper.seed);
+  const scorer = new ItemScorer(model);
+  const metrics: ModelMetrics = evaluate(modelEvaluator(model, scorer), dataset, split, rankingUsers, hyper.seed);
+  scorer.release();
   if (hyper.kind === 'hybrid-classifier') {
     const test = pick(dataset, split.test);
     const argmax = new Float32Array(test.users.length);

@@ -110,6 +110,19 @@ describeEachDriver('recommendation API', (driver) => {
     expect(hits / (probes.length * 10)).toBeGreaterThanOrEqual(0.98);
   });
 
+  it('answers a repeated ask from the kept neighbour list: a smaller k is the prefix of a larger one', async () => {
+    const ask = async (k: number) => {
+      const response = await graphql(server.url, `{ similarAnime(animeId: 5114, k: ${k}) { anime { id } similarity } }`);
+      expect(response.errors).toBeUndefined();
+      return response.data!.similarAnime as { anime: { id: number }; similarity: number }[];
+    };
+    const first = await ask(25);
+    expect(first).toHaveLength(25);
+    expect(await ask(25)).toEqual(first);
+    expect(await ask(4)).toEqual(first.slice(0, 4));
+    for (let n = 1; n < first.length; n++) expect(first[n]!.similarity).toBeLessThanOrEqual(first[n - 1]!.similarity);
+  });
+
   it('keeps k results under a filter and honours it', async () => {
     const response = await graphql(server.url, '{ similarAnime(animeId: 5114, k: 7, filter: { types: ["Movie"], minMembers: 1000 }) { anime { type members } } }');
     expect(response.errors).toBeUndefined();

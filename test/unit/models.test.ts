@@ -10,6 +10,7 @@ import { fitFeatureSpec, fitQuantileScaler, itemFeatures, quantileTransform } fr
 import { presetHyperparameters, type Hyperparameters } from '../../src/models/hyperparameters';
 import { MODEL_KINDS, type ModelKind } from '../../src/models/kind';
 import { headForward, headTrainStep, initMlpHead, type MlpHeadWeights } from '../../src/models/mlp-head';
+import { ItemScorer } from '../../src/models/item-scorer';
 import { initModel, predictRows, type Model } from '../../src/models/model';
 import { deserializeHead, ModelFormatError, serializeHead } from '../../src/models/serialize';
 import { SparseRowGradients } from '../../src/models/sparse-rows';
@@ -312,20 +313,20 @@ function bits(values: Float32Array): Uint32Array {
   return new Uint32Array(values.buffer, values.byteOffset, values.length);
 }
 
-describe('serializeHead / deserializeHead', () => {
-  /** A model of `kind` with trained-looking (random, non-zero) parameters everywhere. */
-  function randomModel(kind: ModelKind): Model {
-    const hyper = smallHyper(kind);
-    const random = mulberry32(41);
-    const spec = hyper.features ? fitFeatureSpec(synthetic.itemMetadata, hyper.features) : null;
-    const features = spec ? itemFeatures(spec, synthetic.itemMetadata) : new Float32Array(0);
-    const model = initModel(hyper, { users: synthetic.userIds, items: synthetic.itemIds }, 7.25, spec, features, random);
-    model.userBias.set(uniform(model.userBias.length, random));
-    model.itemBias.set(uniform(model.itemBias.length, random));
-    for (const layer of model.head?.layers ?? []) layer.bias.set(uniform(layer.units, random, 0.3));
-    return model;
-  }
+/** A model of `kind` with trained-looking (random, non-zero) parameters everywhere. */
+function randomModel(kind: ModelKind): Model {
+  const hyper = smallHyper(kind);
+  const random = mulberry32(41);
+  const spec = hyper.features ? fitFeatureSpec(synthetic.itemMetadata, hyper.features) : null;
+  const features = spec ? itemFeatures(spec, synthetic.itemMetadata) : new Float32Array(0);
+  const model = initModel(hyper, { users: synthetic.userIds, items: synthetic.itemIds }, 7.25, spec, features, random);
+  model.userBias.set(uniform(model.userBias.length, random));
+  model.itemBias.set(uniform(model.itemBias.length, random));
+  for (const layer of model.head?.layers ?? []) layer.bias.set(uniform(layer.units, random, 0.3));
+  return model;
+}
 
+describe('serializeHead / deserializeHead', () => {
   /** The Model that serving rebuilds: the deserialized head plus the (separately stored) embeddings and biases. */
   function rebuild(original: Model, bytes: Uint8Array): Model {
     const head = deserializeHead(bytes);
@@ -382,6 +383,25 @@ describe('serializeHead / deserializeHead', () => {
     const foreign = new Uint8Array(bytes);
     foreign.set(Buffer.from('"format":"other-head/1"'.padEnd(26, ' ')), 5);
     expect(() => deserializeHead(foreign)).toThrow(ModelFormatError);
+  });
+});
+
+describe('ItemScorer', () => {
+  it.each(MODEL_KINDS)('%s: scores every item for a user as predictRows does, also after releasing its tensors', (kind) => {
+    const model = randomModel(kind);
+    const scorer = new ItemScorer(model);
+    const dim = model.hyper.embeddingDim;
+    const items = Int32Array.from({ length: model.itemIds.length }, (_, item) => item);
+    for (const user of [0, 17, model.userIds.length - 1]) {
+      const expected = predictRows(model, new Int32Array(items.length).fill(user), items);
+      // Not a degenerate comparison: the predictions differ between items.
+      expect(Math.max(...expected) - Math.min(...expected)).toBeGreaterThan(0.01);
+      const scores = scorer.score(model.userEmbeddings.subarray(user * dim, (user + 1) * dim), model.userBias[user]!);
+      expect(maxAbsDifference(scores, expected)).toBeLessThan(1e-4);
+      scorer.release();
+      expect(maxAbsDifference(scorer.score(model.userEmbeddings.subarray(user * dim, (user + 1) * dim), model.userBias[user]!), expected)).toBeLessThan(1e-4);
+    }
+    scorer.release();
   });
 });
 
