@@ -1,6 +1,6 @@
 /** The HTTP application: GraphQL at /graphql, health at /healthz, CLI jobs on the embedded database. */
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from '../config';
@@ -43,7 +43,8 @@ export async function buildApp({ config, db, models, logger, jobToken, trainingR
     validationRules: [queryLimitsRule()],
     introspection: config.introspection,
     // The default landing page (Apollo Sandbox) loads from a CDN, which fails offline.
-    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled(), rejectNulPlugin(), mutationRateLimitPlugin(config.rateLimit), errorStatusPlugin()],
+    // No cache hints are used: the cache-control plugin would only add per-field work.
+    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), rejectNulPlugin(), mutationRateLimitPlugin(config.rateLimit), errorStatusPlugin()],
   });
   // No CORS_ORIGINS: no CORS headers at all, so browsers allow only same-origin pages.
   if (config.corsOrigins.length > 0) {
