@@ -25,11 +25,11 @@ export interface Queryable {
   exec(sql: string): Promise<void>;
   /**
    * Bulk load with COPY: `data` is rows in PostgreSQL's text COPY format (tab-separated,
-   * `\N` for null, one row per line). Call it repeatedly with chunks to stream a large file.
+   * `\N` for null, one row per line), as a string or UTF-8 bytes. Call it repeatedly with chunks to stream a large file.
    * `freeze` writes the rows already frozen (COPY FREEZE): only for a table created or
    * truncated earlier in the same transaction.
    */
-  copyFrom(table: string, columns: readonly string[], data: string, options?: CopyOptions): Promise<void>;
+  copyFrom(table: string, columns: readonly string[], data: string | Uint8Array, options?: CopyOptions): Promise<void>;
 }
 
 export interface Database extends Queryable {
@@ -68,7 +68,7 @@ export abstract class DatabaseOverQueryable implements Database {
   exec(sql: string): Promise<void> {
     return this.base.exec(sql);
   }
-  copyFrom(table: string, columns: readonly string[], data: string, options?: CopyOptions): Promise<void> {
+  copyFrom(table: string, columns: readonly string[], data: string | Uint8Array, options?: CopyOptions): Promise<void> {
     return this.base.copyFrom(table, columns, data, options);
   }
   abstract transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;

@@ -18,9 +18,9 @@ function queryable(runner: PgliteRunner): Queryable {
     async exec(sql: string): Promise<void> {
       await runner.exec(sql);
     },
-    async copyFrom(table: string, columns: readonly string[], data: string, options?: CopyOptions): Promise<void> {
+    async copyFrom(table: string, columns: readonly string[], data: string | Uint8Array, options?: CopyOptions): Promise<void> {
       // PGlite has no COPY ... FROM STDIN; its fastest bulk path reads a Blob as a virtual file.
-      await runner.query(copyStatement(table, columns, "'/dev/blob'", options), [], { blob: new Blob([data]) });
+      await runner.query(copyStatement(table, columns, "'/dev/blob'", options), [], { blob: new Blob([data as string | Uint8Array<ArrayBuffer>]) });
     },
   };
 }

@@ -44,7 +44,7 @@ function queryable(runner: PgRunner, copyClient: () => Promise<{ client: pg.Pool
     async exec(sql: string): Promise<void> {
       await runner.query(sql).catch(rethrow);
     },
-    async copyFrom(table: string, columns: readonly string[], data: string, options?: CopyOptions): Promise<void> {
+    async copyFrom(table: string, columns: readonly string[], data: string | Uint8Array, options?: CopyOptions): Promise<void> {
       const { client, release } = await copyClient().catch(rethrow);
       try {
         const sink = client.query(copyFromStdin(copyStatement(table, columns, 'STDIN', options)));

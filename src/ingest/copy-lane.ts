@@ -6,42 +6,101 @@
  */
 import type { CopyOptions, Queryable } from '../db/database';
 
-/** Characters of COPY text per statement (~80k rating rows): few round trips, bounded memory. */
-export const COPY_CHUNK_CHARS = 1 << 20;
+/** Bytes of COPY text per statement (~80k rating rows): few round trips, bounded memory. */
+export const COPY_CHUNK_BYTES = 1 << 20;
 
+const TAB = 0x09;
+const NEWLINE = 0x0a;
+const MINUS = 0x2d;
+const DIGIT_0 = 0x30;
+/** Room for one row of integers: 11 characters per value and its separator. */
+const ROW_OF_INTEGERS_BYTES = 64;
+
+/**
+ * One table's rows in COPY text format, written as bytes: integer rows digit by digit (7.8M
+ * rating rows built as strings cost 6.6 s of JavaScript and ~90 MB more peak memory).
+ */
 export class CopyBuffer {
-  private text = '';
-  private pendingRows = 0;
+  private bytes: Buffer;
+  private used = 0;
   /** Rows added so far, sent or not. */
   rows = 0;
 
   constructor(
     readonly table: string,
     readonly columns: readonly string[],
-    readonly options: CopyOptions = {},
-  ) {}
+    readonly options: CopyOptions,
+    private readonly capacity: number,
+  ) {
+    this.bytes = Buffer.allocUnsafe(capacity);
+  }
 
-  /** One row in COPY text format, ending with a newline. */
-  add(row: string): void {
-    this.text += row;
-    this.pendingRows++;
+  /** A row of integers (tab-separated). */
+  addIntegers(a: number, b: number, c?: number, d?: number): void {
+    this.reserve(ROW_OF_INTEGERS_BYTES);
+    this.writeInteger(a);
+    this.bytes[this.used++] = TAB;
+    this.writeInteger(b);
+    if (c !== undefined) {
+      this.bytes[this.used++] = TAB;
+      this.writeInteger(c);
+    }
+    if (d !== undefined) {
+      this.bytes[this.used++] = TAB;
+      this.writeInteger(d);
+    }
+    this.bytes[this.used++] = NEWLINE;
+    this.rows++;
+  }
+
+  /** One row already in COPY text format, ending with a newline. */
+  addText(row: string): void {
+    this.reserve(Buffer.byteLength(row));
+    this.used += this.bytes.write(row, this.used);
     this.rows++;
   }
 
   get length(): number {
-    return this.text.length;
-  }
-
-  /** The buffered text, leaving the buffer empty. */
-  take(): string {
-    const text = this.text;
-    this.text = '';
-    this.pendingRows = 0;
-    return text;
+    return this.used;
   }
 
   get isEmpty(): boolean {
-    return this.pendingRows === 0;
+    return this.used === 0;
+  }
+
+  /** The buffered bytes, handed over; the buffer starts afresh. */
+  take(): Buffer {
+    const taken = this.bytes.subarray(0, this.used);
+    this.bytes = Buffer.allocUnsafe(this.capacity);
+    this.used = 0;
+    return taken;
+  }
+
+  private reserve(bytes: number): void {
+    if (this.used + bytes <= this.bytes.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.used + bytes));
+    this.bytes.copy(grown, 0, 0, this.used);
+    this.bytes = grown;
+  }
+
+  private writeInteger(value: number): void {
+    const bytes = this.bytes;
+    let rest = value;
+    if (rest < 0) {
+      bytes[this.used++] = MINUS;
+      rest = -rest;
+    }
+    const start = this.used;
+    do {
+      bytes[this.used++] = DIGIT_0 + (rest % 10);
+      rest = Math.floor(rest / 10);
+    } while (rest > 0);
+    // Digits came out last first.
+    for (let left = start, right = this.used - 1; left < right; left++, right--) {
+      const digit = bytes[left]!;
+      bytes[left] = bytes[right]!;
+      bytes[right] = digit;
+    }
   }
 }
 
@@ -51,12 +110,13 @@ export class CopyLane {
 
   constructor(
     private readonly tx: Queryable,
-    private readonly chunkChars = COPY_CHUNK_CHARS,
+    private readonly chunkBytes = COPY_CHUNK_BYTES,
   ) {}
 
   /** A buffer whose rows go to `table` (which must exist by the time the first chunk is sent). */
-  buffer(table: string, columns: readonly string[], options?: CopyOptions): CopyBuffer {
-    const buffer = new CopyBuffer(table, columns, options);
+  buffer(table: string, columns: readonly string[], options: CopyOptions = {}): CopyBuffer {
+    // A little over a chunk, so a full chunk rarely makes the buffer grow.
+    const buffer = new CopyBuffer(table, columns, options, this.chunkBytes + (this.chunkBytes >> 4));
     this.buffers.push(buffer);
     return buffer;
   }
@@ -77,7 +137,7 @@ export class CopyLane {
   /** Sends every buffer holding at least a chunk. Call between batches of rows. */
   async sendFull(): Promise<void> {
     for (const buffer of this.buffers) {
-      if (buffer.length >= this.chunkChars) await this.send(buffer);
+      if (buffer.length >= this.chunkBytes) await this.send(buffer);
     }
   }
 

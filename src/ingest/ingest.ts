@@ -247,7 +247,7 @@ async function stageAnime(tx: Queryable, file: string, context: ReadContext): Pr
         return;
       }
       firstLineOf.set(a.id, line);
-      staged.add(copyRow([a.id, a.name, arrayLiteral(a.genres), a.type, a.episodes, a.communityRating, a.members]));
+      staged.addText(copyRow([a.id, a.name, arrayLiteral(a.genres), a.type, a.episodes, a.communityRating, a.members]));
     };
     return readInto(file, (line) => context.format.animeTable(line), lane, onRow, context, 'anime  ');
   });
@@ -321,13 +321,13 @@ async function loadIntoEmptyTables(
             filtered++;
             return;
           }
-          if (r.rating === WATCHED_UNRATED) watched.add(`${r.userId}\t${r.animeId}\n`);
-          else rated.add(`${r.userId}\t${r.animeId}\t${r.rating}\n`);
+          if (r.rating === WATCHED_UNRATED) watched.addIntegers(r.userId, r.animeId);
+          else rated.addIntegers(r.userId, r.animeId, r.rating);
           if (users[users.length - 1] !== r.userId) users.push(r.userId);
           return;
         }
         staged ??= lane.buffer('ingest_rating', STAGED_RATING_COLUMNS);
-        staged.add(`${line}\t${r.userId}\t${r.animeId}\t${r.rating}\n`);
+        staged.addIntegers(line, r.userId, r.animeId, r.rating);
       };
       await tx.exec(STAGE_RATINGS);
       const read = await readInto(
@@ -406,7 +406,7 @@ async function loadThroughStaging(
       if (r.userId < previousUser || (r.userId === previousUser && r.animeId <= previousAnime)) mayRepeat = true;
       previousUser = r.userId;
       previousAnime = r.animeId;
-      staged.add(`${line}\t${r.userId}\t${r.animeId}\t${r.rating}\n`);
+      staged.addIntegers(line, r.userId, r.animeId, r.rating);
     };
     return readInto(file, (line) => context.format.ratingsTable(line), lane, onRow, context, 'ratings');
   });

@@ -276,3 +276,127 @@ describeEachDriver('ingest --format movielens', (driver) => {
     await test.db.exec('TRUNCATE rating, watched, app_user, anime CASCADE');
   });
 });
+
+/**
+ * The two ways ratings reach the tables: a first load (empty rating and watched) writes
+ * straight into them while the file's pairs increase, staging the rest once the order breaks;
+ * any later load stages everything and merges. Both must give what "the last row of a pair
+ * wins" gives, computed here from the rows themselves.
+ */
+describeEachDriver('ingest: first load and merge', (driver) => {
+  let test: TestDatabase;
+  let files: TempDir;
+  const HEADER = 'user_id,anime_id,rating\r\n';
+  const ANIME = `anime_id,name,genre,type,episodes,rating,members\r\n${[1, 2, 3, 4, 5]
+    .map((id) => `${id},Anime ${id},Drama,${id === 5 ? 'Movie' : 'TV'},12,7.0,100`)
+    .join('\r\n')}\r\n`;
+  // A sorted run, then rows that break the order: repeats that change a rating, turn a rating
+  // into -1 and back, and new pairs (some for users met before).
+  const ROWS: [number, number, number][] = [
+    [1, 1, 5], [1, 2, -1], [1, 3, 7], [2, 1, 4], [2, 5, 9], [3, 2, -1], [3, 4, 2],
+    [1, 3, 8], [2, 1, -1], [1, 2, 6], [4, 4, 4], [2, 2, 3], [3, 2, -1], [1, 1, 5], [2, 1, 10],
+  ];
+  const ratingsText = (rows: [number, number, number][]) => HEADER + rows.map((r) => `${r.join(',')}\r\n`).join('');
+
+  /** Last row of each pair wins; returns sorted `user:anime:rating` keys of rating and watched. */
+  function lastWins(rows: [number, number, number][], keep: (row: [number, number, number]) => boolean = () => true) {
+    const last = new Map<string, number>();
+    for (const row of rows.filter(keep)) last.set(`${row[0]}:${row[1]}`, row[2]);
+    const entries = [...last].sort(([a], [b]) => a.localeCompare(b));
+    return {
+      rated: entries.filter(([, r]) => r > 0).map(([pair, r]) => `${pair}:${r}`),
+      watched: entries.filter(([, r]) => r === -1).map(([pair]) => pair),
+    };
+  }
+
+  async function stored(db: Database) {
+    const rated = await db.query<{ key: string }>(`SELECT user_id || ':' || anime_id || ':' || rating AS key FROM rating ORDER BY 1`);
+    const watched = await db.query<{ key: string }>(`SELECT user_id || ':' || anime_id AS key FROM watched ORDER BY 1`);
+    return { rated: rated.rows.map((r) => r.key), watched: watched.rows.map((r) => r.key) };
+  }
+
+  /** Keys, indexes and checks of the rating tables, which a first load drops and re-creates. */
+  async function definitions(db: Database): Promise<string[]> {
+    const { rows } = await db.query<{ def: string }>(`
+      SELECT conname || ' ' || pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid IN ('rating'::regclass, 'watched'::regclass)
+      UNION ALL SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid IN ('rating'::regclass, 'watched'::regclass)
+      ORDER BY 1`);
+    return rows.map((r) => r.def);
+  }
+
+  beforeAll(async () => {
+    test = await driver.open();
+    files = tempDir();
+    await ingest(test.db, { format: kaggleFormat, animePath: files.write('anime.csv', ANIME) });
+  });
+  // Every test starts from the catalog alone: no ratings, no users.
+  beforeEach(() => test.db.exec('TRUNCATE rating, watched, app_user CASCADE'));
+  afterAll(async () => {
+    await test.dispose();
+    files.remove();
+  });
+
+  it('a first load of a file whose order breaks gives the last row of every pair, and keeps keys and indexes', async () => {
+    const before = await definitions(test.db);
+    expect(before.length).toBeGreaterThanOrEqual(7);
+    const report = await ingest(test.db, { format: kaggleFormat, ratingsPath: files.write('r.csv', ratingsText(ROWS)) });
+    const expected = lastWins(ROWS);
+    expect(await stored(test.db)).toEqual(expected);
+    expect(report.ratings).toEqual({
+      read: ROWS.length,
+      filtered: ROWS.length - expected.rated.length - expected.watched.length,
+      inserted: expected.rated.length,
+      updated: 0,
+      watchedInserted: expected.watched.length,
+    });
+    expect(report.users.inserted).toBe(4);
+    expect(await definitions(test.db)).toEqual(before);
+    // The same file again goes through the merge: nothing changes.
+    const again = await ingest(test.db, { format: kaggleFormat, ratingsPath: files.write('r.csv', ratingsText(ROWS)) });
+    expect(again.ratings).toMatchObject({ inserted: 0, updated: 0, watchedInserted: 0 });
+    expect(await stored(test.db)).toEqual(expected);
+  });
+
+  it('a first load and a merge into a non-empty database agree, filters included', async () => {
+    const filters = { dropUnrated: false, types: ['TV'], minAnimeRatings: null, userIdBelow: 4 };
+    const keep = ([user, anime]: [number, number, number]) => user < 4 && anime !== 5;
+    await ingest(test.db, { format: kaggleFormat, ratingsPath: files.write('r.csv', ratingsText(ROWS)), filters });
+    const first = await stored(test.db);
+    expect(first).toEqual(lastWins(ROWS, keep));
+    // Merge path: the tables already hold another user's rating, kept apart from the comparison.
+    await test.db.exec('TRUNCATE rating, watched');
+    await test.db.exec(`INSERT INTO app_user (id, source) VALUES (9, 'ingest') ON CONFLICT DO NOTHING; INSERT INTO rating (user_id, anime_id, rating) VALUES (9, 1, 1)`);
+    const report = await ingest(test.db, { format: kaggleFormat, ratingsPath: files.write('r.csv', ratingsText(ROWS)), filters });
+    expect(report.ratings.inserted).toBe(first.rated.length);
+    const merged = await stored(test.db);
+    expect({ ...merged, rated: merged.rated.filter((key) => !key.startsWith('9:')) }).toEqual(first);
+    // dropUnrated on a first load
+    await test.db.exec('TRUNCATE rating, watched');
+    await ingest(test.db, { format: kaggleFormat, ratingsPath: files.write('r.csv', ratingsText(ROWS)), filters: { ...filters, dropUnrated: true } });
+    expect(await stored(test.db)).toEqual(lastWins(ROWS, (row) => keep(row) && row[2] !== -1));
+  });
+
+  it('a first load that fails late leaves the tables, keys and indexes as they were', async () => {
+    const before = await definitions(test.db);
+    const rows = Array.from({ length: 3000 }, (_, i) => `${1 + Math.floor(i / 4)},${1 + (i % 4)},${1 + (i % 10)}`);
+    const bad = files.write('bad.csv', `${HEADER}${rows.join('\r\n')}\r\n9999,1,11\r\n`);
+    await expect(ingest(test.db, { format: kaggleFormat, ratingsPath: bad })).rejects.toThrow(`${bad}:3002: rating must be`);
+    expect(await stored(test.db)).toEqual({ rated: [], watched: [] });
+    expect(await definitions(test.db)).toEqual(before);
+    const users = await test.db.query<{ n: number }>('SELECT count(*) AS n FROM app_user');
+    expect(users.rows[0]!.n).toBe(0);
+  });
+
+  it.each([
+    ['a first load', false],
+    ['a merge', true],
+  ])('refuses, in %s, a user id that belongs to an API user, naming its line', async (_path, seeded) => {
+    if (seeded) await ingest(test.db, { format: kaggleFormat, ratingsPath: files.write('seed.csv', `${HEADER}1,1,5\r\n`) });
+    const { rows } = await test.db.query<{ id: number }>(`INSERT INTO app_user (name, source) VALUES ('Ada', 'api') RETURNING id`);
+    const apiUser = rows[0]!.id;
+    const file = files.write('r.csv', `${HEADER}${apiUser + 1},2,7\r\n${apiUser},3,8\r\n`);
+    await expect(ingest(test.db, { format: kaggleFormat, ratingsPath: file, skipInvalid: true })).rejects.toThrow(
+      `${file}:3: user_id ${apiUser} belongs to a user created through the API`,
+    );
+  });
+});
