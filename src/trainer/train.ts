@@ -15,6 +15,7 @@ import { pick, type DatasetSplit, type RatingsDataset } from './dataset';
 import { fitBaselineOnly } from './baselines';
 import { mulberry32, shuffleInPlace } from './random';
 import { crossEntropy, pointLoss, pointLossDerivative } from '../models/losses';
+import { failpoint } from '../faults/failpoint';
 
 export interface TrainProgress {
   epoch: number;
@@ -280,6 +281,8 @@ export async function trainModel(
     const record: EpochRecord = { epoch, loss: lossSum / order.length, valLoss, seconds: (performance.now() - epochStarted) / 1000 };
     history.push(record);
     callbacks.onEpoch?.(record);
+    // Crash tests (test/reliability): a run killed in the middle of training.
+    if (epoch === 1) failpoint('train:after-first-epoch');
     if (!(valLoss >= best.valLoss)) {
       best = { valLoss, epoch, saved: hyper.earlyStoppingPatience === null ? null : snapshot(model) };
     } else if (hyper.earlyStoppingPatience !== null && epoch - best.epoch >= hyper.earlyStoppingPatience) {

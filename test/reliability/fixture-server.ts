@@ -5,6 +5,7 @@
  * query path is live.
  */
 import { loadConfig } from '../../src/config';
+import type { Database } from '../../src/db/database';
 import { migrate } from '../../src/db/migrate';
 import { openDatabase } from '../../src/db/open';
 import { silentProgress } from '../../src/ingest/progress';
@@ -26,23 +27,29 @@ export interface FixtureServer {
   close(): Promise<void>;
 }
 
-/** Migrates `dataDir`, adds the catalog, ratings and an active small mf model (embedded database). */
-export async function prepareDataDir(dataDir: string): Promise<void> {
+/** Migrates `db` and adds the catalog, ratings and an active small mf model; returns its version id. */
+export async function prepareDatabase(db: Database): Promise<number> {
+  await migrate(db);
+  await seedCatalog(db, FIXTURE_SIZE);
+  // As ingestion does: API users get ids after the dataset's.
+  await db.query(`SELECT setval(pg_get_serial_sequence('app_user', 'id'), (SELECT max(id) FROM app_user))`);
+  const next = mulberry32(7);
+  let ratings = '';
+  for (let user = 1; user <= FIXTURE_SIZE.users; user++) {
+    const rated = new Set<number>();
+    while (rated.size < RATINGS_PER_USER) rated.add(1 + Math.floor(next() * FIXTURE_SIZE.items));
+    for (const anime of rated) ratings += `${user}\t${anime}\t${1 + Math.floor(next() * 10)}\n`;
+  }
+  await db.copyFrom('rating', ['user_id', 'anime_id', 'rating'], ratings);
+  const report = await runTraining(db, { kind: 'mf', preset: 'default', overrides: { embeddingDim: 16, epochs: 2 }, activate: 'always', map: null, rankingUsers: 10 });
+  return report.modelVersionId;
+}
+
+/** prepareDatabase on the embedded database in `dataDir`. */
+export async function prepareDataDir(dataDir: string): Promise<number> {
   const db = await openDatabase({ dataDir });
   try {
-    await migrate(db);
-    await seedCatalog(db, FIXTURE_SIZE);
-    // As ingestion does: API users get ids after the dataset's.
-    await db.query(`SELECT setval(pg_get_serial_sequence('app_user', 'id'), (SELECT max(id) FROM app_user))`);
-    const next = mulberry32(7);
-    let ratings = '';
-    for (let user = 1; user <= FIXTURE_SIZE.users; user++) {
-      const rated = new Set<number>();
-      while (rated.size < RATINGS_PER_USER) rated.add(1 + Math.floor(next() * FIXTURE_SIZE.items));
-      for (const anime of rated) ratings += `${user}\t${anime}\t${1 + Math.floor(next() * 10)}\n`;
-    }
-    await db.copyFrom('rating', ['user_id', 'anime_id', 'rating'], ratings);
-    await runTraining(db, { kind: 'mf', preset: 'default', overrides: { embeddingDim: 16, epochs: 2 }, activate: 'always', map: null, rankingUsers: 10 });
+    return await prepareDatabase(db);
   } finally {
     await db.close();
   }
@@ -80,7 +87,7 @@ export async function post(url: string, body: string | Buffer, headers: Record<s
   const response = await fetch(`${url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
-    body,
+    body: typeof body === 'string' ? body : new Uint8Array(body),
     signal: AbortSignal.timeout(30_000),
   });
   const text = await response.text();
