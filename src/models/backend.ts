@@ -12,6 +12,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Logger } from '../logger';
 import { BACKENDS, type BackendName } from './backend-names';
@@ -37,6 +38,10 @@ const ADAPTER_TIMEOUT_MS = 5000;
 const NVIDIA_GPUS_DIR = '/proc/driver/nvidia/gpus';
 
 let chosen: BackendChoice | undefined;
+/** The WebGPU adapter's description once tfjs-backend-webgpu holds a device on it. */
+let webGpuDevice: string | undefined;
+/** Dawn's `navigator.gpu`, created once. */
+let dawnGpu: Gpu | undefined;
 
 function tryRequire(module: string): boolean {
   try {
@@ -105,6 +110,7 @@ interface AdapterInfo {
   architecture: string;
   device: string;
   description: string;
+  isFallbackAdapter?: boolean;
 }
 interface Gpu {
   requestAdapter(options: { powerPreference: 'high-performance' }): Promise<{ info?: AdapterInfo; isFallbackAdapter?: boolean } | null>;
@@ -115,16 +121,27 @@ interface WebGpuModule {
 }
 
 /**
+ * The `webgpu` package's Dawn addon for this platform. Loaded directly: the package's entry is an
+ * ES module, which Jest's require cannot load (its extra, unmapping buffers on device.destroy(),
+ * does not matter here: the device lives as long as the process).
+ */
+function dawnNodePath(): string {
+  const arch = process.platform === 'darwin' ? 'universal' : process.arch;
+  return join(dirname(require.resolve('webgpu/package.json')), 'dist', `${process.platform}-${arch}`, 'dawn.node');
+}
+
+/**
  * Makes `navigator.gpu` (Dawn) visible to tfjs-backend-webgpu, which registers itself only if it
  * finds one when first loaded, and checks that Dawn finds a hardware adapter.
  */
-async function findWebGpuAdapter(): Promise<string> {
+async function findWebGpuAdapter(allowSoftware: boolean): Promise<string> {
   let webgpu: WebGpuModule;
   try {
-    // An ES module; Node ≥ 20.19 loads it with require.
-    webgpu = require('webgpu') as WebGpuModule;
-  } catch {
-    throw new BackendUnavailable('the webgpu package is not installed');
+    webgpu = require(dawnNodePath()) as WebGpuModule;
+  } catch (error) {
+    throw new BackendUnavailable(
+      isInstalled('webgpu/package.json') ? `dawn.node failed to load: ${(error as Error).message}` : 'the webgpu package is not installed',
+    );
   }
   if (!isInstalled('@tensorflow/tfjs-backend-webgpu')) {
     throw new BackendUnavailable('@tensorflow/tfjs-backend-webgpu is not installed');
@@ -133,21 +150,25 @@ async function findWebGpuAdapter(): Promise<string> {
   for (const [name, value] of Object.entries(webgpu.globals)) {
     if (!(name in globalThis)) Object.defineProperty(globalThis, name, { value, configurable: true, writable: true });
   }
-  const gpu = webgpu.create([]);
+  const gpu = (dawnGpu ??= webgpu.create([]));
   const adapter = await withTimeout(gpu.requestAdapter({ powerPreference: 'high-performance' }), ADAPTER_TIMEOUT_MS, 'looking for a WebGPU adapter');
   if (!adapter) throw new BackendUnavailable('Dawn found no WebGPU adapter (no Vulkan GPU driver, or no libvulkan.so.1)');
-  // Software renderers (SwiftShader, lavapipe) are slower than the CPU path.
-  if (adapter.isFallbackAdapter || (adapter.info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter) {
-    throw new BackendUnavailable(`the only WebGPU adapter is a software fallback (${describeAdapter(adapter.info)})`);
+  // Software renderers (lavapipe, SwiftShader) are slower than the CPU path: taken only on request.
+  const software = adapter.isFallbackAdapter === true || adapter.info?.isFallbackAdapter === true;
+  if (software && !allowSoftware) {
+    throw new BackendUnavailable(`the only WebGPU adapter is a software one (${describeAdapter(adapter.info)}); TFJS_BACKEND=webgpu takes it`);
   }
   const navigator = (globalThis as { navigator?: object }).navigator;
   if (navigator) Object.defineProperty(navigator, 'gpu', { value: gpu, configurable: true });
   else Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
-  return describeAdapter(adapter.info);
+  return `${describeAdapter(adapter.info)}${software ? ' [software]' : ''}`;
 }
 
-/** Activates one backend as tfjs' global backend; returns the device, or throws why not. */
-async function activate(name: BackendName): Promise<string> {
+/**
+ * Activates one backend as tfjs' global backend; returns the device, or throws why not.
+ * `requested`: named by the caller, not tried in auto order (a software WebGPU adapter is then taken).
+ */
+async function activate(name: BackendName, requested: boolean): Promise<string> {
   switch (name) {
     case 'tensorflow-gpu': {
       const gpus = nvidiaGpus();
@@ -158,9 +179,15 @@ async function activate(name: BackendName): Promise<string> {
       return `${gpus[0]}${driver ? ` (driver ${driver})` : ''}`;
     }
     case 'webgpu': {
-      const device = await findWebGpuAdapter();
+      // One Dawn instance per process: a second one beside a live device aborts the process.
+      if (webGpuDevice !== undefined && tf.findBackend('webgpu')) {
+        await tf.setBackend('webgpu');
+        return webGpuDevice;
+      }
+      const device = await findWebGpuAdapter(requested);
       require('@tensorflow/tfjs-backend-webgpu');
       if (!(await tf.setBackend('webgpu'))) throw new BackendUnavailable('tfjs-backend-webgpu failed to create a device');
+      webGpuDevice = device;
       return device;
     }
     case 'tensorflow':
@@ -177,9 +204,9 @@ async function activate(name: BackendName): Promise<string> {
   }
 }
 
-async function tryActivate(name: BackendName, tried: string[]): Promise<string | undefined> {
+async function tryActivate(name: BackendName, requested: boolean, tried: string[]): Promise<string | undefined> {
   try {
-    const device = await activate(name);
+    const device = await activate(name, requested);
     await tf.ready();
     return device;
   } catch (error) {
@@ -197,13 +224,13 @@ export async function selectBackend(requested?: BackendName, logger?: Logger): P
   const order: BackendName[] = requested ? [requested] : [...BACKENDS];
   const tried: string[] = [];
   for (const name of order) {
-    const device = await tryActivate(name, tried);
+    const device = await tryActivate(name, requested !== undefined, tried);
     if (device === undefined) continue;
     let tensorBackend: BackendName = name;
     if (name === 'webgpu') {
       // The synchronous paths need a backend that can read back synchronously: the best CPU one.
       for (const cpuName of ['tensorflow', 'wasm', 'cpu'] as const) {
-        if ((await tryActivate(cpuName, [])) !== undefined) {
+        if ((await tryActivate(cpuName, false, [])) !== undefined) {
           tensorBackend = cpuName;
           break;
         }
