@@ -8,6 +8,7 @@
  * killed for taking too long still tells how far it got), then one `result`.
  */
 import { parseArgs } from 'node:util';
+import type { Database, Queryable } from '../src/db/database';
 import { openDatabase } from '../src/db/open';
 import { migrate } from '../src/db/migrate';
 import { kaggleFormat } from '../src/ingest/formats/kaggle';
@@ -38,6 +39,76 @@ export interface ChildResult {
   maxRssKiB: number;
   /** The same just before ingest() (after opening and migrating): what the load itself adds is the difference. */
   maxRssBeforeKiB: number;
+  /** RSS just before ingest(), and the largest RSS sampled every 20 ms during it (the peak of the load itself). */
+  rssBeforeKiB: number;
+  rssDuringMaxKiB: number;
+  /** Largest V8 heap in use sampled during ingest(). */
+  heapDuringMaxKiB: number;
+  /** Seconds per kind of statement (see statementKind); COPY runs while the file is read. */
+  statements: Record<string, number>;
+}
+
+/** Groups the load's statements for the breakdown: what rebuilding keys costs, what COPY costs. */
+function statementKind(sql: string): string {
+  if (/PRIMARY KEY/.test(sql)) return 'primary keys';
+  if (/^\s*CREATE INDEX/.test(sql)) return 'indexes';
+  if (/FOREIGN KEY/.test(sql)) return 'foreign keys';
+  if (/\banime\b/.test(sql) && /^\s*(INSERT|UPDATE)/.test(sql)) return 'anime merge';
+  return 'other SQL';
+}
+
+/** The database with every statement of its transactions timed into `seconds`. */
+function timedDatabase(db: Database, seconds: Record<string, number>): Database {
+  const add = (kind: string, started: number) => (seconds[kind] = (seconds[kind] ?? 0) + (performance.now() - started) / 1000);
+  const timed = (tx: Queryable): Queryable => ({
+    async query(sql, params) {
+      const started = performance.now();
+      try {
+        return await tx.query(sql, params);
+      } finally {
+        add(statementKind(sql), started);
+      }
+    },
+    async exec(sql) {
+      const started = performance.now();
+      try {
+        await tx.exec(sql);
+      } finally {
+        add(statementKind(sql), started);
+      }
+    },
+    async copyFrom(table, columns, data, options) {
+      const started = performance.now();
+      try {
+        await tx.copyFrom(table, columns, data, options);
+      } finally {
+        add(`COPY ${table}`, started);
+      }
+    },
+  });
+  return Object.assign(Object.create(db) as Database, {
+    transaction: <T>(fn: (tx: Queryable) => Promise<T>) => db.transaction((tx) => fn(timed(tx))),
+  });
+}
+
+/** Samples RSS and V8 heap every 20 ms until stopped: the peaks of one phase. */
+function memorySampler() {
+  let rss = 0;
+  let heap = 0;
+  const sample = () => {
+    const usage = process.memoryUsage();
+    rss = Math.max(rss, usage.rss);
+    heap = Math.max(heap, usage.heapUsed);
+  };
+  sample();
+  const timer = setInterval(sample, 20);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      sample();
+      return { rssKiB: rss / 1024, heapKiB: heap / 1024 };
+    },
+  };
 }
 
 const PROGRESS_EVERY_MS = 5000;
@@ -93,15 +164,19 @@ async function main(): Promise<void> {
   try {
     await migrate(db);
     const maxRssBeforeKiB = process.resourceUsage().maxRSS;
+    const rssBeforeKiB = process.memoryUsage().rss / 1024;
+    const statements: Record<string, number> = {};
+    const memory = memorySampler();
     const started = performance.now();
     const progress = jsonProgress(started);
-    const report = await ingest(db, {
+    const report = await ingest(timedDatabase(db, statements), {
       format: kaggleFormat,
       animePath: values.anime,
       ratingsPath: values.ratings,
       progress: progress.sink,
     });
     const seconds = (performance.now() - started) / 1000;
+    const during = memory.stop();
     emit({
       type: 'result',
       driver: db.driver,
@@ -112,6 +187,10 @@ async function main(): Promise<void> {
       ratingRowsPerSecond: report.ratings.read / seconds,
       maxRssKiB: process.resourceUsage().maxRSS,
       maxRssBeforeKiB,
+      rssBeforeKiB,
+      rssDuringMaxKiB: during.rssKiB,
+      heapDuringMaxKiB: during.heapKiB,
+      statements,
     });
   } finally {
     await db.close();
