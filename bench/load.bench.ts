@@ -1,0 +1,393 @@
+/**
+ * npm run bench:load [-- --db embedded,postgres] [--duration S] [--connections N] [--users N]
+ *                    [--kind hybrid|mf|...] [--epochs N] [--out FILE]
+ *
+ * Mixed load against a running server, then an audit of every write. For each database (the
+ * embedded default and PostgreSQL at BENCH_POSTGRES_URL / TEST_POSTGRES_URL, default
+ * postgres://postgres@127.0.0.1:5432/postgres):
+ * 1. a fresh database with the demo data and a trained model (--kind, default hybrid, the
+ *    served default; --epochs, default 5: serving cost does not depend on them), served by
+ *    src/main.ts in its own process, rate limits off;
+ * 2. --users (default 500) API users created through the API;
+ * 3. --connections (default 50) concurrent clients for --duration s (default 60), one request
+ *    at a time each, mixing 45% similarAnime(k: 10), 35% recommendations(k: 10) and 20%
+ *    rateAnime by the users (each user belongs to one client, so "the last acknowledged value"
+ *    of a (user, anime) pair is well defined); every answer is checked;
+ * 4. the server stopped, the database opened directly: every acknowledged rating must be there
+ *    exactly once with its last acknowledged value (a request still in flight when the run
+ *    ended may have landed too: either value is accepted for its pair), and no other.
+ * Exits 1 on any 5xx, lost or wrong write. The markdown report goes to stdout (and --out).
+ */
+import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { openDatabase } from '../src/db/open';
+import { openPostgresDatabase } from '../src/db/postgres';
+import type { ServerProcess } from '../test/reliability/processes';
+import { onCleanUp, runBenchmark } from './lifecycle';
+import { createBenchDatabase, createUsers, log, servedIds, startTrainedServer, type DatabaseChoice } from './load-server';
+import { describeMachine } from './machine';
+import { BENCH_POSTGRES_URL } from './postgres';
+
+const K = 10;
+const POPULAR = 100;
+const RATED_POOL = 1000;
+const DEMO_USERS_PROBED = 2000;
+const MIX = { similarAnime: 0.45, recommendations: 0.35, rateAnime: 0.2 } as const;
+type Op = keyof typeof MIX;
+const OPS = Object.keys(MIX) as Op[];
+const REQUEST_TIMEOUT_S = 30;
+
+interface Options {
+  dbs: DatabaseChoice[];
+  duration: number;
+  connections: number;
+  users: number;
+  kind: string;
+  epochs: number;
+  out: string | undefined;
+}
+
+function parseOptions(): Options {
+  const { values } = parseArgs({
+    options: {
+      db: { type: 'string', default: 'embedded,postgres' },
+      duration: { type: 'string', default: '60' },
+      connections: { type: 'string', default: '50' },
+      users: { type: 'string', default: '500' },
+      kind: { type: 'string', default: 'hybrid' },
+      epochs: { type: 'string', default: '5' },
+      out: { type: 'string' },
+    },
+  });
+  const positive = (name: string, value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a whole number > 0, got "${value}"`);
+    return n;
+  };
+  const dbs = values.db!.split(',').map((d) => d.trim());
+  for (const db of dbs) if (db !== 'embedded' && db !== 'postgres') throw new Error(`--db: unknown database "${db}" (embedded, postgres)`);
+  return {
+    dbs: dbs as DatabaseChoice[],
+    duration: positive('duration', values.duration!),
+    connections: positive('connections', values.connections!),
+    users: positive('users', values.users!),
+    kind: values.kind!,
+    epochs: positive('epochs', values.epochs!),
+    out: values.out,
+  };
+}
+
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+// ---- one run ----
+
+interface Sent {
+  op: Op;
+  sentAt: number;
+  key?: string;
+  rating?: number;
+  check(data: any): string | null;
+}
+
+interface Connection {
+  index: number;
+  random: () => number;
+  users: { id: number; token: string }[];
+  pending: Sent | null;
+}
+
+interface Tally {
+  responses: number;
+  latencies: number[];
+  status5xx: number;
+  otherNon2xx: number;
+  graphqlErrors: Map<string, number>;
+  wrong: number;
+}
+
+interface RunResult {
+  seconds: number;
+  perOp: Record<Op, Tally>;
+  timeouts: number;
+  connectionErrors: number;
+  firstProblem: string | null;
+  acknowledged: Map<string, number>;
+  /** Writes without an answer when the run ended: key → the value sent. */
+  unanswered: Map<string, number>;
+  autocannonP50: number;
+  autocannonP99: number;
+}
+
+const QUERIES: Record<Op, string> = {
+  similarAnime: `query ($animeId: Int!) { similarAnime(animeId: $animeId, k: ${K}) { anime { id name } similarity } }`,
+  recommendations: `query ($userId: Int!) { recommendations(userId: $userId, k: ${K}) { anime { id } predictedRating } }`,
+  rateAnime: 'mutation ($animeId: Int!, $rating: Int!) { rateAnime(animeId: $animeId, rating: $rating) { userId animeId rating } }',
+};
+
+async function runLoad(url: string, options: Options, pools: { anime: number[]; users: number[]; apiUsers: { id: number; token: string }[] }): Promise<RunResult> {
+  const perOp = Object.fromEntries(OPS.map((op): [Op, Tally] => [op, { responses: 0, latencies: [], status5xx: 0, otherNon2xx: 0, graphqlErrors: new Map(), wrong: 0 }])) as Record<Op, Tally>;
+  const acknowledged = new Map<string, number>();
+  const connections: Connection[] = [];
+  let firstProblem: string | null = null;
+  const problem = (text: string) => (firstProblem ??= text.slice(0, 400));
+  const popular = pools.anime.slice(0, POPULAR);
+  const rated = pools.anime.slice(0, RATED_POOL);
+
+  const nextRequest = (c: Connection): { body: string; token?: string; sent: Sent } => {
+    const r = c.random();
+    const op: Op = r < MIX.similarAnime ? 'similarAnime' : r < MIX.similarAnime + MIX.recommendations ? 'recommendations' : 'rateAnime';
+    const pick = <T>(items: T[]) => items[Math.floor(c.random() * items.length)]!;
+    if (op === 'similarAnime') {
+      const animeId = pick(popular);
+      return {
+        body: JSON.stringify({ query: QUERIES.similarAnime, variables: { animeId } }),
+        sent: { op, sentAt: 0, check: (d) => (Array.isArray(d?.similarAnime) && d.similarAnime.length === K && d.similarAnime.every((s: any) => s.anime.id !== animeId) ? null : 'similarAnime: wrong list') },
+      };
+    }
+    if (op === 'recommendations') {
+      const userId = pick(pools.users);
+      return {
+        body: JSON.stringify({ query: QUERIES.recommendations, variables: { userId } }),
+        sent: { op, sentAt: 0, check: (d) => (Array.isArray(d?.recommendations) && d.recommendations.length === K ? null : 'recommendations: wrong list') },
+      };
+    }
+    const user = pick(c.users);
+    const animeId = pick(rated);
+    const rating = 1 + Math.floor(c.random() * 10);
+    return {
+      body: JSON.stringify({ query: QUERIES.rateAnime, variables: { animeId, rating } }),
+      token: user.token,
+      sent: {
+        op,
+        sentAt: 0,
+        key: `${user.id}:${animeId}`,
+        rating,
+        check: (d) => (d?.rateAnime?.userId === user.id && d.rateAnime.animeId === animeId && d.rateAnime.rating === rating ? null : `rateAnime answered ${JSON.stringify(d)}`),
+      },
+    };
+  };
+
+  const request: autocannon.Request = {
+    method: 'POST',
+    path: '/graphql',
+    setupRequest: (base, context) => {
+      const state = context as { connection?: Connection };
+      if (!state.connection) {
+        const index = connections.length;
+        const connection: Connection = { index, random: prng(1000 + index), users: pools.apiUsers.filter((_, i) => i % options.connections === index), pending: null };
+        if (connection.users.length === 0) connection.users = [pools.apiUsers[index % pools.apiUsers.length]!];
+        connections.push(connection);
+        state.connection = connection;
+      }
+      const c = state.connection;
+      const { body, token, sent } = nextRequest(c);
+      sent.sentAt = performance.now();
+      c.pending = sent;
+      const headers: Record<string, string> = { ...(base.headers as Record<string, string>), 'content-type': 'application/json' };
+      if (token !== undefined) headers.authorization = `Bearer ${token}`;
+      return { ...base, headers, body };
+    },
+    onResponse: (status, body, context) => {
+      const c = (context as { connection?: Connection }).connection;
+      const sent = c?.pending;
+      if (!c || !sent) return;
+      c.pending = null;
+      const tally = perOp[sent.op];
+      tally.responses++;
+      tally.latencies.push(performance.now() - sent.sentAt);
+      if (status >= 500) {
+        tally.status5xx++;
+        problem(`HTTP ${status}: ${body}`);
+        return;
+      }
+      if (status < 200 || status > 299) {
+        tally.otherNon2xx++;
+        problem(`HTTP ${status}: ${body}`);
+        return;
+      }
+      let parsed: any;
+      try {
+        parsed = JSON.parse(body);
+      } catch {
+        tally.wrong++;
+        problem(`not JSON: ${body}`);
+        return;
+      }
+      if (parsed.errors?.length) {
+        const code = String(parsed.errors[0]?.extensions?.code ?? 'none');
+        tally.graphqlErrors.set(code, (tally.graphqlErrors.get(code) ?? 0) + 1);
+        problem(body);
+        return;
+      }
+      const wrong = sent.check(parsed.data);
+      if (wrong) {
+        tally.wrong++;
+        problem(wrong);
+        return;
+      }
+      if (sent.op === 'rateAnime') acknowledged.set(sent.key!, sent.rating!);
+    },
+  };
+
+  const result = await new Promise<autocannon.Result>((resolveRun, reject) => {
+    autocannon(
+      { url: `${url}/graphql`, connections: options.connections, duration: options.duration, pipelining: 1, timeout: REQUEST_TIMEOUT_S, requests: [request] },
+      (error: unknown, done: autocannon.Result) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolveRun(done)),
+    );
+  });
+  const unanswered = new Map<string, number>();
+  for (const c of connections) if (c.pending?.op === 'rateAnime') unanswered.set(c.pending.key!, c.pending.rating!);
+  return {
+    seconds: result.duration,
+    perOp,
+    timeouts: result.timeouts,
+    connectionErrors: Math.max(0, result.errors - result.timeouts),
+    firstProblem,
+    acknowledged,
+    unanswered,
+    autocannonP50: result.latency.p50,
+    autocannonP99: result.latency.p99,
+  };
+}
+
+// ---- the audit of writes ----
+
+interface Audit {
+  acknowledged: number;
+  found: number;
+  duplicates: number;
+  wrongValue: number;
+  lost: number;
+  unexpected: number;
+  inFlightLanded: number;
+}
+
+async function auditWrites(choice: DatabaseChoice, env: Record<string, string>, userIds: number[], run: RunResult): Promise<Audit> {
+  const db = choice === 'embedded' ? await openDatabase({ dataDir: env.DATA_DIR! }) : await openPostgresDatabase(env.DATABASE_URL!);
+  try {
+    const { rows } = await db.query<{ user_id: number; anime_id: number; rating: number; n: number }>(
+      'SELECT user_id, anime_id, min(rating) AS rating, count(*) AS n FROM rating WHERE user_id = ANY($1::int[]) GROUP BY user_id, anime_id',
+      [userIds],
+    );
+    const stored = new Map(rows.map((row) => [`${row.user_id}:${row.anime_id}`, row]));
+    const audit: Audit = { acknowledged: run.acknowledged.size, found: 0, duplicates: 0, wrongValue: 0, lost: 0, unexpected: 0, inFlightLanded: 0 };
+    for (const [key, rating] of run.acknowledged) {
+      const row = stored.get(key);
+      if (!row) {
+        audit.lost++;
+        continue;
+      }
+      audit.found++;
+      if (row.n !== 1) audit.duplicates++;
+      const pending = run.unanswered.get(key);
+      if (row.rating !== rating && !(pending !== undefined && row.rating === pending)) audit.wrongValue++;
+      else if (row.rating !== rating) audit.inFlightLanded++;
+    }
+    for (const [key, row] of stored) {
+      if (run.acknowledged.has(key)) continue;
+      if (run.unanswered.get(key) === row.rating) audit.inFlightLanded++;
+      else audit.unexpected++;
+    }
+    return audit;
+  } finally {
+    await db.close();
+  }
+}
+
+// ---- report ----
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const ms = (n: number) => (!Number.isFinite(n) ? '—' : n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : int(n));
+
+function report(label: string, run: RunResult, audit: Audit, setup: string): string {
+  const lines = [`### ${label}`, '', setup, '', '| operation | responses | req/s | p50 ms | p99 ms | 5xx | other non-2xx | GraphQL errors | wrong answers |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|'];
+  let total = 0;
+  const all: number[] = [];
+  for (const op of OPS) {
+    const t = run.perOp[op];
+    total += t.responses;
+    all.push(...t.latencies);
+    const sorted = Float64Array.from(t.latencies).sort();
+    const errors = [...t.graphqlErrors].map(([code, n]) => `${n} ${code}`).join(', ') || '0';
+    lines.push(`| \`${op}\` | ${int(t.responses)} | ${int(t.responses / run.seconds)} | ${ms(percentile(sorted, 50))} | ${ms(percentile(sorted, 99))} | ${t.status5xx} | ${t.otherNon2xx} | ${errors} | ${t.wrong} |`);
+  }
+  const sortedAll = Float64Array.from(all).sort();
+  lines.push(`| **all** | ${int(total)} | **${int(total / run.seconds)}** | ${ms(percentile(sortedAll, 50))} | ${ms(percentile(sortedAll, 99))} | ${OPS.reduce((n, op) => n + run.perOp[op].status5xx, 0)} | | | |`);
+  lines.push('', `Timeouts (${REQUEST_TIMEOUT_S} s): ${run.timeouts}; connection errors: ${run.connectionErrors}. autocannon's own latency: p50 ${run.autocannonP50} ms, p99 ${run.autocannonP99} ms.`);
+  lines.push(
+    '',
+    `Writes: ${int(audit.acknowledged)} (user, anime) pairs acknowledged; found in the database ${int(audit.found)}, exactly once: ${audit.duplicates === 0 ? 'all' : `${audit.duplicates} duplicated`}; with the last acknowledged value: ${int(audit.found - audit.wrongValue - audit.inFlightLanded)} (+${audit.inFlightLanded} overwritten by the request in flight when the run ended); **lost: ${audit.lost}**, wrong value: ${audit.wrongValue}, rows never sent: ${audit.unexpected}.`,
+  );
+  if (run.firstProblem) lines.push('', `First problem: \`${run.firstProblem.replace(/`/g, "'")}\``);
+  return lines.join('\n');
+}
+
+function failed(run: RunResult, audit: Audit): boolean {
+  return OPS.some((op) => run.perOp[op].status5xx > 0 || run.perOp[op].wrong > 0) || audit.lost > 0 || audit.wrongValue > 0 || audit.duplicates > 0 || audit.unexpected > 0;
+}
+
+async function benchOne(choice: DatabaseChoice, options: Options): Promise<{ text: string; failed: boolean }> {
+  log(`${choice}: preparing a fresh database with the demo data and a ${options.kind} model`);
+  const db = await createBenchDatabase(choice, BENCH_POSTGRES_URL);
+  const undoDrop = onCleanUp(() => db.drop());
+  let server: ServerProcess | undefined;
+  const undoStop = onCleanUp(() => server?.stop());
+  try {
+    const prepared = performance.now();
+    server = await startTrainedServer(db, options.kind, options.epochs);
+    const ids = await servedIds(server.url, RATED_POOL, DEMO_USERS_PROBED);
+    log(`${choice}: ${ids.anime.length} anime and ${ids.users.length} demo users with embeddings; creating ${options.users} API users`);
+    const apiUsers = await createUsers(server.url, options.users, `load ${choice}`);
+    const setupSeconds = (performance.now() - prepared) / 1000;
+    log(`${choice}: ${options.connections} clients for ${options.duration} s (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`);
+    const run = await runLoad(server.url, options, { ...ids, apiUsers });
+    const health = await fetch(`${server.url}/healthz`).then((r) => r.status, () => 0);
+    await server.stop(30_000);
+    server = undefined;
+    const audit = await auditWrites(choice, db.env, apiUsers.map((u) => u.id), run);
+    const setup = `${options.connections} clients, ${options.duration} s, ${options.users} API users writing; model ${options.kind} (${options.epochs} epochs) trained on the demo data (set-up ${Math.round(setupSeconds)} s). /healthz after the run: ${health}. Load average before: ${loadavg().map((l) => l.toFixed(1)).join(' ')}.`;
+    return { text: report(db.label, run, audit, setup), failed: failed(run, audit) || health !== 200 };
+  } finally {
+    await server?.stop();
+    undoStop();
+    await db.drop();
+    undoDrop();
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions();
+  const sections = [`## Load: ${options.connections} clients × ${options.duration} s, reads and writes mixed`, '', `Machine: ${describeMachine()} (shared with other work while measured).`, '', `Mix: ${OPS.map((op) => `${Math.round(MIX[op] * 100)}% \`${op}\``).join(', ')}.`];
+  let anyFailed = false;
+  for (const choice of options.dbs) {
+    const { text, failed: bad } = await benchOne(choice, options);
+    anyFailed ||= bad;
+    sections.push('', text);
+    process.stderr.write(`${text}\n`);
+  }
+  const markdown = `${sections.join('\n')}\n`;
+  process.stdout.write(markdown);
+  if (options.out) writeFileSync(options.out, markdown);
+  if (anyFailed) {
+    log('FAILED: 5xx answers, wrong answers or lost/wrong writes (see the report)');
+    process.exitCode = 1;
+  }
+}
+
+runBenchmark(main);
