@@ -107,7 +107,8 @@ class PostgresDatabase extends DatabaseOverQueryable {
     }
   }
   prisma(): PrismaClient {
-    this.prismaClient ??= new PrismaClient({ adapter: new PrismaPg({ connectionString: this.url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true }) });
+    // Prisma shares our pool (and so its timeouts and error handlers); it does not end it.
+    this.prismaClient ??= new PrismaClient({ adapter: new PrismaPg(this.pool) });
     return this.prismaClient;
   }
   async close(): Promise<void> {
@@ -121,6 +122,10 @@ export async function openPostgresDatabase(url: string, options: { maxConnection
   const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
   // An idle client's error (server restart) must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
+  // Nor may a busy client's: when the server cuts a connection under a query, the query fails
+  // (and is reported), then the client emits "Connection terminated unexpectedly" as an 'error'
+  // event that nothing else listens to, which would throw and end the process.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const client = await pool.connect();
   client.release();
   return new PostgresDatabase(pool, url);
