@@ -20,11 +20,13 @@ export class RatingGate {
   ) {}
 
   static async load(tx: Queryable, file: string, filters: RatingFilters): Promise<RatingGate> {
-    const anime = await tx.query<{ id: number; type: string | null }>('SELECT id, type FROM anime');
-    const types = filters.types === null ? null : new Set(filters.types);
-    const typed = types === null ? null : new Set(anime.rows.filter((a) => a.type !== null && types.has(a.type)).map((a) => a.id));
-    const api = await tx.query<{ id: number }>(`SELECT id FROM app_user WHERE source <> 'ingest'`);
-    return new RatingGate(file, new Set(anime.rows.map((a) => a.id)), typed, new Set(api.rows.map((u) => u.id)), filters);
+    const ids = async (sql: string, params: unknown[] = []) =>
+      new Set((await tx.query<{ ids: number[] | null }>(sql, params)).rows[0]!.ids ?? []);
+    // One array, not a row per id: 12k rows cost PGlite 0.4-0.8 s to hand over, the array 0.1 s.
+    const known = await ids('SELECT array_agg(id) AS ids FROM anime');
+    const typed = filters.types === null ? null : await ids('SELECT array_agg(id) AS ids FROM anime WHERE type = ANY($1::text[])', [filters.types]);
+    const api = await ids(`SELECT array_agg(id) AS ids FROM app_user WHERE source <> 'ingest'`);
+    return new RatingGate(file, known, typed, api, filters);
   }
 
   /**
