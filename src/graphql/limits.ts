@@ -20,6 +20,14 @@ export interface QueryLimits {
 
 export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxDepth: 10, maxFields: 500, maxAliases: 30 };
 
+/**
+ * Depth allowed under a top-level `__schema` or `__type`: the standard introspection query
+ * (graphql-js getIntrospectionQuery, what GraphiQL sends) nests type references 9 `ofType`s
+ * deep, 14 levels in all; its size stays bounded by the schema.
+ */
+export const MAX_INTROSPECTION_DEPTH = 20;
+const INTROSPECTION_ROOTS = new Set(['__schema', '__type']);
+
 interface Tally {
   depth: number;
   fields: number;
@@ -30,7 +38,14 @@ function walk(set: SelectionSetNode, depth: number, fragments: Map<string, Fragm
   for (const selection of set.selections) {
     // Stop early: a hostile query must not cost much to reject.
     if (tally.fields > limits.maxFields || tally.depth > limits.maxDepth) return;
-    if (selection.kind === Kind.FIELD) {
+    if (selection.kind === Kind.FIELD && depth === 1 && selection.selectionSet && INTROSPECTION_ROOTS.has(selection.name.value)) {
+      // Introspection gets its own depth allowance; its fields and aliases still count.
+      const inner: Tally = { depth: 1, fields: 1, aliases: selection.alias ? 1 : 0 };
+      walk(selection.selectionSet, 1, fragments, inner, seen, { ...limits, maxDepth: MAX_INTROSPECTION_DEPTH });
+      tally.fields += inner.fields;
+      tally.aliases += inner.aliases;
+      if (inner.depth > MAX_INTROSPECTION_DEPTH) tally.depth = Math.max(tally.depth, limits.maxDepth + 1);
+    } else if (selection.kind === Kind.FIELD) {
       tally.fields++;
       if (selection.alias) tally.aliases++;
       if (selection.selectionSet) {
