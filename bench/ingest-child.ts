@@ -44,6 +44,8 @@ export interface ChildResult {
   rssDuringMaxKiB: number;
   /** Largest V8 heap in use sampled during ingest(). */
   heapDuringMaxKiB: number;
+  /** CPU seconds (user + system) of this process during ingest(): JavaScript's share, the rest of the wall time is waiting. */
+  cpuSeconds: number;
   /** Seconds per kind of statement (see statementKind); COPY runs while the file is read. */
   statements: Record<string, number>;
 }
@@ -167,6 +169,7 @@ async function main(): Promise<void> {
     const rssBeforeKiB = process.memoryUsage().rss / 1024;
     const statements: Record<string, number> = {};
     const memory = memorySampler();
+    const cpuBefore = process.cpuUsage();
     const started = performance.now();
     const progress = jsonProgress(started);
     const report = await ingest(timedDatabase(db, statements), {
@@ -177,6 +180,7 @@ async function main(): Promise<void> {
     });
     const seconds = (performance.now() - started) / 1000;
     const during = memory.stop();
+    const cpu = process.cpuUsage(cpuBefore);
     emit({
       type: 'result',
       driver: db.driver,
@@ -190,6 +194,7 @@ async function main(): Promise<void> {
       rssBeforeKiB,
       rssDuringMaxKiB: during.rssKiB,
       heapDuringMaxKiB: during.heapKiB,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
       statements,
     });
   } finally {

@@ -124,7 +124,8 @@ function breakdown(r: ChildResult): string {
   const parts = Object.entries(r.statements)
     .sort(([, a], [, b]) => b - a)
     .map(([kind, seconds]) => `${kind} ${secs(seconds)}`);
-  return `read files + COPY ${secs(r.stagingSeconds)} s (COPY statements inside it); after reading: ${secs(r.seconds - r.stagingSeconds)} s. Statements: ${parts.join(', ')}`;
+  const cpu = r.cpuSeconds === undefined ? '' : ` The child process used ${secs(r.cpuSeconds)} s of CPU (JavaScript, gunzip, the driver; PGlite's database work too).`;
+  return `read files + COPY ${secs(r.stagingSeconds)} s (COPY statements inside it); after reading: ${secs(r.seconds - r.stagingSeconds)} s. Statements: ${parts.join(', ')}.${cpu}`;
 }
 
 function summarize(run: ChildRun): string {
@@ -203,8 +204,8 @@ async function sampleBenchmark(runs: number, dir: string): Promise<string[]> {
     `Ratio of each run with the \\copy just before it: ${pairRatios.map((r) => r.toFixed(2)).join(', ')} (median ${median(pairRatios).toFixed(2)}x, spread ${Math.min(...pairRatios).toFixed(2)}–${Math.max(...pairRatios).toFixed(2)}).`,
     `**ratio = ours rows/s / \\copy rows/s (medians) = ${ratio.toFixed(2)}x** (goal ≥ 0.5x).`,
     '',
-    `Where the median PostgreSQL run's time went: ${breakdown(medianRun.result!)}.`,
-    pglite.result ? `Where the PGlite run's time went: ${breakdown(pglite.result)}.` : '',
+    `Where the median PostgreSQL run's time went: ${breakdown(medianRun.result!)}`,
+    pglite.result ? `Where the PGlite run's time went: ${breakdown(pglite.result)}` : '',
   ];
 }
 
@@ -257,7 +258,7 @@ async function syntheticBenchmark(rows: number, pgliteRows: number, pgliteTimeou
       ['PostgreSQL, synthetic', pgBig],
       ['PGlite, sample', liteSample],
       ['PGlite, synthetic', liteBig],
-    ].flatMap(([label, run]) => ((run as ChildRun).result ? [`- ${label as string}: ${breakdown((run as ChildRun).result!)}.`] : [])),
+    ].flatMap(([label, run]) => ((run as ChildRun).result ? [`- ${label as string}: ${breakdown((run as ChildRun).result!)}`] : [])),
   ];
 }
 
