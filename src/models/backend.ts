@@ -43,9 +43,10 @@ let webGpuDevice: string | undefined;
 /** Dawn's `navigator.gpu`, created once. */
 let dawnGpu: Gpu | undefined;
 
-function tryRequire(module: string): boolean {
+/** Runs `load` (a literal require, so bundlers see the module); false when it throws. */
+function tryRequire(load: () => unknown): boolean {
   try {
-    require(module);
+    load();
     return true;
   } catch {
     return false;
@@ -131,8 +132,8 @@ function dawnNodePath(): string {
 }
 
 /**
- * Makes `navigator.gpu` (Dawn) visible to tfjs-backend-webgpu, which registers itself only if it
- * finds one when first loaded, and checks that Dawn finds a hardware adapter.
+ * Checks that Dawn finds a hardware adapter, then makes `navigator.gpu` visible to
+ * tfjs-backend-webgpu, which registers itself only if it finds one when first loaded.
  */
 async function findWebGpuAdapter(allowSoftware: boolean): Promise<string> {
   let webgpu: WebGpuModule;
@@ -142,9 +143,6 @@ async function findWebGpuAdapter(allowSoftware: boolean): Promise<string> {
     throw new BackendUnavailable(
       isInstalled('webgpu/package.json') ? `dawn.node failed to load: ${(error as Error).message}` : 'the webgpu package is not installed',
     );
-  }
-  if (!isInstalled('@tensorflow/tfjs-backend-webgpu')) {
-    throw new BackendUnavailable('@tensorflow/tfjs-backend-webgpu is not installed');
   }
   // GPUBufferUsage, GPUMapMode, … are globals in a browser; tfjs-backend-webgpu uses them.
   for (const [name, value] of Object.entries(webgpu.globals)) {
@@ -161,6 +159,13 @@ async function findWebGpuAdapter(allowSoftware: boolean): Promise<string> {
   const navigator = (globalThis as { navigator?: object }).navigator;
   if (navigator) Object.defineProperty(navigator, 'gpu', { value: gpu, configurable: true });
   else Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+  // Loaded only now that navigator.gpu exists (a bundle holds it without node_modules, so no
+  // require.resolve check earlier).
+  try {
+    require('@tensorflow/tfjs-backend-webgpu');
+  } catch {
+    throw new BackendUnavailable('@tensorflow/tfjs-backend-webgpu is not installed');
+  }
   return `${describeAdapter(adapter.info)}${software ? ' [software]' : ''}`;
 }
 
@@ -173,7 +178,7 @@ async function activate(name: BackendName, requested: boolean): Promise<string> 
     case 'tensorflow-gpu': {
       const gpus = nvidiaGpus();
       if (gpus.length === 0) throw new BackendUnavailable('no NVIDIA GPU driver (/proc/driver/nvidia/gpus is absent)');
-      if (!tryRequire('@tensorflow/tfjs-node-gpu')) throw new BackendUnavailable('@tensorflow/tfjs-node-gpu is not installed');
+      if (!tryRequire(() => require('@tensorflow/tfjs-node-gpu'))) throw new BackendUnavailable('@tensorflow/tfjs-node-gpu is not installed');
       if (!(await tf.setBackend('tensorflow'))) throw new BackendUnavailable('libtensorflow (GPU) failed to load');
       const driver = driverVersion();
       return `${gpus[0]}${driver ? ` (driver ${driver})` : ''}`;
@@ -185,17 +190,16 @@ async function activate(name: BackendName, requested: boolean): Promise<string> 
         return webGpuDevice;
       }
       const device = await findWebGpuAdapter(requested);
-      require('@tensorflow/tfjs-backend-webgpu');
       if (!(await tf.setBackend('webgpu'))) throw new BackendUnavailable('tfjs-backend-webgpu failed to create a device');
       webGpuDevice = device;
       return device;
     }
     case 'tensorflow':
-      if (!tryRequire('@tensorflow/tfjs-node')) throw new BackendUnavailable('@tensorflow/tfjs-node is not installed');
+      if (!tryRequire(() => require('@tensorflow/tfjs-node'))) throw new BackendUnavailable('@tensorflow/tfjs-node is not installed');
       if (!(await tf.setBackend('tensorflow'))) throw new BackendUnavailable('libtensorflow failed to load');
       return cpuDevice();
     case 'wasm':
-      if (!tryRequire('@tensorflow/tfjs-backend-wasm')) throw new BackendUnavailable('@tensorflow/tfjs-backend-wasm is not installed');
+      if (!tryRequire(() => require('@tensorflow/tfjs-backend-wasm'))) throw new BackendUnavailable('@tensorflow/tfjs-backend-wasm is not installed');
       if (!(await tf.setBackend('wasm'))) throw new BackendUnavailable('the wasm module failed to load');
       return cpuDevice();
     case 'cpu':
