@@ -27,6 +27,8 @@ const envSchema = z.object({
   DEMO_DATA_DIR: z.string().min(1).optional(),
   ADMIN_TOKEN: z.string().min(16, 'must have at least 16 characters').optional(),
   TRAIN_AT_START: z.enum(['mf', 'deep', 'hybrid', 'hybrid-classifier', 'none']).default('hybrid'),
+  PLAYGROUND_ENABLED: booleanFlag.default(true),
+  GRAPHIQL_ENABLED: booleanFlag.default(true),
   TFJS_BACKEND: z.enum(['auto', ...BACKENDS]).default('auto'),
   CORS_ORIGINS: z
     .string()
@@ -58,6 +60,10 @@ export interface Config {
   trainAtStart: ModelKind | null;
   /** The tensor backend for serving and training; undefined: the fastest found (GPU first). */
   tfjsBackend: BackendName | undefined;
+  /** Serve the playground UI at `/` (built by `npm run build:web`). */
+  playgroundEnabled: boolean;
+  /** Serve GraphiQL at `/graphiql`. */
+  graphiqlEnabled: boolean;
   /** Origins allowed to call the API from a browser (CORS); empty: none but the server's own. */
   corsOrigins: string[];
   /** Whether the schema may be introspected (GraphiQL needs it); default: not in production. */
@@ -95,6 +101,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken: e.ADMIN_TOKEN,
     trainAtStart: e.TRAIN_AT_START === 'none' ? null : e.TRAIN_AT_START,
     tfjsBackend: e.TFJS_BACKEND === 'auto' ? undefined : e.TFJS_BACKEND,
+    playgroundEnabled: e.PLAYGROUND_ENABLED,
+    graphiqlEnabled: e.GRAPHIQL_ENABLED,
     corsOrigins: e.CORS_ORIGINS ?? [],
     introspection: e.GRAPHQL_INTROSPECTION ?? e.NODE_ENV !== 'production',
     rateLimit: {
