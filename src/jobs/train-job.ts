@@ -28,6 +28,7 @@ export const hyperparameterOverrides = z
     earlyStoppingPatience: z.number().int().min(1).nullable(),
     seed: z.number().int(),
     biases: z.boolean(),
+    dotTerm: z.boolean(),
     loss: z.enum(['mae', 'mse', 'huber']),
   })
   .partial()

@@ -19,6 +19,12 @@ export interface Hyperparameters {
   loss: LossName;
   /** Predict global mean + user bias + item bias + (dot | head): off in the notebook. */
   biases: boolean;
+  /**
+   * Regression heads (deep, hybrid): add the mf dot product of the user and item embeddings to
+   * the head's output (NeuMF's GMF + MLP), so the head models what the dot misses. Off in the
+   * notebook; absent in versions trained before it existed (read as false).
+   */
+  dotTerm: boolean;
   /** Item metadata of the hybrid kinds; null for mf and deep. */
   features: FeatureOptions | null;
   learningRate: number;
@@ -59,6 +65,7 @@ const NOTEBOOK_COMMON = {
   testFraction: 0.2,
   seed: 42,
   biases: false,
+  dotTerm: false,
 } as const;
 
 const NOTEBOOK_FEATURES: FeatureOptions = { quantile: true, genres: false, types: false };
@@ -98,14 +105,15 @@ const DEFAULT_COMMON = {
 function defaults(kind: ModelKind): Hyperparameters {
   switch (kind) {
     case 'mf':
-      return { ...DEFAULT_COMMON, kind, hiddenUnits: [], dropout: 0, loss: 'mse', biases: true, features: null };
+      return { ...DEFAULT_COMMON, kind, hiddenUnits: [], dropout: 0, loss: 'mse', biases: true, dotTerm: false, features: null };
     case 'deep':
       // Huber: with MSE the deep model lost to the notebook's MAE-trained one on test MAE (0.894 vs 0.886).
-      return { ...DEFAULT_COMMON, kind, hiddenUnits: [128], dropout: 0.3, loss: 'huber', biases: true, features: null };
+      return { ...DEFAULT_COMMON, kind, hiddenUnits: [128], dropout: 0.3, loss: 'huber', biases: true, dotTerm: false, features: null };
     case 'hybrid':
-      return { ...DEFAULT_COMMON, kind, hiddenUnits: [64, 64], dropout: 0.3, loss: 'mse', biases: true, features: RICH_FEATURES };
+      // dotTerm measured on the sample: test RMSE 1.161 (vs 1.164) but MAE 0.879 (vs 0.878); off.
+      return { ...DEFAULT_COMMON, kind, hiddenUnits: [64, 64], dropout: 0.3, loss: 'mse', biases: true, dotTerm: false, features: RICH_FEATURES };
     case 'hybrid-classifier':
-      return { ...DEFAULT_COMMON, kind, hiddenUnits: [64, 64], dropout: 0.3, loss: 'crossentropy', biases: false, features: RICH_FEATURES };
+      return { ...DEFAULT_COMMON, kind, hiddenUnits: [64, 64], dropout: 0.3, loss: 'crossentropy', biases: false, dotTerm: false, features: RICH_FEATURES };
     default:
       return unreachable(kind);
   }

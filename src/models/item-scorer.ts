@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { RATING_CLASSES } from './hyperparameters';
-import { clipRating, expectedRating, type Model } from './model';
+import { clipRating, dot, expectedRating, hasDotTerm, type Model } from './model';
 
 interface HeadTensors {
   /** [items, units of layer 1]: the item half of layer 1 plus its bias. */
@@ -35,18 +35,19 @@ export class ItemScorer {
     if (model.head === null) {
       const dim = model.hyper.embeddingDim;
       const embeddings = model.itemEmbeddings;
-      for (let item = 0; item < items; item++) {
-        let dot = 0;
-        for (let j = 0; j < dim; j++) dot += userVector[j]! * embeddings[item * dim + j]!;
-        scores[item] = clipRating(itemOffset(item) + dot);
-      }
+      for (let item = 0; item < items; item++) scores[item] = clipRating(itemOffset(item) + dot(userVector, 0, embeddings, item * dim, dim));
       return scores;
     }
     const outputs = this.headOutputs(userVector);
     if (model.hyper.kind === 'hybrid-classifier') {
       for (let item = 0; item < items; item++) scores[item] = expectedRating(outputs, item * RATING_CLASSES);
     } else {
-      for (let item = 0; item < items; item++) scores[item] = clipRating(itemOffset(item) + outputs[item]!);
+      const dim = model.hyper.embeddingDim;
+      const withDot = hasDotTerm(model.hyper);
+      for (let item = 0; item < items; item++) {
+        const dotTerm = withDot ? dot(userVector, 0, model.itemEmbeddings, item * dim, dim) : 0;
+        scores[item] = clipRating(itemOffset(item) + outputs[item]! + dotTerm);
+      }
     }
     return scores;
   }

@@ -80,6 +80,11 @@ export function writeHeadInput(model: Model, x: Float32Array, sample: number, us
   if (width > 0) x.set(model.itemFeatures.subarray(itemRow * width, (itemRow + 1) * width), base + 2 * dim);
 }
 
+/** Whether the model adds the embeddings' dot product to its head's output (see Hyperparameters.dotTerm). */
+export function hasDotTerm(hyper: Hyperparameters): boolean {
+  return hyper.dotTerm === true && hyper.kind !== 'mf' && hyper.kind !== 'hybrid-classifier';
+}
+
 /** The classifier's predicted rating: the expected value Σ p·r (argmax+1 is reported apart). */
 export function expectedRating(logits: Float32Array, offset: number): number {
   let max = -Infinity;
@@ -101,7 +106,7 @@ export function argmaxRating(logits: Float32Array, offset: number): number {
   return best + 1;
 }
 
-function dot(a: Float32Array, aOffset: number, b: Float32Array, bOffset: number, dim: number): number {
+export function dot(a: Float32Array, aOffset: number, b: Float32Array, bOffset: number, dim: number): number {
   let sum = 0;
   for (let j = 0; j < dim; j++) sum += a[aOffset + j]! * b[bOffset + j]!;
   return sum;
@@ -112,6 +117,20 @@ const PREDICT_CHUNK = 8192;
 /** Regression outputs are clipped to the rating scale, as Surprise and most recommenders do. */
 export function clipRating(rating: number): number {
   return rating < MIN_RATING ? MIN_RATING : rating > MAX_RATING ? MAX_RATING : rating;
+}
+
+/**
+ * A regression head's predicted rating for (userRow, itemRow) from its raw output: biases and
+ * global mean when the model has them, the embeddings' dot product when it has the dot term,
+ * clipped to 1..10. Shared by every path that runs a head (CPU, GPU, all-items scoring).
+ */
+export function headRating(model: Model, userRow: number, itemRow: number, headOutput: number): number {
+  const { hyper } = model;
+  const dim = hyper.embeddingDim;
+  let rating = headOutput;
+  if (hyper.biases) rating += model.globalMean + model.userBias[userRow]! + model.itemBias[itemRow]!;
+  if (hasDotTerm(hyper)) rating += dot(model.userEmbeddings, userRow * dim, model.itemEmbeddings, itemRow * dim, dim);
+  return clipRating(rating);
 }
 
 /**
@@ -150,7 +169,7 @@ export function predictRows(
             out[start + k] = expectedRating(outputs, k * RATING_CLASSES);
             if (classifierArgmax) classifierArgmax[start + k] = argmaxRating(outputs, k * RATING_CLASSES);
           } else {
-            out[start + k] = clipRating(offsetOf(start + k) + outputs[k]!);
+            out[start + k] = headRating(model, userRows[start + k]!, itemRows[start + k]!, outputs[k]!);
           }
         }
       }

@@ -80,7 +80,8 @@ export function deserializeHead(bytes: Uint8Array): ModelHead {
   });
   const layers = header.layers.map((layer, l) => ({ ...layer, weights: arrays[2 * l]!, bias: arrays[2 * l + 1]! }));
   return {
-    hyper: header.hyper,
+    // Versions from before dotTerm existed had none.
+    hyper: { ...header.hyper, dotTerm: header.hyper.dotTerm ?? false },
     globalMean: header.globalMean,
     featureSpec: header.featureSpec,
     layers,

@@ -7,7 +7,7 @@
  */
 import { DenseAdam } from '../models/adam';
 import { headTrainStep } from '../models/mlp-head';
-import { headInputWidth, writeHeadInput, type Model } from '../models/model';
+import { dot, hasDotTerm, headInputWidth, writeHeadInput, type Model } from '../models/model';
 import { RATING_CLASSES } from '../models/hyperparameters';
 import { crossEntropy } from '../models/losses';
 
@@ -104,6 +104,7 @@ function foldInHead(model: Model, rated: readonly RatedItem[]): FoldedUser {
   const outputWidth = model.hyper.kind === 'hybrid-classifier' ? RATING_CLASSES : 1;
   const outputGrad = new Float32Array(count * outputWidth);
   const grads = new Float32Array(dim + 1);
+  const withDot = hasDotTerm(model.hyper);
   for (let step = 0; step < FOLD_IN_STEPS; step++) {
     rated.forEach(({ itemRow }, k) => writeHeadInput(scratch, x, k, 0, itemRow));
     const result = headTrainStep(model.head!, x, count, (outputs) => {
@@ -112,7 +113,8 @@ function foldInHead(model: Model, rated: readonly RatedItem[]): FoldedUser {
           crossEntropy(outputs, k * RATING_CLASSES, rating, outputGrad);
           for (let c = 0; c < RATING_CLASSES; c++) outputGrad[k * RATING_CLASSES + c] = outputGrad[k * RATING_CLASSES + c]! / count;
         } else {
-          const offset = model.hyper.biases ? model.globalMean + params[dim]! + model.itemBias[itemRow]! : 0;
+          let offset = model.hyper.biases ? model.globalMean + params[dim]! + model.itemBias[itemRow]! : 0;
+          if (withDot) offset += dot(params, 0, model.itemEmbeddings, itemRow * dim, dim);
           outputGrad[k] = (2 * (offset + outputs[k]! - rating)) / count;
         }
       });
@@ -121,6 +123,7 @@ function foldInHead(model: Model, rated: readonly RatedItem[]): FoldedUser {
     grads.fill(0);
     for (let k = 0; k < count; k++) {
       for (let j = 0; j < dim; j++) grads[j] = grads[j]! + result.input[k * width + j]!;
+      if (withDot) for (let j = 0; j < dim; j++) grads[j] = grads[j]! + outputGrad[k]! * model.itemEmbeddings[rated[k]!.itemRow * dim + j]!;
       if (model.hyper.biases && outputWidth === 1) grads[dim] = grads[dim]! + outputGrad[k]!;
     }
     optimizer.apply(grads);

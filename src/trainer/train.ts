@@ -8,7 +8,7 @@ import { DenseAdam, KERAS_ADAM, LazyAdam } from '../models/adam';
 import { fitFeatureSpec, itemFeatures } from '../models/features';
 import { RATING_CLASSES, type Hyperparameters, type LossName } from '../models/hyperparameters';
 import { headForward, headTrainStep } from '../models/mlp-head';
-import { headInputWidth, initModel, writeHeadInput, type Model } from '../models/model';
+import { hasDotTerm, headInputWidth, initModel, writeHeadInput, type Model } from '../models/model';
 import { SparseRowGradients } from '../models/sparse-rows';
 import type { EpochRecord } from './model-version-draft';
 import { pick, type DatasetSplit, type RatingsDataset } from './dataset';
@@ -121,7 +121,7 @@ export function evaluateLoss(model: Model, dataset: RatingsDataset, indices: Int
       }
       const offset = hyper.biases ? model.globalMean + model.userBias[u]! + model.itemBias[i]! : 0;
       let value = outputs ? outputs[k]! : 0;
-      if (!outputs) for (let j = 0; j < dim; j++) value += model.userEmbeddings[u * dim + j]! * model.itemEmbeddings[i * dim + j]!;
+      if (!outputs || hasDotTerm(hyper)) for (let j = 0; j < dim; j++) value += model.userEmbeddings[u * dim + j]! * model.itemEmbeddings[i * dim + j]!;
       sum += pointLoss(hyper.loss, offset + value, y);
     }
   }
@@ -166,6 +166,7 @@ export async function trainModel(
   const mask = hyper.dropout > 0 ? new Float32Array(B * width) : undefined;
   const outputWidth = hyper.kind === 'hybrid-classifier' ? RATING_CLASSES : 1;
   const outputGrad = new Float32Array(B * outputWidth);
+  const withDot = hasDotTerm(hyper);
   const order = Int32Array.from(split.train);
   const batches = Math.ceil(order.length / B);
 
@@ -208,7 +209,8 @@ export async function trainModel(
               }
               const u = dataset.users[index]!;
               const i = dataset.items[index]!;
-              const offset = hyper.biases ? model.globalMean + model.userBias[u]! + model.itemBias[i]! : 0;
+              let offset = hyper.biases ? model.globalMean + model.userBias[u]! + model.itemBias[i]! : 0;
+              if (withDot) for (let j = 0; j < dim; j++) offset += model.userEmbeddings[u * dim + j]! * model.itemEmbeddings[i * dim + j]!;
               batchLoss += pointLoss(hyper.loss, offset + outputs[k]!, y);
               outputGrad[k] = pointLossDerivative(hyper.loss, offset + outputs[k]!, y);
             }
@@ -222,6 +224,11 @@ export async function trainModel(
           const index = order[from + k]!;
           userGrads.add(dataset.users[index]!, grads.input, k * width);
           itemGrads.add(dataset.items[index]!, grads.input, k * width + dim);
+          if (withDot) {
+            // d(u·v)/du = v and d(u·v)/dv = u, times dLoss/dOutput (already divided by the batch size).
+            userGrads.add(dataset.users[index]!, model.itemEmbeddings, dataset.items[index]! * dim, outputGrad[k]!);
+            itemGrads.add(dataset.items[index]!, model.userEmbeddings, dataset.users[index]! * dim, outputGrad[k]!);
+          }
           if (hyper.biases) {
             userBiasGrads.add(dataset.users[index]!, outputGrad, k);
             itemBiasGrads.add(dataset.items[index]!, outputGrad, k);

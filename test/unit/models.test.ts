@@ -314,8 +314,8 @@ function bits(values: Float32Array): Uint32Array {
 }
 
 /** A model of `kind` with trained-looking (random, non-zero) parameters everywhere. */
-function randomModel(kind: ModelKind): Model {
-  const hyper = smallHyper(kind);
+function randomModel(kind: ModelKind, overrides: Partial<Hyperparameters> = {}): Model {
+  const hyper = smallHyper(kind, overrides);
   const random = mulberry32(41);
   const spec = hyper.features ? fitFeatureSpec(synthetic.itemMetadata, hyper.features) : null;
   const features = spec ? itemFeatures(spec, synthetic.itemMetadata) : new Float32Array(0);
@@ -386,9 +386,35 @@ describe('serializeHead / deserializeHead', () => {
   });
 });
 
+describe('dot term', () => {
+  it('adds the embeddings\' dot product to a regression head\'s rating, and survives serialization', () => {
+    const withDot = randomModel('hybrid', { dotTerm: true });
+    const without: Model = { ...withDot, hyper: { ...withDot.hyper, dotTerm: false } };
+    const dim = withDot.hyper.embeddingDim;
+    const users = Int32Array.from({ length: 50 }, (_, k) => k % withDot.userIds.length);
+    const items = Int32Array.from({ length: 50 }, (_, k) => (k * 3) % withDot.itemIds.length);
+    const a = predictRows(withDot, users, items);
+    const b = predictRows(without, users, items);
+    let compared = 0;
+    for (let k = 0; k < users.length; k++) {
+      if (a[k]! <= 1 || a[k]! >= 10 || b[k]! <= 1 || b[k]! >= 10) continue; // clipped: not comparable
+      let product = 0;
+      for (let j = 0; j < dim; j++) product += withDot.userEmbeddings[users[k]! * dim + j]! * withDot.itemEmbeddings[items[k]! * dim + j]!;
+      expect(a[k]! - b[k]!).toBeCloseTo(product, 4);
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(20);
+    expect(deserializeHead(serializeHead(withDot)).hyper.dotTerm).toBe(true);
+  });
+});
+
 describe('ItemScorer', () => {
-  it.each(MODEL_KINDS)('%s: scores every item for a user as predictRows does, also after releasing its tensors', (kind) => {
-    const model = randomModel(kind);
+  const cases: [string, Model][] = [
+    ...MODEL_KINDS.map((kind): [string, Model] => [kind, randomModel(kind)]),
+    ['deep with the dot term', randomModel('deep', { dotTerm: true })],
+    ['hybrid with the dot term', randomModel('hybrid', { dotTerm: true })],
+  ];
+  it.each(cases)('%s: scores every item for a user as predictRows does, also after releasing its tensors', (_, model) => {
     const scorer = new ItemScorer(model);
     const dim = model.hyper.embeddingDim;
     const items = Int32Array.from({ length: model.itemIds.length }, (_, item) => item);
