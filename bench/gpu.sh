@@ -3,6 +3,7 @@
 #
 #   bench/gpu.sh pack [OUT_DIR]        here (npm registry, Debian apt, after `npm ci`): writes
 #                                      OUT_DIR/animerec-gpu.tar.gz (default OUT_DIR: .bench-gpu)
+#                                      from the committed code (PACK_WORKTREE=1: the working tree)
 #   bash gpu.sh run [TARBALL|DIR]      on the GPU machine (Linux x86-64, NVIDIA driver): unpacks,
 #                                      checks the GPU backend, runs the benchmark, prints the table
 #
@@ -56,10 +57,17 @@ pack() {
   cp "$stage/gpu-deps/node_modules/webgpu/package.json" "$bundle/node_modules/webgpu/"
   cp "$stage/gpu-deps/node_modules/webgpu/dist/linux-x64/dawn.node" "$bundle/node_modules/webgpu/dist/linux-x64/"
 
-  echo "3/5 the benchmark, bundled with the project code and tfjs"
+  # The committed code (HEAD), not the working tree, unless PACK_WORKTREE=1.
+  local source="$repo"
+  if [ "${PACK_WORKTREE:-0}" != 1 ]; then
+    source="$stage/source"
+    mkdir -p "$source"
+    git -C "$repo" archive HEAD bench src test | tar -x -C "$source"
+  fi
+  echo "3/5 the benchmark ($([ "$source" = "$repo" ] && echo "working tree" || echo "HEAD $(git -C "$repo" rev-parse --short HEAD)")), bundled with the project code and tfjs"
   # NODE_PATH: modules the project lacks (tfjs-backend-webgpu) come from the staging install;
   # everything else, tfjs-core included, from the project's node_modules (one copy).
-  NODE_PATH="$stage/gpu-deps/node_modules:$repo/node_modules" "$repo/node_modules/.bin/esbuild" "$repo/bench/gpu.bench.ts" \
+  NODE_PATH="$stage/gpu-deps/node_modules:$repo/node_modules" "$repo/node_modules/.bin/esbuild" "$source/bench/gpu.bench.ts" \
     --bundle --platform=node --target=node20 --format=cjs --log-level=warning \
     --external:webgpu --external:@tensorflow/tfjs-node --external:@tensorflow/tfjs-node-gpu \
     --outfile="$bundle/app/gpu.bench.js"
@@ -78,7 +86,7 @@ pack() {
 
   echo "5/5 the tarball"
   tar -czf "$out/$BUNDLE_NAME.tar.gz" -C "$stage" "$BUNDLE_NAME"
-  rm -rf "$stage/download" "$stage/gpu-deps"
+  rm -rf "$stage/download" "$stage/gpu-deps" "$stage/source"
   local size
   size=$(stat -c %s "$out/$BUNDLE_NAME.tar.gz")
   echo "wrote $out/$BUNDLE_NAME.tar.gz ($((size / 1024 / 1024)) MiB; unpacked in $bundle)"
