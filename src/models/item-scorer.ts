@@ -2,94 +2,91 @@
  * Scores every item for one user, fast: what `recommendations` and the ranking evaluation do
  * per request. A head's first Dense layer is linear in its input [user | item | features], so
  * its item half (item embedding and features times their weights, plus the bias) is the same
- * for every user: computed once per model and kept as a tensor. Per user only the user half
+ * for every user: computed once per model and kept (head-tail.ts). Per user only the user half
  * (a [dim] x [dim, units] product) and the rest of the head remain. For the hybrid model on the
  * demo data that removes ~70% of the multiply-adds and the per-request input assembly.
+ * `scoreAsync` runs the head tail on a scoring thread when one is given (scoring-thread.ts).
  * Results equal `predictRows` within float rounding (tested).
  */
 import * as tf from '@tensorflow/tfjs';
+import { HeadTail, type HeadTailSpec } from './head-tail';
 import { RATING_CLASSES } from './hyperparameters';
 import { clipRating, dot, expectedRating, hasDotTerm, type Model } from './model';
+import type { ScoringThread } from './scoring-thread';
 
-interface HeadTensors {
-  /** [items, units of layer 1]: the item half of layer 1 plus its bias. */
-  itemPart: tf.Tensor2D;
-  /** Layers after the first: weights [inputs, units] and bias [units]. */
-  rest: { weights: tf.Tensor2D; bias: tf.Tensor1D; relu: boolean }[];
-}
+/** Distinguishes scorers' tails in a scoring thread. */
+let nextTailId = 0;
 
 export class ItemScorer {
-  private tensors: HeadTensors | null = null;
+  private spec: HeadTailSpec | null = null;
+  private tail: HeadTail | null = null;
+  private readonly tailId = nextTailId++;
 
-  constructor(private readonly model: Model) {}
+  constructor(
+    private readonly model: Model,
+    private readonly thread: ScoringThread | null = null,
+  ) {}
 
   /**
    * Predicted ratings of every item (row order) for a user given by its vector and bias, so a
    * folded-in user needs no new model. Clipped to 1..10; the classifier's expected rating.
    */
   score(userVector: Float32Array, userBias: number, scores: Float32Array = new Float32Array(this.model.itemIds.length)): Float32Array {
+    if (this.model.head === null) return this.finish(null, userVector, userBias, scores);
+    this.tail ??= new HeadTail(this.tailSpec());
+    return this.finish(this.tail.outputs(this.userPart(userVector)), userVector, userBias, scores);
+  }
+
+  /** `score`, with the head on the scoring thread when there is a live one. */
+  async scoreAsync(userVector: Float32Array, userBias: number): Promise<Float32Array> {
+    if (this.model.head === null || !this.thread?.alive) return this.score(userVector, userBias);
+    const outputs = await this.thread.outputs(this.tailId, () => this.tailSpec(), this.userPart(userVector));
+    return this.finish(outputs, userVector, userBias, new Float32Array(this.model.itemIds.length));
+  }
+
+  /** Frees the kept tensors, here and in the scoring thread (a later call rebuilds them). */
+  release(): void {
+    this.tail?.dispose();
+    this.tail = null;
+    this.thread?.forget(this.tailId);
+  }
+
+  /** Head outputs (null for mf) to ratings: biases, the dot term, clipping; expected rating for the classifier. */
+  private finish(outputs: Float32Array | null, userVector: Float32Array, userBias: number, scores: Float32Array): Float32Array {
     const { model } = this;
     const items = model.itemIds.length;
-    const offset = model.hyper.biases ? model.globalMean + userBias : 0;
-    const itemOffset = (item: number) => (model.hyper.biases ? offset + model.itemBias[item]! : 0);
-    if (model.head === null) {
-      const dim = model.hyper.embeddingDim;
-      const embeddings = model.itemEmbeddings;
-      for (let item = 0; item < items; item++) scores[item] = clipRating(itemOffset(item) + dot(userVector, 0, embeddings, item * dim, dim));
+    const dim = model.hyper.embeddingDim;
+    if (outputs !== null && model.hyper.kind === 'hybrid-classifier') {
+      for (let item = 0; item < items; item++) scores[item] = expectedRating(outputs, item * RATING_CLASSES);
       return scores;
     }
-    const outputs = this.headOutputs(userVector);
-    if (model.hyper.kind === 'hybrid-classifier') {
-      for (let item = 0; item < items; item++) scores[item] = expectedRating(outputs, item * RATING_CLASSES);
-    } else {
-      const dim = model.hyper.embeddingDim;
-      const withDot = hasDotTerm(model.hyper);
-      for (let item = 0; item < items; item++) {
-        const dotTerm = withDot ? dot(userVector, 0, model.itemEmbeddings, item * dim, dim) : 0;
-        scores[item] = clipRating(itemOffset(item) + outputs[item]! + dotTerm);
-      }
+    const biases = model.hyper.biases;
+    const offset = biases ? model.globalMean + userBias : 0;
+    const withDot = outputs === null || hasDotTerm(model.hyper);
+    for (let item = 0; item < items; item++) {
+      let rating = outputs === null ? 0 : outputs[item]!;
+      if (biases) rating += offset + model.itemBias[item]!;
+      if (withDot) rating += dot(userVector, 0, model.itemEmbeddings, item * dim, dim);
+      scores[item] = clipRating(rating);
     }
     return scores;
   }
 
-  /** Frees the kept tensors (a later `score` rebuilds them). */
-  release(): void {
-    if (!this.tensors) return;
-    this.tensors.itemPart.dispose();
-    for (const layer of this.tensors.rest) {
-      layer.weights.dispose();
-      layer.bias.dispose();
-    }
-    this.tensors = null;
-  }
-
-  private headOutputs(userVector: Float32Array): Float32Array {
+  /** The user half of layer 1: userVector [dim] x weight rows 0..dim-1. */
+  private userPart(userVector: Float32Array): Float32Array {
     const first = this.model.head!.layers[0]!;
-    const dim = this.model.hyper.embeddingDim;
-    // The user half of layer 1: userVector [dim] x weights rows 0..dim-1.
-    const userPart = new Float32Array(first.units);
-    for (let j = 0; j < dim; j++) {
+    const part = new Float32Array(first.units);
+    for (let j = 0; j < this.model.hyper.embeddingDim; j++) {
       const value = userVector[j]!;
       if (value === 0) continue;
       const row = j * first.units;
-      for (let unit = 0; unit < first.units; unit++) userPart[unit] = userPart[unit]! + value * first.weights[row + unit]!;
+      for (let unit = 0; unit < first.units; unit++) part[unit] = part[unit]! + value * first.weights[row + unit]!;
     }
-    const { itemPart, rest } = (this.tensors ??= this.buildTensors());
-    let outputs: Float32Array = new Float32Array(0);
-    // Results leave the tidy through a closure (see headForward in mlp-head.ts).
-    tf.tidy(() => {
-      let a = tf.add(itemPart, tf.tensor1d(userPart)) as tf.Tensor2D;
-      if (first.activation === 'relu') a = tf.relu(a);
-      for (const layer of rest) {
-        const z = tf.add(tf.matMul(a, layer.weights), layer.bias) as tf.Tensor2D;
-        a = layer.relu ? tf.relu(z) : z;
-      }
-      outputs = a.dataSync() as Float32Array;
-    });
-    return outputs;
+    return part;
   }
 
-  private buildTensors(): HeadTensors {
+  private tailSpec(): HeadTailSpec {
+    if (this.spec) return this.spec;
     const { model } = this;
     const [first, ...later] = model.head!.layers;
     const dim = model.hyper.embeddingDim;
@@ -102,19 +99,18 @@ export class ItemScorer {
       itemInputs.set(model.itemEmbeddings.subarray(item * dim, (item + 1) * dim), base);
       if (featureWidth > 0) itemInputs.set(model.itemFeatures.subarray(item * featureWidth, (item + 1) * featureWidth), base + dim);
     }
-    const itemPart = tf.tidy(() =>
-      tf.add(
-        tf.matMul(tf.tensor2d(itemInputs, [items, dim + featureWidth]), tf.tensor2d(first!.weights.subarray(dim * first!.units), [dim + featureWidth, first!.units])),
-        tf.tensor1d(first!.bias),
-      ),
-    ) as tf.Tensor2D;
-    return {
+    let itemPart: Float32Array = new Float32Array(0);
+    tf.tidy(() => {
+      const itemWeights = tf.tensor2d(first!.weights.subarray(dim * first!.units), [dim + featureWidth, first!.units]);
+      const product = tf.add(tf.matMul(tf.tensor2d(itemInputs, [items, dim + featureWidth]), itemWeights), tf.tensor1d(first!.bias));
+      itemPart = (product.dataSync() as Float32Array).slice();
+    });
+    this.spec = {
+      items,
       itemPart,
-      rest: later.map((layer) => ({
-        weights: tf.tensor2d(layer.weights, [layer.inputs, layer.units]),
-        bias: tf.tensor1d(layer.bias),
-        relu: layer.activation === 'relu',
-      })),
+      firstRelu: first!.activation === 'relu',
+      rest: later.map((layer) => ({ inputs: layer.inputs, units: layer.units, weights: layer.weights, bias: layer.bias, relu: layer.activation === 'relu' })),
     };
+    return this.spec;
   }
 }

@@ -7,6 +7,7 @@ import type { Database } from '../db/database';
 import type { Logger } from '../logger';
 import { ItemScorer } from '../models/item-scorer';
 import type { Model } from '../models/model';
+import type { ScoringThread } from '../models/scoring-thread';
 import { activeModelVersionId } from '../trainer/publish';
 import { loadModelVersion } from './model-store';
 
@@ -65,7 +66,7 @@ function unitRows(vectors: Float32Array, dim: number): Float32Array {
   return out;
 }
 
-export function servingModel(versionId: number, model: Model): ServingModel {
+export function servingModel(versionId: number, model: Model, scoringThread: ScoringThread | null = null): ServingModel {
   return {
     versionId,
     model,
@@ -73,7 +74,7 @@ export function servingModel(versionId: number, model: Model): ServingModel {
     itemRow: new Map(Array.from(model.itemIds, (id, row) => [id, row])),
     unitItems: unitRows(model.itemEmbeddings, model.hyper.embeddingDim),
     neighbours: new Map(),
-    scorer: new ItemScorer(model),
+    scorer: new ItemScorer(model, scoringThread),
   };
 }
 
@@ -86,6 +87,8 @@ export class ModelCache {
   constructor(
     private readonly db: Database,
     private readonly logger?: Logger,
+    /** Where recommendations' head passes run; null: in this thread. */
+    private readonly scoringThread: ScoringThread | null = null,
   ) {}
 
   /** The active model, or null when no version is active. */
@@ -98,7 +101,7 @@ export class ModelCache {
     if (this.active?.versionId === id) return this.active;
     const cached = this.versions.get(id);
     if (cached) return cached;
-    const loaded = servingModel(id, await loadModelVersion(this.db, id));
+    const loaded = servingModel(id, await loadModelVersion(this.db, id), this.scoringThread);
     this.versions.set(id, loaded);
     return loaded;
   }

@@ -67,7 +67,7 @@ export async function recommend(
   const userRow = userRowOf(serving, userId);
   const { model } = serving;
   const dim = model.hyper.embeddingDim;
-  const scores = serving.scorer.score(model.userEmbeddings.subarray(userRow * dim, (userRow + 1) * dim), model.userBias[userRow]!);
+  const scores = await serving.scorer.scoreAsync(model.userEmbeddings.subarray(userRow * dim, (userRow + 1) * dim), model.userBias[userRow]!);
   const history = await ratedOrWatched(db, userId);
   const seen = options.excludeSeen ? new Set(history.map((row) => row.anime_id)) : new Set<number>();
   const allowed = options.filter ? await allowedAnime(db, options.filter) : null;

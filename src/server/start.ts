@@ -15,6 +15,7 @@ import type { ProgressSink } from '../ingest/progress';
 import type { Logger } from '../logger';
 import { ModelCache } from '../recsys/model-cache';
 import { selectBackend } from '../models/backend';
+import { ScoringThread } from '../models/scoring-thread';
 import { TrainingRuns } from '../recsys/training-runs';
 import { AnimeCatalog } from '../recsys/anime-catalog';
 import { buildApp } from './app';
@@ -57,8 +58,9 @@ export async function startServer(config: Config, logger: Logger, progress: Prog
     const jobToken = lock ? randomBytes(24).toString('hex') : undefined;
     // The served model heads run on the fastest tensor backend (GPU first), chosen once at
     // start-up unless TFJS_BACKEND names one.
-    await selectBackend(config.tfjsBackend, logger);
-    const models = new ModelCache(db, logger);
+    const backend = await selectBackend(config.tfjsBackend, logger);
+    const scoringThread = await ScoringThread.start(backend.name, logger);
+    const models = new ModelCache(db, logger, scoringThread);
     await models.refresh();
     models.start();
     const trainingRuns = new TrainingRuns(db, models, logger);
@@ -86,6 +88,7 @@ export async function startServer(config: Config, logger: Logger, progress: Prog
         catalog.stop();
         await app.close();
         await opened.close();
+        await scoringThread?.close();
         lock?.release();
       },
     };

@@ -11,6 +11,7 @@ import { presetHyperparameters, type Hyperparameters } from '../../src/models/hy
 import { MODEL_KINDS, type ModelKind } from '../../src/models/kind';
 import { headForward, headTrainStep, initMlpHead, type MlpHeadWeights } from '../../src/models/mlp-head';
 import { ItemScorer } from '../../src/models/item-scorer';
+import { ScoringThread } from '../../src/models/scoring-thread';
 import { initModel, predictRows, type Model } from '../../src/models/model';
 import { deserializeHead, ModelFormatError, serializeHead } from '../../src/models/serialize';
 import { SparseRowGradients } from '../../src/models/sparse-rows';
@@ -408,13 +409,20 @@ describe('dot term', () => {
   });
 });
 
+/** Every kind, and the regression heads with the dot term. */
+const scorerCases: [string, Model][] = [
+  ...MODEL_KINDS.map((kind): [string, Model] => [kind, randomModel(kind)]),
+  ['deep with the dot term', randomModel('deep', { dotTerm: true })],
+  ['hybrid with the dot term', randomModel('hybrid', { dotTerm: true })],
+];
+
+function userVector(model: Model, user: number): Float32Array {
+  const dim = model.hyper.embeddingDim;
+  return model.userEmbeddings.subarray(user * dim, (user + 1) * dim);
+}
+
 describe('ItemScorer', () => {
-  const cases: [string, Model][] = [
-    ...MODEL_KINDS.map((kind): [string, Model] => [kind, randomModel(kind)]),
-    ['deep with the dot term', randomModel('deep', { dotTerm: true })],
-    ['hybrid with the dot term', randomModel('hybrid', { dotTerm: true })],
-  ];
-  it.each(cases)('%s: scores every item for a user as predictRows does, also after releasing its tensors', (_, model) => {
+  it.each(scorerCases)('%s: scores every item for a user as predictRows does, also after releasing its tensors', (_, model) => {
     const scorer = new ItemScorer(model);
     const dim = model.hyper.embeddingDim;
     const items = Int32Array.from({ length: model.itemIds.length }, (_, item) => item);
@@ -428,6 +436,44 @@ describe('ItemScorer', () => {
       expect(maxAbsDifference(scorer.score(model.userEmbeddings.subarray(user * dim, (user + 1) * dim), model.userBias[user]!), expected)).toBeLessThan(1e-4);
     }
     scorer.release();
+  });
+});
+
+describe('ScoringThread', () => {
+  let thread: ScoringThread | null = null;
+  beforeAll(async () => {
+    thread = await ScoringThread.start('wasm');
+  });
+  afterAll(async () => {
+    await thread?.close();
+  });
+
+  it.each(scorerCases)('%s: scores in the thread exactly as in this thread, concurrently and after a release', async (_, model) => {
+    expect(thread?.alive).toBe(true);
+    const here = new ItemScorer(model);
+    const there = new ItemScorer(model, thread);
+    const users = [0, 1, 2, 3, model.userIds.length - 1];
+    const expected = users.map((user) => here.score(userVector(model, user), model.userBias[user]!));
+    const answered = await Promise.all(users.map((user) => there.scoreAsync(userVector(model, user), model.userBias[user]!)));
+    answered.forEach((scores, k) => expect(bits(scores)).toEqual(bits(expected[k]!)));
+    there.release();
+    expect(bits(await there.scoreAsync(userVector(model, 2), model.userBias[2]!))).toEqual(bits(expected[2]!));
+    here.release();
+    there.release();
+  });
+
+  it('falls back to this thread when its thread is gone', async () => {
+    const model = randomModel('hybrid');
+    const doomed = await ScoringThread.start('wasm');
+    const scorer = new ItemScorer(model, doomed);
+    const expected = new ItemScorer(model).score(userVector(model, 4), model.userBias[4]!);
+    await doomed!.close();
+    expect(doomed!.alive).toBe(false);
+    expect(bits(await scorer.scoreAsync(userVector(model, 4), model.userBias[4]!))).toEqual(bits(expected));
+  });
+
+  it('is not started for a GPU backend', async () => {
+    expect(await ScoringThread.start('tensorflow-gpu')).toBeNull();
   });
 });
 

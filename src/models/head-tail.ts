@@ -1,0 +1,56 @@
+/**
+ * The part of a head that all-items scoring runs per user: layer 1's activation over the
+ * precomputed item half plus the user half, then the remaining layers. Plain data in, so the
+ * same code runs in this thread (ItemScorer) and in the scoring worker (scoring-worker.ts).
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export interface HeadTailSpec {
+  items: number;
+  /** [items, units of layer 1]: the item half of layer 1 plus its bias, row-major. */
+  itemPart: Float32Array;
+  firstRelu: boolean;
+  /** Layers after the first: weights row-major [inputs, units]. */
+  rest: { inputs: number; units: number; weights: Float32Array; bias: Float32Array; relu: boolean }[];
+}
+
+/** A spec's tensors on the current tfjs backend, kept until disposed. */
+export class HeadTail {
+  private readonly itemPart: tf.Tensor2D;
+  private readonly rest: { weights: tf.Tensor2D; bias: tf.Tensor1D; relu: boolean }[];
+  private readonly firstRelu: boolean;
+
+  constructor(spec: HeadTailSpec) {
+    this.itemPart = tf.tensor2d(spec.itemPart, [spec.items, spec.itemPart.length / spec.items]);
+    this.firstRelu = spec.firstRelu;
+    this.rest = spec.rest.map((layer) => ({
+      weights: tf.tensor2d(layer.weights, [layer.inputs, layer.units]),
+      bias: tf.tensor1d(layer.bias),
+      relu: layer.relu,
+    }));
+  }
+
+  /** The head's raw outputs [items, outputs] for one user's half of layer 1 ([units]). */
+  outputs(userPart: Float32Array): Float32Array {
+    let outputs: Float32Array = new Float32Array(0);
+    // Results leave the tidy through a closure (see headForward in mlp-head.ts).
+    tf.tidy(() => {
+      let a = tf.add(this.itemPart, tf.tensor1d(userPart)) as tf.Tensor2D;
+      if (this.firstRelu) a = tf.relu(a);
+      for (const layer of this.rest) {
+        const z = tf.add(tf.matMul(a, layer.weights), layer.bias) as tf.Tensor2D;
+        a = layer.relu ? tf.relu(z) : z;
+      }
+      outputs = a.dataSync() as Float32Array;
+    });
+    return outputs;
+  }
+
+  dispose(): void {
+    this.itemPart.dispose();
+    for (const layer of this.rest) {
+      layer.weights.dispose();
+      layer.bias.dispose();
+    }
+  }
+}

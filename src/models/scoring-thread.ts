@@ -1,0 +1,113 @@
+/**
+ * A worker thread for all-items scoring, so a `recommendations` request's head pass (the
+ * per-request bulk of its CPU: a [items, 64] x [64, 64] product for the hybrid) runs beside
+ * the main thread's GraphQL and database work instead of in turn with it: on this 2-core
+ * machine that is what lets concurrent requests use both cores. Same ops on the same backend
+ * as in the main thread, so the same results (tested). Only for the CPU backends: a GPU
+ * backend already runs the product off the main thread's CPU.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../logger';
+import type { BackendName } from './backend';
+import type { HeadTailSpec } from './head-tail';
+
+export type ThreadRequest =
+  | { type: 'load'; tail: number; spec: HeadTailSpec }
+  | { type: 'forget'; tail: number }
+  | { type: 'score'; tail: number; request: number; userPart: Float32Array };
+
+export type ThreadReply =
+  | { type: 'ready'; backend: BackendName }
+  | { type: 'failed'; message: string }
+  | { type: 'scores'; request: number; outputs: Float32Array }
+  | { type: 'error'; request: number; message: string };
+
+/** Backends a scoring thread may run: the CPU ones (GPU contexts stay with the main thread). */
+export const THREAD_BACKENDS: readonly BackendName[] = ['wasm', 'cpu'];
+
+const START_TIMEOUT_MS = 60_000;
+
+export class ScoringThread {
+  private readonly loaded = new Set<number>();
+  private readonly pending = new Map<number, { resolve(outputs: Float32Array): void; reject(error: Error): void }>();
+  private nextRequest = 0;
+  private dead: Error | null = null;
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (reply: ThreadReply) => {
+      if (reply.type !== 'scores' && reply.type !== 'error') return;
+      const waiting = this.pending.get(reply.request);
+      this.pending.delete(reply.request);
+      if (reply.type === 'scores') waiting?.resolve(reply.outputs);
+      else waiting?.reject(new Error(`scoring thread: ${reply.message}`));
+    });
+    const fail = (error: Error) => {
+      this.dead ??= error;
+      for (const waiting of this.pending.values()) waiting.reject(error);
+      this.pending.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`scoring thread exited (code ${code})`)));
+  }
+
+  /** A thread on `backend`, or null (logged) when it cannot start: callers score in this thread. */
+  static async start(backend: BackendName, logger?: Logger): Promise<ScoringThread | null> {
+    if (!THREAD_BACKENDS.includes(backend)) return null;
+    // From TypeScript sources (npm start, tests) the worker needs the same on-the-fly compiler.
+    const fromSources = __filename.endsWith('.ts');
+    const worker = new Worker(__filename.replace(/scoring-thread\.(ts|js)$/, 'scoring-thread.worker.$1'), {
+      workerData: { backend },
+      execArgv: fromSources ? ['-r', '@swc-node/register'] : [],
+    });
+    try {
+      const reply = await new Promise<ThreadReply>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no answer in ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+        worker.once('message', (message: ThreadReply) => {
+          clearTimeout(timer);
+          resolve(message);
+        });
+        worker.once('error', (error) => {
+          clearTimeout(timer);
+          reject(error);
+        });
+      });
+      if (reply.type !== 'ready') throw new Error(reply.type === 'failed' ? reply.message : `unexpected ${reply.type}`);
+      worker.unref();
+      logger?.info({ backend }, 'scoring thread started');
+      return new ScoringThread(worker);
+    } catch (error) {
+      logger?.warn({ err: error }, 'scoring thread did not start: scoring runs in the main thread');
+      await worker.terminate();
+      return null;
+    }
+  }
+
+  /** Whether the thread can take work (it has not crashed or been closed). */
+  get alive(): boolean {
+    return this.dead === null;
+  }
+
+  /** The head's raw outputs for every item; the tail's spec is sent on its first use. */
+  outputs(tail: number, spec: () => HeadTailSpec, userPart: Float32Array): Promise<Float32Array> {
+    if (this.dead) return Promise.reject(this.dead);
+    if (!this.loaded.has(tail)) {
+      this.worker.postMessage({ type: 'load', tail, spec: spec() } satisfies ThreadRequest);
+      this.loaded.add(tail);
+    }
+    const request = this.nextRequest++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(request, { resolve, reject });
+      this.worker.postMessage({ type: 'score', tail, request, userPart } satisfies ThreadRequest);
+    });
+  }
+
+  forget(tail: number): void {
+    if (!this.loaded.delete(tail) || this.dead) return;
+    this.worker.postMessage({ type: 'forget', tail } satisfies ThreadRequest);
+  }
+
+  async close(): Promise<void> {
+    this.dead ??= new Error('scoring thread closed');
+    await this.worker.terminate();
+  }
+}

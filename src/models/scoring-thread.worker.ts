@@ -1,0 +1,45 @@
+/**
+ * The scoring thread's entry (see scoring-thread.ts): keeps each served model's head tail as
+ * tensors on its own tfjs backend and answers all-items scoring requests in arrival order.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { selectBackend, type BackendName } from './backend';
+import { HeadTail, type HeadTailSpec } from './head-tail';
+import type { ThreadReply, ThreadRequest } from './scoring-thread';
+
+const port = parentPort!;
+const tails = new Map<number, HeadTail>();
+const ready = selectBackend(workerData.backend as BackendName);
+
+ready.then(
+  (choice) => port.postMessage({ type: 'ready', backend: choice.name } satisfies ThreadReply),
+  (error: unknown) => port.postMessage({ type: 'failed', message: String(error) } satisfies ThreadReply),
+);
+
+port.on('message', async (request: ThreadRequest) => {
+  // Every handler awaits the same promise, so they resume in arrival order: a load always
+  // runs before the scoring that follows it.
+  await ready;
+  switch (request.type) {
+    case 'load':
+      tails.set(request.tail, new HeadTail(request.spec as HeadTailSpec));
+      return;
+    case 'forget':
+      tails.get(request.tail)?.dispose();
+      tails.delete(request.tail);
+      return;
+    case 'score': {
+      const tail = tails.get(request.tail);
+      if (!tail) {
+        port.postMessage({ type: 'error', request: request.request, message: `head ${request.tail} is not loaded` } satisfies ThreadReply);
+        return;
+      }
+      try {
+        const outputs = tail.outputs(request.userPart);
+        port.postMessage({ type: 'scores', request: request.request, outputs } satisfies ThreadReply, [outputs.buffer as ArrayBuffer]);
+      } catch (error) {
+        port.postMessage({ type: 'error', request: request.request, message: String(error) } satisfies ThreadReply);
+      }
+    }
+  }
+});
