@@ -48,3 +48,33 @@ export function mutationRateLimitPlugin(limits: Config['rateLimit']): ApolloServ
     },
   };
 }
+
+/**
+ * Failed token verifications allowed per client IP per window. A forged token of a real user
+ * costs a scrypt hash (~50 ms of CPU) to refuse, on queries too; past this budget the address
+ * gets RATE_LIMITED without any hashing until the window ends.
+ */
+export const BAD_TOKENS_PER_IP = 30;
+
+/** Counts failed token verifications per IP; `check` refuses an address over budget. */
+export class BadTokenLimiter {
+  private readonly limiter: RateLimiterMemory | null;
+
+  constructor(limits: Config['rateLimit']) {
+    this.limiter = limits.mutationsPerIp > 0 ? new RateLimiterMemory({ points: BAD_TOKENS_PER_IP, duration: limits.windowSeconds }) : null;
+  }
+
+  /** Throws RateLimitedError when `ip` has used up its failed verifications. */
+  async check(ip: string): Promise<void> {
+    const state = await this.limiter?.get(ip);
+    if (state && state.consumedPoints >= BAD_TOKENS_PER_IP) {
+      const retryAfterSeconds = Math.max(1, Math.ceil(state.msBeforeNext / 1000));
+      throw new RateLimitedError(`too many invalid tokens from this address; retry after ${retryAfterSeconds} s`, retryAfterSeconds);
+    }
+  }
+
+  /** Records one failed verification from `ip`. */
+  async failed(ip: string): Promise<void> {
+    await this.limiter?.penalty(ip, 1);
+  }
+}
