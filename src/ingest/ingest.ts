@@ -268,6 +268,43 @@ interface RatingsOutcome {
 }
 
 /**
+ * The users of a first load's rows (the file is sorted: each new user comes once), inserted in
+ * batches through the lane while reading goes on; a BatchSink that also sends the lane's COPYs.
+ */
+class UserInserts implements BatchSink {
+  private ids: number[] = [];
+  inserted = 0;
+
+  constructor(
+    private readonly tx: Queryable,
+    private readonly lane: CopyLane,
+  ) {}
+
+  add(userId: number): void {
+    if (this.ids[this.ids.length - 1] !== userId) this.ids.push(userId);
+  }
+
+  async sendFull(): Promise<void> {
+    if (this.ids.length >= USER_BATCH) await this.send();
+    await this.lane.sendFull();
+  }
+
+  async drain(): Promise<void> {
+    if (this.ids.length > 0) await this.send();
+    await this.lane.drain();
+  }
+
+  private async send(): Promise<void> {
+    const ids = this.ids;
+    this.ids = [];
+    // A user whose rows straddle two batches is sent twice: ON CONFLICT keeps one.
+    await this.lane.enqueue(async () => {
+      this.inserted += (await this.tx.query(INSERT_USER_IDS, [ids])).rowCount;
+    });
+  }
+}
+
+/**
  * True when `rating` and `watched` are empty, checked under a lock that keeps them so until
  * commit (first loads then write straight into them). The cheap unlocked look comes first, so
  * a load into a non-empty database never takes the lock.
@@ -301,10 +338,7 @@ async function loadIntoEmptyTables(
       const rated = lane.buffer('rating', ['user_id', 'anime_id', 'rating'], freeze);
       const watched = lane.buffer('watched', ['user_id', 'anime_id'], freeze);
       let staged: CopyBuffer | null = null;
-      let users: number[] = [];
-      let usersInserted = 0;
-      const insertUsers = (ids: number[]) =>
-        lane.enqueue(async () => (usersInserted += (await tx.query(INSERT_USER_IDS, [ids])).rowCount));
+      const users = new UserInserts(tx, lane);
       let previousUser = -1;
       let previousAnime = -1;
       let filtered = 0;
@@ -323,42 +357,21 @@ async function loadIntoEmptyTables(
           }
           if (r.rating === WATCHED_UNRATED) watched.addIntegers(r.userId, r.animeId);
           else rated.addIntegers(r.userId, r.animeId, r.rating);
-          if (users[users.length - 1] !== r.userId) users.push(r.userId);
+          users.add(r.userId);
           return;
         }
         staged ??= lane.buffer('ingest_rating', STAGED_RATING_COLUMNS);
         staged.addIntegers(line, r.userId, r.animeId, r.rating);
       };
       await tx.exec(STAGE_RATINGS);
-      const read = await readInto(
-        file,
-        (line) => context.format.ratingsTable(line),
-        {
-          // Users of the rows read so far go in while reading continues.
-          sendFull: async () => {
-            if (users.length >= USER_BATCH) {
-              await insertUsers(users);
-              users = [];
-            }
-            await lane.sendFull();
-          },
-          drain: async () => {
-            if (users.length > 0) await insertUsers(users);
-            users = [];
-            await lane.drain();
-          },
-        },
-        onRow,
-        context,
-        'ratings',
-      );
+      const read = await readInto(file, (line) => context.format.ratingsTable(line), users, onRow, context, 'ratings');
       const outcome: RatingsOutcome = {
         read,
         filtered,
         inserted: rated.rows,
         updated: 0,
         watchedInserted: watched.rows,
-        usersInserted,
+        usersInserted: users.inserted,
       };
       if (staged === null) return outcome;
       // Rows after the order broke: the last row of each pair wins, over the rows loaded before too.
@@ -374,7 +387,7 @@ async function loadIntoEmptyTables(
         inserted: rated.rows - replacedRatings + insertedRatings,
         updated: 0,
         watchedInserted: watched.rows - replacedWatched + insertedWatched,
-        usersInserted: usersInserted + laterUsers,
+        usersInserted: users.inserted + laterUsers,
       };
     }),
   );
