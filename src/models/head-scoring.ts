@@ -6,11 +6,10 @@
  * results asynchronously, the head's layers are dispatched on the GPU and read with `await`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { MAX_RATING, MIN_RATING } from '../ingest/records';
 import { dispatchOn, tfjsName, type BackendName } from './backend';
 import { RATING_CLASSES } from './hyperparameters';
 import type { MlpHeadWeights } from './mlp-head';
-import { expectedRating, headInputWidth, predictRows, writeHeadInput, type Model } from './model';
+import { expectedRating, headInputWidth, headRating, predictRows, writeHeadInput, type Model } from './model';
 
 /** Pairs per GPU dispatch: [chunk, inputs] float32 stays a few MB for any supported width. */
 const GPU_CHUNK = 16384;
@@ -24,10 +23,6 @@ export interface HeadScoringOptions {
    * GPU path's code on the CPU this way).
    */
   forceAsync?: boolean;
-}
-
-function clip(rating: number): number {
-  return rating < MIN_RATING ? MIN_RATING : rating > MAX_RATING ? MAX_RATING : rating;
 }
 
 /** The head's forward pass as tfjs ops on the engine's current backend: [batch, outputs]. */
@@ -73,14 +68,10 @@ export async function predictRowsOn(
       outputs.dispose();
     }
     for (let k = 0; k < count; k++) {
-      const user = userRows[start + k]!;
-      const item = itemRows[start + k]!;
-      if (hyper.kind === 'hybrid-classifier') {
-        out[start + k] = expectedRating(values, k * RATING_CLASSES);
-      } else {
-        const offset = hyper.biases ? model.globalMean + model.userBias[user]! + model.itemBias[item]! : 0;
-        out[start + k] = clip(offset + values[k]!);
-      }
+      out[start + k] =
+        hyper.kind === 'hybrid-classifier'
+          ? expectedRating(values, k * RATING_CLASSES)
+          : headRating(model, userRows[start + k]!, itemRows[start + k]!, values[k]!);
     }
   }
   return out;

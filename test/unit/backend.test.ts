@@ -10,12 +10,19 @@ import { ConfigError, loadConfig } from '../../src/config';
 import { buildGraphQLSchema } from '../../src/graphql/schema';
 import { dispatchOn, selectBackend } from '../../src/models/backend';
 import { predictRowsOn, scoreAllItemsOn } from '../../src/models/head-scoring';
+import type { Hyperparameters } from '../../src/models/hyperparameters';
 import type { ModelKind } from '../../src/models/kind';
 import { predictRows, type Model } from '../../src/models/model';
 import { probeGpuBackend } from '../helpers/gpu';
 import { randomModel } from '../helpers/random-model';
 
-const HEAD_KINDS: ModelKind[] = ['deep', 'hybrid', 'hybrid-classifier'];
+/** Every head model: the kinds, and the hybrid with its optional dot term. */
+const HEAD_MODELS: [string, ModelKind, Partial<Hyperparameters>][] = [
+  ['deep', 'deep', {}],
+  ['hybrid', 'hybrid', {}],
+  ['hybrid with the dot term', 'hybrid', { dotTerm: true }],
+  ['hybrid-classifier', 'hybrid-classifier', {}],
+];
 const probe = probeGpuBackend();
 const gpu = probe?.backend;
 /** The GPU backend auto selection takes: none for a software adapter. */
@@ -51,7 +58,7 @@ function allPairs(model: Model, users: number): { userRows: Int32Array; itemRows
   return { userRows, itemRows };
 }
 
-const models = new Map(HEAD_KINDS.map((kind) => [kind, randomModel(kind, { users: 12, items: 1500, hyper: { embeddingDim: 16 } })]));
+const models = new Map(HEAD_MODELS.map(([label, kind, hyper]) => [label, randomModel(kind, { users: 12, items: 1500, hyper: { embeddingDim: 16, ...hyper } })]));
 
 describe('TFJS_BACKEND', () => {
   it.each([
@@ -125,9 +132,9 @@ describe('dispatchOn', () => {
 });
 
 describe('batched head scoring: the GPU path (dispatch, then await the read) on the CPU', () => {
-  it.each(HEAD_KINDS)('%s equals predictRows', async (kind) => {
+  it.each(HEAD_MODELS)('%s equals predictRows', async (label) => {
     await selectBackend('wasm');
-    const model = models.get(kind)!;
+    const model = models.get(label)!;
     const { userRows, itemRows } = allPairs(model, 12);
     const expected = predictRows(model, userRows, itemRows);
     const actual = await predictRowsOn('wasm', model, userRows, itemRows, { forceAsync: true });
@@ -138,8 +145,8 @@ describe('batched head scoring: the GPU path (dispatch, then await the read) on 
 });
 
 (gpu ? describe : describe.skip)(`batched head scoring on the GPU backend (${gpu ?? 'skipped: no GPU backend'}) equals the CPU path`, () => {
-  it.each(HEAD_KINDS)('%s: predictRatings pairs and all items of a user', async (kind) => {
-    const model = models.get(kind)!;
+  it.each(HEAD_MODELS)('%s: predictRatings pairs and all items of a user', async (label) => {
+    const model = models.get(label)!;
     const { userRows, itemRows } = allPairs(model, 12);
     await selectBackend('wasm');
     const expected = predictRows(model, userRows, itemRows);
