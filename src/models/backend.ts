@@ -15,7 +15,7 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Logger } from '../logger';
-import { BACKENDS, type BackendName } from './backend-names';
+import { BACKENDS, GPU_BACKENDS, type BackendName } from './backend-names';
 
 export { BACKENDS, GPU_BACKENDS, isBackendName, type BackendName } from './backend-names';
 
@@ -26,6 +26,8 @@ export interface BackendChoice {
   scoring: BackendName;
   /** The device doing the scoring: GPU model (and driver) or CPU model. */
   device: string;
+  /** Whether scoring runs on a hardware GPU (not on a software WebGPU adapter). */
+  gpu: boolean;
   /** Why this one: what was found, or why the faster ones were passed over. */
   reason: string;
 }
@@ -36,6 +38,8 @@ class BackendUnavailable extends Error {}
 /** How long Dawn may look for an adapter before WebGPU counts as absent. */
 const ADAPTER_TIMEOUT_MS = 5000;
 const NVIDIA_GPUS_DIR = '/proc/driver/nvidia/gpus';
+/** Ends the device of a software WebGPU adapter. */
+const SOFTWARE_MARK = ' [software]';
 
 let chosen: BackendChoice | undefined;
 /** The WebGPU adapter's description once tfjs-backend-webgpu holds a device on it. */
@@ -166,7 +170,7 @@ async function findWebGpuAdapter(allowSoftware: boolean): Promise<string> {
   } catch {
     throw new BackendUnavailable('@tensorflow/tfjs-backend-webgpu is not installed');
   }
-  return `${describeAdapter(adapter.info)}${software ? ' [software]' : ''}`;
+  return `${describeAdapter(adapter.info)}${software ? SOFTWARE_MARK : ''}`;
 }
 
 /**
@@ -241,7 +245,8 @@ export async function selectBackend(requested?: BackendName, logger?: Logger): P
       }
     }
     const why = tried.length === 0 ? (requested ? 'requested' : 'fastest available') : `passed over ${tried.join('; ')}`;
-    chosen = { name: tensorBackend, scoring: name, device, reason: why };
+    const gpu = GPU_BACKENDS.includes(name) && !device.endsWith(SOFTWARE_MARK);
+    chosen = { name: tensorBackend, scoring: name, device, gpu, reason: why };
     logger?.info({ backend: tensorBackend, scoring: name, device, reason: why }, 'tensor backend selected');
     return chosen;
   }

@@ -1,6 +1,6 @@
 /** What the server runs on, for `serverInfo`: the tensor backend chosen at start-up and its device. */
 import * as tf from '@tensorflow/tfjs';
-import { currentBackend, GPU_BACKENDS, isBackendName } from '../models/backend';
+import { currentBackend } from '../models/backend';
 
 export interface ServerInfo {
   backend: string;
@@ -22,7 +22,7 @@ export function serverInfo(): ServerInfo {
     backend: choice.scoring,
     device: choice.device,
     tensorBackend: choice.name,
-    gpu: isBackendName(choice.scoring) && GPU_BACKENDS.includes(choice.scoring),
+    gpu: choice.gpu,
     reason: choice.reason,
     nodeVersion: process.version,
   };

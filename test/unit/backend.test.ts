@@ -95,7 +95,7 @@ describe('selectBackend', () => {
 
   it('activates a requested CPU backend and reports its device', async () => {
     const choice = await selectBackend('cpu');
-    expect(choice).toMatchObject({ name: 'cpu', scoring: 'cpu', reason: 'requested' });
+    expect(choice).toMatchObject({ name: 'cpu', scoring: 'cpu', gpu: false, reason: 'requested' });
     expect(choice.device).toMatch(/\(\d+ cores\)$/);
     expect(tf.getBackend()).toBe('cpu');
   });
@@ -152,6 +152,7 @@ describe('batched head scoring: the GPU path (dispatch, then await the read) on 
     const expected = predictRows(model, userRows, itemRows);
     const choice = await selectBackend(gpu);
     expect(choice.scoring).toBe(gpu);
+    expect(choice.gpu).toBe(!probe!.software);
     const actual = await predictRowsOn(choice.scoring, model, userRows, itemRows);
     // float32 on different hardware: summation order differs; ratings agree to 1e-3 of a star.
     expect(maxAbsDifference(actual, expected)).toBeLessThan(1e-3);

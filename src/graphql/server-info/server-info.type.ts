@@ -11,7 +11,7 @@ export class ServerInfoType {
   @Field({ description: 'tfjs backend of the synchronous paths (training steps, fold-in): backend, except under webgpu.' })
   tensorBackend!: string;
 
-  @Field({ description: 'Whether backend runs on a GPU.' })
+  @Field({ description: 'Whether backend runs on a hardware GPU (a software WebGPU adapter is not one).' })
   gpu!: boolean;
 
   @Field({ description: 'Why this backend: found first, requested, or why faster ones were passed over.' })
