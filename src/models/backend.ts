@@ -262,7 +262,9 @@ export function currentBackend(): BackendChoice | undefined {
  * Runs `dispatch` with `backend` as tfjs' engine backend and switches back before returning:
  * ops are queued on that backend, and their results are read later with `await data()`, which
  * routes to the tensor's own backend. setBackend switches synchronously for an initialised
- * backend, so no other code can run in between.
+ * backend, so no other code can run in between. Create every input inside `dispatch`: a tensor
+ * of another backend used there has its data moved to `backend` (tfjs' moveData), and a later
+ * synchronous read of it under webgpu fails.
  */
 export function dispatchOn<T>(backend: string, dispatch: () => T): T {
   const previous = tf.getBackend();
