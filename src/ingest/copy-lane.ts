@@ -22,6 +22,9 @@ const ROW_OF_INTEGERS_BYTES = 64;
  */
 export class CopyBuffer {
   private bytes: Buffer;
+  // Unpooled buffers only (allocUnsafeSlow): a recycled buffer must not share memory with others.
+  private spare: Buffer | null = null;
+  private handedOut: Buffer | null = null;
   private used = 0;
   /** Rows added so far, sent or not. */
   rows = 0;
@@ -32,7 +35,7 @@ export class CopyBuffer {
     readonly options: CopyOptions,
     private readonly capacity: number,
   ) {
-    this.bytes = Buffer.allocUnsafe(capacity);
+    this.bytes = Buffer.allocUnsafeSlow(capacity);
   }
 
   /** A row of integers (tab-separated). */
@@ -68,17 +71,29 @@ export class CopyBuffer {
     return this.used === 0;
   }
 
-  /** The buffered bytes, handed over; the buffer starts afresh. */
+  /**
+   * The buffered bytes, handed over until `recycle`; writing goes on in a spare buffer. Two
+   * buffers taking turns, not a new one per chunk: 7.8M rows in fresh 1 MiB buffers left RSS
+   * some 60 MB higher than the sample (freed memory the allocator kept).
+   */
   take(): Buffer {
     const taken = this.bytes.subarray(0, this.used);
-    this.bytes = Buffer.allocUnsafe(this.capacity);
+    this.handedOut = this.bytes;
+    this.bytes = this.spare ?? Buffer.allocUnsafeSlow(this.capacity);
+    this.spare = null;
     this.used = 0;
     return taken;
   }
 
+  /** Takes back the buffer `take` handed out, once the database has its bytes. */
+  recycle(): void {
+    if (this.handedOut !== null && this.handedOut.length >= this.capacity) this.spare = this.handedOut;
+    this.handedOut = null;
+  }
+
   private reserve(bytes: number): void {
     if (this.used + bytes <= this.bytes.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.used + bytes));
+    const grown = Buffer.allocUnsafeSlow(Math.max(this.bytes.length * 2, this.used + bytes));
     this.bytes.copy(grown, 0, 0, this.used);
     this.bytes = grown;
   }
@@ -153,6 +168,10 @@ export class CopyLane {
   }
 
   private send(buffer: CopyBuffer): Promise<void> {
-    return this.enqueue(() => this.tx.copyFrom(buffer.table, buffer.columns, buffer.take(), buffer.options));
+    return this.enqueue(async () => {
+      const data = buffer.take();
+      await this.tx.copyFrom(buffer.table, buffer.columns, data, buffer.options);
+      buffer.recycle();
+    });
   }
 }

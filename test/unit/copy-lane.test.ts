@@ -21,3 +21,20 @@ describe('CopyBuffer', () => {
     expect(buffer.take().toString()).toBe('3\t4\n');
   });
 });
+
+describe('CopyBuffer buffers taking turns', () => {
+  it('reuses a recycled buffer without changing bytes already handed out and not recycled', () => {
+    const buffer = new CopyBuffer('t', ['a', 'b'], {}, 64);
+    buffer.addIntegers(1, 2);
+    const first = buffer.take();
+    buffer.addIntegers(3, 4);
+    const second = buffer.take();
+    // Neither is recycled yet: they are different memory.
+    expect([first.toString(), second.toString()]).toEqual(['1\t2\n', '3\t4\n']);
+    buffer.recycle();
+    buffer.addIntegers(5, 6);
+    const third = buffer.take();
+    expect(third.toString()).toBe('5\t6\n');
+    expect(first.toString()).toBe('1\t2\n');
+  });
+});
