@@ -37,3 +37,17 @@ export function isConnectionLoss(error: unknown): boolean {
   }
   return false;
 }
+
+/** Failures to connect at all (nothing listening, starting up or shutting down, connect timeout). */
+export function isConnectFailure(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  for (let current = error; current !== null && typeof current === 'object' && !seen.has(current); ) {
+    seen.add(current);
+    const { code, message } = current as { code?: unknown; message?: unknown };
+    if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === '57P03') return true;
+    if (typeof message === 'string' && (message.startsWith('timeout exceeded when trying to connect') || message.startsWith('Connection terminated due to connection timeout'))) return true;
+    const next = current as { cause?: unknown; originalError?: unknown };
+    current = next.cause ?? next.originalError;
+  }
+  return false;
+}

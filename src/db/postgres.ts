@@ -6,7 +6,7 @@ import { from as copyFromStdin } from 'pg-copy-streams';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client';
 import { ServiceUnavailableError } from '../errors';
-import { isConnectionLoss } from './connection-loss';
+import { isConnectFailure, isConnectionLoss } from './connection-loss';
 import { copyStatement, DatabaseOverQueryable, type CopyOptions, type Database, type Queryable, type QueryResult } from './database';
 
 /**
@@ -24,6 +24,27 @@ function rethrow(error: unknown): never {
   throw error;
 }
 
+/**
+ * After a failed connect, statements fail at once for this long instead of each waiting on
+ * the dead server (up to CONNECT_TIMEOUT_MS, in the pool's queue); then the next one tries.
+ */
+export const FAIL_FAST_MS = 1000;
+
+/** Remembers a failed connect for FAIL_FAST_MS (a cut connection alone does not count). */
+class FailFast {
+  private until = 0;
+
+  check(): void {
+    if (Date.now() < this.until) throw new ServiceUnavailableError('the database is unavailable; retry shortly');
+  }
+
+  /** Rethrows `error` (as rethrow does), noting a failed connect first. */
+  failed(error: unknown): never {
+    if (isConnectFailure(error)) this.until = Date.now() + FAIL_FAST_MS;
+    return rethrow(error);
+  }
+}
+
 const INT8_OID = 20;
 // Counts and sums come back as int8; both drivers return them as numbers (PGlite already does).
 const typeParsers = {
@@ -35,17 +56,20 @@ const typeParsers = {
 
 type PgRunner = pg.Pool | pg.PoolClient;
 
-function queryable(runner: PgRunner, copyClient: () => Promise<{ client: pg.PoolClient; release(): void }>): Queryable {
+function queryable(runner: PgRunner, copyClient: () => Promise<{ client: pg.PoolClient; release(): void }>, failFast: FailFast): Queryable {
   return {
     async query<Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
-      const result = await runner.query({ text: sql, values: params as unknown[], types: typeParsers }).catch(rethrow);
+      failFast.check();
+      const result = await runner.query({ text: sql, values: params as unknown[], types: typeParsers }).catch((error: unknown) => failFast.failed(error));
       return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length };
     },
     async exec(sql: string): Promise<void> {
-      await runner.query(sql).catch(rethrow);
+      failFast.check();
+      await runner.query(sql).catch((error: unknown) => failFast.failed(error));
     },
     async copyFrom(table: string, columns: readonly string[], data: string | Uint8Array, options?: CopyOptions): Promise<void> {
-      const { client, release } = await copyClient().catch(rethrow);
+      failFast.check();
+      const { client, release } = await copyClient().catch((error: unknown) => failFast.failed(error));
       try {
         const sink = client.query(copyFromStdin(copyStatement(table, columns, 'STDIN', options)));
         await pipeline(Readable.from([data]), sink);
@@ -71,24 +95,30 @@ class PostgresDatabase extends DatabaseOverQueryable {
   readonly driver = 'postgres' as const;
   private prismaClient: PrismaClient | undefined;
   protected readonly base: Queryable;
+  private readonly failFast = new FailFast();
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly url: string,
   ) {
     super();
-    this.base = queryable(pool, async () => {
-      const client = await pool.connect();
-      return { client, release: () => client.release() };
-    });
+    this.base = queryable(
+      pool,
+      async () => {
+        const client = await pool.connect();
+        return { client, release: () => client.release() };
+      },
+      this.failFast,
+    );
   }
 
   get location(): string {
     return redactUrl(this.url);
   }
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect().catch(rethrow);
-    const tx = queryable(client, async () => ({ client, release: () => undefined }));
+    this.failFast.check();
+    const client = await this.pool.connect().catch((error: unknown) => this.failFast.failed(error));
+    const tx = queryable(client, async () => ({ client, release: () => undefined }), this.failFast);
     let failed: unknown;
     try {
       await client.query('BEGIN').catch(rethrow);
