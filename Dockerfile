@@ -32,6 +32,9 @@ RUN npm ci --include=dev --ignore-scripts --no-audit --no-fund \
 # and build output stay out, so the ones made above are kept).
 COPY . .
 
+# The playground's bundle (dist/web): `npm start` builds it, but the image runs node directly.
+RUN npm run build:web
+
 # ---------------------------------------------------------------------------------------------
 # Runtime stage.
 FROM ${NODE_IMAGE} AS runtime

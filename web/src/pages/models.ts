@@ -209,7 +209,7 @@ export const renderModels: Page = async (root, { signal }) => {
   const list = h('section', { class: 'card' });
   const detailBox = h('section', { class: 'card', id: 'model-detail' });
   const runs = h('section', { class: 'card', id: 'runs' });
-  replace(root, h('h1', {}, 'Models'), list, detailBox, h('div', { class: 'columns' }, runs, trainingForm(adminToken(), () => void pollRuns())));
+  replace(root, h('h1', {}, 'Models'), list, detailBox, h('div', { class: 'columns' }, runs, trainingForm(adminToken(), () => void pollRuns(true))));
 
   let selected: number | null = null;
   const loadModels = async () => {
@@ -230,10 +230,11 @@ export const renderModels: Page = async (root, { signal }) => {
   };
 
   let polling = false;
-  const pollRuns = async () => {
+  /** `started`: a run was just started here, so its end (however quick) reloads the versions. */
+  const pollRuns = async (started = false) => {
     if (polling) return;
     polling = true;
-    let wasRunning = false;
+    let wasRunning = started;
     const show = (data: { trainingRuns: TrainingRun[] }) => [h('h2', {}, 'Training runs'), runsList(data.trainingRuns)];
     try {
       // The first load shows "Loading…"; later polls update in place (no flicker).
