@@ -35,7 +35,7 @@ function histogram(element: HTMLElement, s: Stats): void {
     title: { text: 'Ratings per score', left: 'center', textStyle: { fontSize: 14 } },
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
     grid: { left: 64, right: 16, top: 36, bottom: 40 },
-    xAxis: { type: 'category', data: labels, name: 'rating', nameLocation: 'middle', nameGap: 26 },
+    xAxis: { type: 'category', data: labels, name: 'rating', nameLocation: 'middle', nameGap: 26, axisLabel: { interval: 0 } },
     yAxis: { type: 'value', name: 'rows' },
     series: [{ type: 'bar', data: values }],
   });

@@ -58,7 +58,7 @@ function drawMap(element: HTMLElement, points: MapPoint[], colourBy: string): Ch
         const a = points[params.data[4]!]!.anime;
         return [
           `<strong>${escapeHtml(a.name)}</strong>`,
-          `${escapeHtml(a.type ?? 'unknown type')} · ${a.episodes ?? '?'} episodes`,
+          `${escapeHtml(a.type ?? 'unknown type')} · ${a.episodes === null ? 'episodes unknown' : `${a.episodes} episode${a.episodes === 1 ? '' : 's'}`}`,
           escapeHtml(a.genres.join(', ') || 'no genres'),
           `community rating ${a.communityRating?.toFixed(2) ?? '—'}`,
         ].join('<br>');
