@@ -4,6 +4,7 @@
  * same code runs in this thread (ItemScorer) and in the scoring worker (scoring-worker.ts).
  */
 import * as tf from '@tensorflow/tfjs';
+import { dispatchOn } from './backend';
 
 export interface HeadTailSpec {
   items: number;
@@ -35,15 +36,32 @@ export class HeadTail {
     let outputs: Float32Array = new Float32Array(0);
     // Results leave the tidy through a closure (see headForward in mlp-head.ts).
     tf.tidy(() => {
-      let a = tf.add(this.itemPart, tf.tensor1d(userPart)) as tf.Tensor2D;
-      if (this.firstRelu) a = tf.relu(a);
-      for (const layer of this.rest) {
-        const z = tf.add(tf.matMul(a, layer.weights), layer.bias) as tf.Tensor2D;
-        a = layer.relu ? tf.relu(z) : z;
-      }
-      outputs = a.dataSync() as Float32Array;
+      outputs = this.forward(userPart).dataSync() as Float32Array;
     });
     return outputs;
+  }
+
+  /**
+   * `outputs` with the ops queued on `backend` (where this tail's tensors were made) and the
+   * result read asynchronously: what a backend without synchronous reads (webgpu) needs.
+   */
+  async outputsOn(backend: string, userPart: Float32Array): Promise<Float32Array> {
+    const result = dispatchOn(backend, () => tf.tidy(() => this.forward(userPart)));
+    try {
+      return (await result.data()) as Float32Array;
+    } finally {
+      result.dispose();
+    }
+  }
+
+  private forward(userPart: Float32Array): tf.Tensor2D {
+    let a = tf.add(this.itemPart, tf.tensor1d(userPart)) as tf.Tensor2D;
+    if (this.firstRelu) a = tf.relu(a);
+    for (const layer of this.rest) {
+      const z = tf.add(tf.matMul(a, layer.weights), layer.bias) as tf.Tensor2D;
+      a = layer.relu ? tf.relu(z) : z;
+    }
+    return a;
   }
 
   dispose(): void {

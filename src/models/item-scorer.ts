@@ -9,6 +9,7 @@
  * Results equal `predictRows` within float rounding (tested).
  */
 import * as tf from '@tensorflow/tfjs';
+import { currentBackend, dispatchOn, tfjsName, type BackendName } from './backend';
 import { HeadTail, type HeadTailSpec } from './head-tail';
 import { RATING_CLASSES } from './hyperparameters';
 import { clipRating, dot, expectedRating, hasDotTerm, type Model } from './model';
@@ -20,6 +21,8 @@ let nextTailId = 0;
 export class ItemScorer {
   private spec: HeadTailSpec | null = null;
   private tail: HeadTail | null = null;
+  /** The tail's tensors on a backend read asynchronously (webgpu), when serving there. */
+  private asyncTail: { backend: string; tail: HeadTail } | null = null;
   private readonly tailId = nextTailId++;
 
   constructor(
@@ -37,8 +40,27 @@ export class ItemScorer {
     return this.finish(this.tail.outputs(this.userPart(userVector)), userVector, userBias, scores);
   }
 
-  /** `score`, with the head on the scoring thread when there is a live one. */
-  async scoreAsync(userVector: Float32Array, userBias: number): Promise<Float32Array> {
+  /**
+   * `score`, with the head where serving runs it: on the GPU when the scoring backend reads
+   * asynchronously (webgpu; tensorflow-gpu is the global backend and reads synchronously), else
+   * on the scoring thread when there is a live one, else here.
+   */
+  async scoreAsync(
+    userVector: Float32Array,
+    userBias: number,
+    { backend = currentBackend()?.scoring, forceAsync = false }: { backend?: BackendName; forceAsync?: boolean } = {},
+  ): Promise<Float32Array> {
+    // forceAsync: the asynchronous path's code on a synchronous backend (tests, on the CPU).
+    if (this.model.head !== null && backend !== undefined && (backend === 'webgpu' || forceAsync)) {
+      const name = tfjsName(backend);
+      if (this.asyncTail?.backend !== name) {
+        this.asyncTail?.tail.dispose();
+        const spec = this.tailSpec();
+        this.asyncTail = { backend: name, tail: dispatchOn(name, () => new HeadTail(spec)) };
+      }
+      const outputs = await this.asyncTail.tail.outputsOn(name, this.userPart(userVector));
+      return this.finish(outputs, userVector, userBias, new Float32Array(this.model.itemIds.length));
+    }
     if (this.model.head === null || !this.thread?.alive) return this.score(userVector, userBias);
     const outputs = await this.thread.outputs(this.tailId, () => this.tailSpec(), this.userPart(userVector));
     return this.finish(outputs, userVector, userBias, new Float32Array(this.model.itemIds.length));
@@ -48,6 +70,8 @@ export class ItemScorer {
   release(): void {
     this.tail?.dispose();
     this.tail = null;
+    this.asyncTail?.tail.dispose();
+    this.asyncTail = null;
     this.thread?.forget(this.tailId);
   }
 

@@ -5,6 +5,8 @@
  */
 import type { Database } from '../db/database';
 import { ModelNotReadyError, NotFoundError } from '../errors';
+import { currentBackend } from '../models/backend';
+import { predictRowsOn } from '../models/head-scoring';
 import { predictRows } from '../models/model';
 import type { ServingModel } from './model-cache';
 import type { AnimeFilter } from './similar';
@@ -26,8 +28,11 @@ function userRowOf(serving: ServingModel, userId: number): number {
   return row;
 }
 
-/** Predicted ratings for (user, anime) pairs; anime unknown to the model give NotFoundError. */
-export function predictRatings(serving: ServingModel, pairs: readonly { userId: number; animeId: number }[]): number[] {
+/**
+ * Predicted ratings for (user, anime) pairs, in one batch on the scoring backend (the GPU when
+ * serving there); anime unknown to the model give NotFoundError.
+ */
+export async function predictRatings(serving: ServingModel, pairs: readonly { userId: number; animeId: number }[]): Promise<number[]> {
   const users = new Int32Array(pairs.length);
   const items = new Int32Array(pairs.length);
   pairs.forEach(({ userId, animeId }, k) => {
@@ -36,7 +41,9 @@ export function predictRatings(serving: ServingModel, pairs: readonly { userId: 
     if (item === undefined) throw new NotFoundError(`anime ${animeId} has no embedding in model version ${serving.versionId}`);
     items[k] = item;
   });
-  return Array.from(predictRows(serving.model, users, items));
+  const backend = currentBackend()?.scoring;
+  // webgpu reads only asynchronously; every other backend is tfjs' global one (predictRows).
+  return Array.from(backend === 'webgpu' ? await predictRowsOn(backend, serving.model, users, items) : predictRows(serving.model, users, items));
 }
 
 /** The user's ratings and watched-but-unrated anime (rating null), in one round trip. */

@@ -12,6 +12,7 @@ import { dispatchOn, selectBackend } from '../../src/models/backend';
 import { predictRowsOn, scoreAllItemsOn } from '../../src/models/head-scoring';
 import type { Hyperparameters } from '../../src/models/hyperparameters';
 import type { ModelKind } from '../../src/models/kind';
+import { ItemScorer } from '../../src/models/item-scorer';
 import { predictRows, type Model } from '../../src/models/model';
 import { probeGpuBackend } from '../helpers/gpu';
 import { randomModel } from '../helpers/random-model';
@@ -144,6 +145,24 @@ describe('batched head scoring: the GPU path (dispatch, then await the read) on 
   });
 });
 
+/** A user's vector and bias, as serving passes them to ItemScorer. */
+function servedUser(model: Model, user: number): [Float32Array, number] {
+  const dim = model.hyper.embeddingDim;
+  return [model.userEmbeddings.subarray(user * dim, (user + 1) * dim), model.userBias[user]!];
+}
+
+describe('all-items scoring with an asynchronous read (the ItemScorer path serving takes on webgpu), on the CPU', () => {
+  it.each(HEAD_MODELS)('%s: the head tail dispatched on wasm and awaited equals the synchronous one', async (label) => {
+    await selectBackend('wasm');
+    const model = models.get(label)!;
+    const expected = predictRows(model, new Int32Array(model.itemIds.length).fill(5), Int32Array.from(model.itemIds, (_, item) => item));
+    const scorer = new ItemScorer(model);
+    expect(maxAbsDifference(scorer.score(...servedUser(model, 5)), expected)).toBeLessThan(1e-5);
+    expect(maxAbsDifference(await scorer.scoreAsync(...servedUser(model, 5), { backend: 'wasm', forceAsync: true }), expected)).toBeLessThan(1e-5);
+    scorer.release();
+  });
+});
+
 (gpu ? describe : describe.skip)(`batched head scoring on the GPU backend (${gpu ?? 'skipped: no GPU backend'}) equals the CPU path`, () => {
   it.each(HEAD_MODELS)('%s: predictRatings pairs and all items of a user', async (label) => {
     const model = models.get(label)!;
@@ -158,5 +177,10 @@ describe('batched head scoring: the GPU path (dispatch, then await the read) on 
     expect(maxAbsDifference(actual, expected)).toBeLessThan(1e-3);
     const oneUser = await scoreAllItemsOn(choice.scoring, model, 3);
     expect(maxAbsDifference(oneUser, expected.subarray(3 * model.itemIds.length, 4 * model.itemIds.length))).toBeLessThan(1e-3);
+    // What recommendations run: the item half kept on the GPU, the tail dispatched there.
+    const scorer = new ItemScorer(model);
+    const served = await scorer.scoreAsync(...servedUser(model, 3), { backend: choice.scoring });
+    expect(maxAbsDifference(served, expected.subarray(3 * model.itemIds.length, 4 * model.itemIds.length))).toBeLessThan(1e-3);
+    scorer.release();
   });
 });

@@ -35,7 +35,7 @@ export class RecommendResolver {
     await animeOf(context, args.animeId);
     await requireUser(context, args.userId);
     const serving = await servingFor(context.models, args.model);
-    return predictRatings(serving, [{ userId: args.userId, animeId: args.animeId }])[0]!;
+    return (await predictRatings(serving, [{ userId: args.userId, animeId: args.animeId }]))[0]!;
   }
 
   @Query(() => [Float], { description: 'Predicted ratings for many (user, anime) pairs in one batch, in order.' })
