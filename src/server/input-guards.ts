@@ -44,13 +44,19 @@ function hasNul(value: unknown, depth = 0): boolean {
   return Object.values(value as Record<string, unknown>).some((item) => hasNul(item, depth + 1)) || Object.keys(value).some((key) => key.includes('\u0000'));
 }
 
+/** Per parsed document: Apollo reuses the same DocumentNode for a repeated query text. */
+const documentsWithNul = new WeakMap<DocumentNode, boolean>();
+
 function documentHasNul(document: DocumentNode): boolean {
-  let found = false;
+  let found = documentsWithNul.get(document);
+  if (found !== undefined) return found;
+  found = false;
   visit(document, {
     [Kind.STRING](node) {
       if (node.value.includes('\u0000')) found = true;
     },
   });
+  documentsWithNul.set(document, found);
   return found;
 }
 
