@@ -39,6 +39,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { copyForRun, describeError, graphql, graphqlRetrying, killServers, log, prepareCache, ROOT, startServerProcess, waitIdle, type CachedModel, type ServerProcess } from './api-server';
 import { describeMachine } from './machine';
+import { mulberry32 } from '../src/trainer/random';
 
 /** Results per query (k) for similarAnime and recommendations. */
 const K = 10;
@@ -118,17 +119,6 @@ function parseOptions(): Options {
 
 // ---- helpers ----
 
-/** A seeded PRNG (mulberry32), so each run sends the same sequence of variables. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pick<T>(items: readonly T[], random: () => number): T {
   return items[Math.floor(random() * items.length)]!;
@@ -200,7 +190,7 @@ function animeProblem(anime: unknown): string | null {
 }
 
 function scenarios(pools: Pools, seed: number): Record<ScenarioName, Scenario> {
-  const random = prng(seed);
+  const random = mulberry32(seed);
   return {
     typename: {
       name: 'typename',
@@ -437,7 +427,7 @@ interface Freshness {
 const FRESH_RECOMMENDATIONS = `query ($userId: Int!) { recommendations(userId: $userId, k: ${K}) { anime { id } because { anime { id } } } }`;
 
 async function measureFreshness(url: string, runs: number, popular: number[], seed: number): Promise<Freshness> {
-  const random = prng(seed);
+  const random = mulberry32(seed);
   const out: Freshness = { totalMs: [], rateMs: [], recommendationsMs: [], attempts: [], failures: [] };
   const users = await createUsers(url, runs, 'bench fresh');
   for (const [index, user] of users.entries()) {

@@ -29,6 +29,7 @@ import { onCleanUp, runBenchmark } from './lifecycle';
 import { createBenchDatabase, createUsers, log, servedIds, startTrainedServer, type DatabaseChoice } from './load-server';
 import { describeMachine } from './machine';
 import { BENCH_POSTGRES_URL } from './postgres';
+import { mulberry32 } from '../src/trainer/random';
 
 const K = 10;
 const POPULAR = 100;
@@ -79,16 +80,6 @@ function parseOptions(): Options {
   };
 }
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return NaN;
@@ -192,7 +183,7 @@ async function runLoad(url: string, options: Options, pools: { anime: number[]; 
       const state = context as { connection?: Connection };
       if (!state.connection) {
         const index = connections.length;
-        const connection: Connection = { index, random: prng(1000 + index), users: pools.apiUsers.filter((_, i) => i % options.connections === index), pending: null };
+        const connection: Connection = { index, random: mulberry32(1000 + index), users: pools.apiUsers.filter((_, i) => i % options.connections === index), pending: null };
         if (connection.users.length === 0) connection.users = [pools.apiUsers[index % pools.apiUsers.length]!];
         connections.push(connection);
         state.connection = connection;
