@@ -117,9 +117,6 @@ function parseOptions(): Options {
   };
 }
 
-// ---- helpers ----
-
-
 function pick<T>(items: readonly T[], random: () => number): T {
   return items[Math.floor(random() * items.length)]!;
 }

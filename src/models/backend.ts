@@ -57,7 +57,8 @@ function tryRequire(load: () => unknown): boolean {
   }
 }
 
-function isInstalled(module: string): boolean {
+/** Whether a package can be resolved (installed), without loading it. */
+export function isInstalled(module: string): boolean {
   try {
     require.resolve(module);
     return true;

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { graphql } from 'graphql';
 import { ConfigError, loadConfig } from '../../src/config';
 import { buildGraphQLSchema } from '../../src/graphql/schema';
-import { dispatchOn, selectBackend } from '../../src/models/backend';
+import { dispatchOn, isInstalled, selectBackend } from '../../src/models/backend';
 import { predictRowsOn, scoreAllItemsOn } from '../../src/models/head-scoring';
 import type { Hyperparameters } from '../../src/models/hyperparameters';
 import type { ModelKind } from '../../src/models/kind';
@@ -28,15 +28,6 @@ const probe = probeGpuBackend();
 const gpu = probe?.backend;
 /** The GPU backend auto selection takes: none for a software adapter. */
 const autoGpu = probe && !probe.software ? probe.backend : undefined;
-
-function isInstalled(module: string): boolean {
-  try {
-    require.resolve(module);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function maxAbsDifference(a: Float32Array, b: Float32Array): number {
   expect(a.length).toBe(b.length);
