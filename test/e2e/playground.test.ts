@@ -92,10 +92,15 @@ describeInBrowser(title, () => {
     await shot('explore');
     await page.fill('#search', top.name);
     await page.press('#search', 'Enter');
+    // The search's own results, not the popular list shown before it (the same link is there).
+    await page.locator('#results caption', { hasText: top.name }).waitFor();
     const link = page.locator(`#results a[href="#/anime/${top.id}"]`);
     await link.waitFor();
     await link.click();
-    await page.locator('#similar table.similar tbody tr').first().waitFor();
+    await page.locator('#similar table.similar tbody tr').first().waitFor().catch(async (error: unknown) => {
+      await shot('explore-failure');
+      throw error;
+    });
     expect(await page.locator('h1').textContent()).toBe(top.name);
     expect(await page.locator('#similar tbody tr').count()).toBe(10);
     const scores = await page.locator('#similar tbody td.num').allTextContents();

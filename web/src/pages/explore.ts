@@ -23,7 +23,7 @@ export function animeRow(anime: AnimeSummary): HTMLTableRowElement {
   );
 }
 
-export const renderExplore: Page = async (root, { query }) => {
+export const renderExplore: Page = async (root, { query, signal }) => {
   const input = h('input', { type: 'search', id: 'search', name: 'search', placeholder: 'e.g. Steins;Gate', autocomplete: 'off', value: query.get('q') ?? '' });
   const results = h('div', { id: 'results' });
   const form = h(
@@ -40,6 +40,8 @@ export const renderExplore: Page = async (root, { query }) => {
 
   let generation = 0;
   async function search(): Promise<void> {
+    // A search typed just before leaving the page must not rewrite the next page's URL.
+    if (signal.aborted) return;
     const term = input.value.trim();
     setHashQuery('/', { q: term || null });
     const mine = ++generation;
@@ -79,6 +81,7 @@ export const renderExplore: Page = async (root, { query }) => {
   }
 
   let debounce: number | undefined;
+  signal.addEventListener('abort', () => window.clearTimeout(debounce));
   input.addEventListener('input', () => {
     window.clearTimeout(debounce);
     debounce = window.setTimeout(() => void search(), 300);
