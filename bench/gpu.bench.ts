@@ -20,7 +20,7 @@ import { writeHeadInput, type Model } from '../src/models/model';
 import { describeMachine } from './machine';
 import { runBenchmark } from './lifecycle';
 import { ItemScorer } from '../src/models/item-scorer';
-import { headTrainStepOn } from './gpu-head-step';
+import { headTrainStepOn } from '../src/models/head-train-step-on';
 
 const USERS = 2000;
 /** Users per batched-scoring call: pairs = this × items (a predictRatings-style batch). */

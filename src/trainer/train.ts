@@ -7,7 +7,9 @@
 import { DenseAdam, KERAS_ADAM, LazyAdam } from '../models/adam';
 import { fitFeatureSpec, itemFeatures } from '../models/features';
 import { RATING_CLASSES, type Hyperparameters, type LossName } from '../models/hyperparameters';
-import { headForward, headTrainStep } from '../models/mlp-head';
+import { currentBackend } from '../models/backend';
+import { headTrainStepOn } from '../models/head-train-step-on';
+import { headForward, headTrainStep, type HeadGradients } from '../models/mlp-head';
 import { hasDotTerm, headInputWidth, initModel, writeHeadInput, type Model } from '../models/model';
 import { SparseRowGradients } from '../models/sparse-rows';
 import type { EpochRecord } from './model-version-draft';
@@ -167,6 +169,11 @@ export async function trainModel(
   const outputWidth = hyper.kind === 'hybrid-classifier' ? RATING_CLASSES : 1;
   const outputGrad = new Float32Array(B * outputWidth);
   const withDot = hasDotTerm(hyper);
+  // Under webgpu (results read only asynchronously) the head's steps run on the GPU and are
+  // awaited; on every other backend headTrainStep runs on tfjs' global backend.
+  const onWebGpu = currentBackend()?.scoring === 'webgpu';
+  const headStep = (...args: Parameters<typeof headTrainStep>): HeadGradients | Promise<HeadGradients> =>
+    onWebGpu ? headTrainStepOn('webgpu', true, ...args) : headTrainStep(...args);
   const order = Int32Array.from(split.train);
   const batches = Math.ceil(order.length / B);
 
@@ -195,7 +202,7 @@ export async function trainModel(
           const keep = 1 / (1 - hyper.dropout);
           for (let j = 0; j < count * width; j++) mask[j] = random() < hyper.dropout ? 0 : keep;
         }
-        const grads = headTrainStep(
+        const grads = await headStep(
           model.head,
           x.subarray(0, count * width),
           count,

@@ -8,11 +8,13 @@ import * as tf from '@tensorflow/tfjs';
 import { graphql } from 'graphql';
 import { ConfigError, loadConfig } from '../../src/config';
 import { buildGraphQLSchema } from '../../src/graphql/schema';
-import { dispatchOn, isInstalled, selectBackend } from '../../src/models/backend';
+import { dispatchOn, isInstalled, selectBackend, tfjsName } from '../../src/models/backend';
 import { predictRowsOn, scoreAllItemsOn } from '../../src/models/head-scoring';
 import type { Hyperparameters } from '../../src/models/hyperparameters';
 import type { ModelKind } from '../../src/models/kind';
+import { headTrainStepOn } from '../../src/models/head-train-step-on';
 import { ItemScorer } from '../../src/models/item-scorer';
+import { headTrainStep, type HeadGradients } from '../../src/models/mlp-head';
 import { predictRows, type Model } from '../../src/models/model';
 import { probeGpuBackend } from '../helpers/gpu';
 import { randomModel } from '../helpers/random-model';
@@ -154,6 +156,36 @@ describe('all-items scoring with an asynchronous read (the ItemScorer path servi
   });
 });
 
+/** A batch of head inputs, a dropout mask and a loss gradient for one training step. */
+function trainingStepInputs(model: Model, batch: number) {
+  const inputs = model.head!.layers[0]!.inputs;
+  let seed = 7;
+  const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  const x = Float32Array.from({ length: batch * inputs }, () => random() * 2 - 1);
+  const mask = Float32Array.from({ length: batch * inputs }, () => (random() < 0.3 ? 0 : 1 / 0.7));
+  // Any function of the outputs serves: the step must pass it the outputs and backpropagate its result.
+  const lossGradient = (outputs: Float32Array) => outputs.map((value, j) => (value - (j % 7)) / batch);
+  return { x, mask, lossGradient };
+}
+
+function expectSameGradients(actual: HeadGradients, expected: HeadGradients, tolerance: number): void {
+  actual.weights.forEach((grad, l) => expect(maxAbsDifference(grad, expected.weights[l]!)).toBeLessThan(tolerance));
+  actual.biases.forEach((grad, l) => expect(maxAbsDifference(grad, expected.biases[l]!)).toBeLessThan(tolerance));
+  expect(maxAbsDifference(actual.input, expected.input)).toBeLessThan(tolerance);
+  // Not vacuous: the gradients are not all zero.
+  expect(expected.weights[0]!.some((value) => Math.abs(value) > 1e-4)).toBe(true);
+}
+
+describe('a head training step with asynchronous reads (what training runs on webgpu), on the CPU', () => {
+  it.each(HEAD_MODELS)('%s equals headTrainStep, dropout mask included', async (label) => {
+    await selectBackend('wasm');
+    const model = models.get(label)!;
+    const { x, mask, lossGradient } = trainingStepInputs(model, 32);
+    const expected = headTrainStep(model.head!, x, 32, lossGradient, mask);
+    expectSameGradients(await headTrainStepOn('wasm', true, model.head!, x, 32, lossGradient, mask), expected, 1e-5);
+  });
+});
+
 (gpu ? describe : describe.skip)(`batched head scoring on the GPU backend (${gpu ?? 'skipped: no GPU backend'}) equals the CPU path`, () => {
   it.each(HEAD_MODELS)('%s: predictRatings pairs and all items of a user', async (label) => {
     const model = models.get(label)!;
@@ -173,5 +205,11 @@ describe('all-items scoring with an asynchronous read (the ItemScorer path servi
     const served = await scorer.scoreAsync(...servedUser(model, 3), { backend: choice.scoring });
     expect(maxAbsDifference(served, expected.subarray(3 * model.itemIds.length, 4 * model.itemIds.length))).toBeLessThan(1e-3);
     scorer.release();
+    // What training runs there: one head step, dropout mask included.
+    const step = trainingStepInputs(model, 32);
+    await selectBackend('wasm');
+    const cpuStep = headTrainStep(model.head!, step.x, 32, step.lossGradient, step.mask);
+    await selectBackend(gpu);
+    expectSameGradients(await headTrainStepOn(tfjsName(choice.scoring), true, model.head!, step.x, 32, step.lossGradient, step.mask), cpuStep, 1e-3);
   });
 });
