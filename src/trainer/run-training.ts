@@ -176,7 +176,10 @@ export interface PreparedData {
   split: DatasetSplit;
   baselines: TrainingReport['baselines'];
   rankingUsers: number;
+  /** tfjs' global backend: mf training, evaluation, maps. */
   backend: BackendName;
+  /** Where head training steps run: the GPU backend under webgpu, else `backend`. */
+  headBackend: BackendName;
 }
 
 export async function prepareTrainingData(
@@ -197,6 +200,7 @@ export async function prepareTrainingData(
     split: splitIndices,
     rankingUsers,
     backend: backend.name,
+    headBackend: backend.scoring,
     baselines: {
       globalMean: evaluate(baselineEvaluator(globalMean, numItems), dataset, splitIndices, rankingUsers, split.seed),
       baselineOnly: evaluate(baselineEvaluator(baselineOnly, numItems), dataset, splitIndices, rankingUsers, split.seed),
@@ -266,7 +270,7 @@ export async function finishTrainingRun(
     kind: hyper.kind,
     preset: options.preset,
     hyperparameters: hyper,
-    backend: prepared.backend,
+    backend: result.model.head ? prepared.headBackend : prepared.backend,
     dataset: {
       ratings: dataset.ratings.length,
       users: dataset.userIds.length,
