@@ -10,8 +10,7 @@
  * child (counted from its start); a killed run reports how far it got.
  * PostgreSQL: BENCH_POSTGRES_URL, else TEST_POSTGRES_URL, else postgres://postgres@127.0.0.1:5432/postgres.
  */
-import { onCleanUp, runBenchmark, setRunningChild } from './lifecycle';
-import { spawn } from 'node:child_process';
+import { onCleanUp, runBenchChild, runBenchmark } from './lifecycle';
 import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -60,38 +59,19 @@ interface ChildRun {
   failure?: string;
 }
 
-function runChild(args: string[], timeoutSeconds?: number): Promise<ChildRun> {
-  return new Promise((resolvePromise) => {
-    const run: ChildRun = {};
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', CHILD, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    setRunningChild(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      let newline: number;
-      while ((newline = stdout.indexOf('\n')) >= 0) {
-        const line = JSON.parse(stdout.slice(0, newline)) as ChildProgress | ChildResult;
-        stdout = stdout.slice(newline + 1);
-        if (line.type === 'result') run.result = line;
-        else run.last = line;
-      }
-    });
-    child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
-    const timer =
-      timeoutSeconds === undefined
-        ? undefined
-        : setTimeout(() => {
-            run.failure = `killed after ${timeoutSeconds} s`;
-            child.kill('SIGKILL');
-          }, timeoutSeconds * 1000);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      setRunningChild(undefined);
-      if (!run.result && !run.failure) run.failure = `exited with ${code ?? signal}: ${stderr.trim().split('\n').slice(-3).join(' / ')}`;
-      resolvePromise(run);
-    });
+async function runChild(args: string[], timeoutSeconds?: number): Promise<ChildRun> {
+  const run: ChildRun = {};
+  const failure = await runBenchChild(CHILD, args, {
+    timeoutSeconds,
+    succeeded: () => run.result !== undefined,
+    onLine: (text) => {
+      const line = JSON.parse(text) as ChildProgress | ChildResult;
+      if (line.type === 'result') run.result = line;
+      else run.last = line;
+    },
   });
+  if (failure !== undefined) run.failure = failure;
+  return run;
 }
 
 function ingestOnPostgres(ratings: string): Promise<ChildRun> {

@@ -2,7 +2,8 @@
  * What every benchmark script shares: clean-ups that run at the end, on failure and on Ctrl-C
  * (temp folders, scratch databases, a running child process), and the main() wrapper.
  */
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
 
 const cleanups: Array<() => unknown> = [];
 let runningChild: ChildProcess | undefined;
@@ -43,4 +44,52 @@ export function runBenchmark(main: () => Promise<void>): void {
       process.exitCode = 1;
     })
     .finally(cleanUp);
+}
+
+export interface BenchChildOptions {
+  /** Each complete stdout line, in order. */
+  onLine(line: string): void;
+  /** Whether the child delivered what it was run for (checked when it exits). */
+  succeeded(): boolean;
+  /** Kill it (SIGKILL) after this long; undefined: no limit. */
+  timeoutSeconds?: number;
+}
+
+/**
+ * Runs a benchmark's child script (TypeScript, from the repository root) as the running child,
+ * feeding its stdout lines to `onLine`. Resolves when it exits with why it failed: killed at the
+ * timeout, or exited without `succeeded()` (with the end of its stderr); undefined otherwise.
+ */
+export function runBenchChild(script: string, args: string[], options: BenchChildOptions): Promise<string | undefined> {
+  return new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', script, ...args], { cwd: resolve(__dirname, '..'), stdio: ['ignore', 'pipe', 'pipe'] });
+    setRunningChild(child);
+    let failure: string | undefined;
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      let newline: number;
+      while ((newline = stdout.indexOf('\n')) >= 0) {
+        const line = stdout.slice(0, newline);
+        stdout = stdout.slice(newline + 1);
+        options.onLine(line);
+      }
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+    const { timeoutSeconds } = options;
+    const timer =
+      timeoutSeconds === undefined
+        ? undefined
+        : setTimeout(() => {
+            failure = `killed after ${timeoutSeconds} s`;
+            child.kill('SIGKILL');
+          }, timeoutSeconds * 1000);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      setRunningChild(undefined);
+      if (!options.succeeded() && !failure) failure = `exited with ${code ?? signal}: ${stderr.trim().split('\n').slice(-3).join(' / ')}`;
+      resolvePromise(failure);
+    });
+  });
 }

@@ -21,11 +21,10 @@
  * 2 epochs, ranking over 100 users) to check that the script works; its numbers mean nothing. The markdown report goes to stdout
  * and to --out FILE; progress goes to stderr.
  */
-import { onCleanUp, runBenchmark, setRunningChild } from './lifecycle';
-import { spawn } from 'node:child_process';
+import { onCleanUp, runBenchChild, runBenchmark } from './lifecycle';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import type { Database } from '../src/db/database';
@@ -41,7 +40,6 @@ import { describeMachine } from './machine';
 import { CEILING_DEFAULTS } from './train-sgd-ceiling';
 import { EQUIVALENCE_TOLERANCE } from './train-stock-tfjs';
 
-const ROOT = resolve(__dirname, '..');
 const CHILD = join(__dirname, 'train-child.ts');
 const NOTEBOOK_BATCH = presetHyperparameters('mf', 'notebook').batchSize;
 
@@ -148,37 +146,18 @@ interface ChildRun {
   failure?: string;
 }
 
-function runChild(dataDir: string, job: ThroughputJob, timeoutSeconds: number): Promise<ChildRun> {
-  return new Promise((resolvePromise) => {
-    const run: ChildRun = {};
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', CHILD, '--data', dataDir, '--job', JSON.stringify(job)], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    setRunningChild(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      let newline: number;
-      while ((newline = stdout.indexOf('\n')) >= 0) {
-        const line = stdout.slice(0, newline);
-        stdout = stdout.slice(newline + 1);
-        if (line.startsWith(RESULT_PREFIX)) run.result = JSON.parse(line.slice(RESULT_PREFIX.length)) as ThroughputResult;
-      }
-    });
-    child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
-    const timer = setTimeout(() => {
-      run.failure = `killed after ${timeoutSeconds} s`;
-      child.kill('SIGKILL');
-    }, timeoutSeconds * 1000);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      setRunningChild(undefined);
-      if (!run.result && !run.failure) run.failure = `exited with ${code ?? signal}: ${stderr.trim().split('\n').slice(-3).join(' / ')}`;
-      resolvePromise(run);
-    });
+async function runChild(dataDir: string, job: ThroughputJob, timeoutSeconds: number): Promise<ChildRun> {
+  const run: ChildRun = {};
+  const failure = await runBenchChild(CHILD, ['--data', dataDir, '--job', JSON.stringify(job)], {
+    timeoutSeconds,
+    succeeded: () => run.result !== undefined,
+    // tfjs prints to stdout too: only the marked line is the result.
+    onLine: (line) => {
+      if (line.startsWith(RESULT_PREFIX)) run.result = JSON.parse(line.slice(RESULT_PREFIX.length)) as ThroughputResult;
+    },
   });
+  if (failure !== undefined) run.failure = failure;
+  return run;
 }
 
 function describeJob(job: ThroughputJob): string {
