@@ -3,14 +3,14 @@
  * `npm start` runs it) with its own environment, a small GraphQL client, and the cached data
  * directory holding the demo data and a trained hybrid model. Internal to bench/.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { launchServer } from '../test/reliability/processes';
 
 export const ROOT = resolve(__dirname, '..');
 const MAIN = join(ROOT, 'src', 'main.ts');
-const LISTENING = /animerec listening on (http:\/\/\S+)/;
 
 export function log(message: string): void {
   process.stderr.write(`[bench:api] ${message}\n`);
@@ -118,57 +118,15 @@ export async function startServerProcess(options: ServerOptions, timeoutMs = 180
   // execArgv holds `-r @swc-node/register` when run as `npm run bench:api`; make sure it is there.
   if (!node.includes('@swc-node/register')) node.unshift('-r', '@swc-node/register');
   const [command, args] = options.cpus !== undefined ? ['taskset', ['-c', options.cpus, process.execPath, ...node]] : [process.execPath, node];
-  const child = spawn(command, args as string[], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(child);
-  const lines: string[] = [];
-  const remember = (chunk: Buffer) => {
-    for (const line of chunk.toString('utf8').split(/\r?\n|\r/)) if (line.trim() !== '') lines.push(line);
-    if (lines.length > 40) lines.splice(0, lines.length - 40);
-  };
-  child.stderr!.on('data', (chunk: Buffer) => {
-    remember(chunk);
-    if (options.echo) process.stderr.write(chunk);
-  });
-  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
-  exited.then(() => running.delete(child), () => undefined);
-
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    let stdout = '';
-    const timer = setTimeout(() => reject(new Error(`the server did not listen within ${timeoutMs / 1000} s:\n${lines.join('\n')}`)), timeoutMs);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-      const match = LISTENING.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        resolveUrl(match[1]!);
-      }
-      if (stdout.length > 100_000) stdout = stdout.slice(-10_000);
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`the server exited (${signal ?? `code ${code}`}) before listening:\n${lines.join('\n')}`));
-    });
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-  }).catch((error: unknown) => {
-    child.kill('SIGKILL');
-    throw error;
-  });
-
-  return {
-    url,
-    pid: child.pid!,
-    tail: () => lines.join('\n'),
-    async stop(graceMs = 15_000) {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      await exited;
-      clearTimeout(timer);
+  const server = await launchServer(command, args as string[], env, {
+    timeoutMs,
+    onSpawn: (child) => {
+      running.add(child);
+      child.once('exit', () => running.delete(child));
+      if (options.echo) child.stderr!.on('data', (chunk: Buffer) => process.stderr.write(chunk));
     },
-  };
+  });
+  return { url: server.url, pid: server.child.pid!, tail: server.tail, stop: (graceMs = 15_000) => server.stop(graceMs) };
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc; null where there is none. */

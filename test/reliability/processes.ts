@@ -36,16 +36,29 @@ export interface ServerProcess {
  * Starts src/main.ts with `env` (port 0, loopback, no training and no demo data unless `env`
  * says otherwise) and waits for it to listen.
  */
-export async function startServerProcess(env: Record<string, string | undefined>, timeoutMs = 120_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, nodeArgs('src/main.ts'), {
-    cwd: ROOT,
-    env: childEnv({ HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', NODE_ENV: 'production', TRAIN_AT_START: 'none', SEED_DEMO_DATA: 'false', ...env }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export function startServerProcess(env: Record<string, string | undefined>, timeoutMs = 120_000): Promise<ServerProcess> {
+  const serverEnv = childEnv({ HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', NODE_ENV: 'production', TRAIN_AT_START: 'none', SEED_DEMO_DATA: 'false', ...env });
+  return launchServer(process.execPath, nodeArgs('src/main.ts'), serverEnv, { timeoutMs });
+}
+
+/**
+ * Spawns a server command (src/main.ts, possibly behind a wrapper such as taskset) with exactly
+ * `env`, and waits for its "listening" line; a server that exits or does not listen in time is
+ * killed and the error carries the end of its stderr. `onSpawn` sees the child at once (to track
+ * it for clean-up or to echo its output).
+ */
+export async function launchServer(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  { timeoutMs, onSpawn }: { timeoutMs: number; onSpawn?: (child: ChildProcess) => void },
+): Promise<ServerProcess> {
+  const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  onSpawn?.(child);
   const lines: string[] = [];
   child.stderr!.on('data', (chunk: Buffer) => {
-    lines.push(...chunk.toString('utf8').split('\n').filter((line) => line.trim() !== ''));
-    if (lines.length > 30) lines.splice(0, lines.length - 30);
+    for (const line of chunk.toString('utf8').split(/\r?\n|\r/)) if (line.trim() !== '') lines.push(line);
+    if (lines.length > 40) lines.splice(0, lines.length - 40);
   });
   const exited = new Promise<NodeJS.Signals | number | null>((done) => child.once('exit', (code, signal) => done(signal ?? code)));
   const url = await new Promise<string>((done, fail) => {
@@ -58,10 +71,15 @@ export async function startServerProcess(env: Record<string, string | undefined>
         clearTimeout(timer);
         done(match[1]!);
       }
+      if (stdout.length > 100_000) stdout = stdout.slice(-10_000);
     });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       fail(new Error(`the server exited (${signal ?? `code ${code}`}) before listening:\n${lines.join('\n')}`));
+    });
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      fail(error);
     });
   }).catch((error: unknown) => {
     child.kill('SIGKILL');
