@@ -8,8 +8,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { dispatchOn, tfjsName, type BackendName } from './backend';
 import { RATING_CLASSES } from './hyperparameters';
-import type { MlpHeadWeights } from './mlp-head';
-import { expectedRating, headInputWidth, headRating, predictRows, writeHeadInput, type Model } from './model';
+import { headForwardOps } from './mlp-head';
+import { expectedRating, headInputWidth, rowRating, predictRows, writeHeadInput, type Model } from './model';
 
 /** Pairs per GPU dispatch: [chunk, inputs] float32 stays a few MB for any supported width. */
 const GPU_CHUNK = 16384;
@@ -23,18 +23,6 @@ export interface HeadScoringOptions {
    * GPU path's code on the CPU this way).
    */
   forceAsync?: boolean;
-}
-
-/** The head's forward pass as tfjs ops on the engine's current backend: [batch, outputs]. */
-function forward(head: MlpHeadWeights, x: Float32Array, batch: number): tf.Tensor2D {
-  return tf.tidy(() => {
-    let a = tf.tensor2d(x, [batch, head.layers[0]!.inputs]);
-    for (const layer of head.layers) {
-      const z = tf.add(tf.matMul(a, tf.tensor2d(layer.weights, [layer.inputs, layer.units])), tf.tensor1d(layer.bias)) as tf.Tensor2D;
-      a = layer.activation === 'relu' ? tf.relu(z) : z;
-    }
-    return a;
-  });
 }
 
 /**
@@ -60,7 +48,7 @@ export async function predictRowsOn(
     const count = Math.min(GPU_CHUNK, userRows.length - start);
     const x = new Float32Array(count * width);
     for (let k = 0; k < count; k++) writeHeadInput(model, x, k, userRows[start + k]!, itemRows[start + k]!);
-    const outputs = dispatchOn(name, () => forward(head, x, count));
+    const outputs = dispatchOn(name, () => tf.tidy(() => headForwardOps(head, x, count)));
     let values: Float32Array;
     try {
       values = (await outputs.data()) as Float32Array;
@@ -71,7 +59,7 @@ export async function predictRowsOn(
       out[start + k] =
         hyper.kind === 'hybrid-classifier'
           ? expectedRating(values, k * RATING_CLASSES)
-          : headRating(model, userRows[start + k]!, itemRows[start + k]!, values[k]!);
+          : rowRating(model, userRows[start + k]!, itemRows[start + k]!, values[k]!);
     }
   }
   return out;

@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { currentBackend, dispatchOn, tfjsName, type BackendName } from './backend';
 import { HeadTail, type HeadTailSpec } from './head-tail';
 import { RATING_CLASSES } from './hyperparameters';
-import { clipRating, dot, expectedRating, hasDotTerm, type Model } from './model';
+import { expectedRating, ratingOf, type Model } from './model';
 import type { ScoringThread } from './scoring-thread';
 
 /** Distinguishes scorers' tails in a scoring thread. */
@@ -79,20 +79,11 @@ export class ItemScorer {
   private finish(outputs: Float32Array | null, userVector: Float32Array, userBias: number, scores: Float32Array): Float32Array {
     const { model } = this;
     const items = model.itemIds.length;
-    const dim = model.hyper.embeddingDim;
     if (outputs !== null && model.hyper.kind === 'hybrid-classifier') {
       for (let item = 0; item < items; item++) scores[item] = expectedRating(outputs, item * RATING_CLASSES);
       return scores;
     }
-    const biases = model.hyper.biases;
-    const offset = biases ? model.globalMean + userBias : 0;
-    const withDot = outputs === null || hasDotTerm(model.hyper);
-    for (let item = 0; item < items; item++) {
-      let rating = outputs === null ? 0 : outputs[item]!;
-      if (biases) rating += offset + model.itemBias[item]!;
-      if (withDot) rating += dot(userVector, 0, model.itemEmbeddings, item * dim, dim);
-      scores[item] = clipRating(rating);
-    }
+    for (let item = 0; item < items; item++) scores[item] = ratingOf(model, userVector, 0, userBias, item, outputs === null ? 0 : outputs[item]!);
     return scores;
   }
 

@@ -43,18 +43,26 @@ export function headOutputs(head: MlpHeadWeights): number {
   return head.layers[head.layers.length - 1]!.units;
 }
 
+/**
+ * The forward pass without dropout as tfjs ops on the engine's current backend: x is row-major
+ * [batch, inputs]; the result is [batch, outputs]. Call inside a tidy.
+ */
+export function headForwardOps(head: MlpHeadWeights, x: Float32Array, batch: number): tf.Tensor2D {
+  let a: tf.Tensor2D = tf.tensor2d(x, [batch, headInputs(head)]);
+  for (const layer of head.layers) {
+    const z = tf.add(tf.matMul(a, tf.tensor2d(layer.weights, [layer.inputs, layer.units])), tf.tensor1d(layer.bias)) as tf.Tensor2D;
+    a = layer.activation === 'relu' ? tf.relu(z) : z;
+  }
+  return a;
+}
+
 /** Forward pass without dropout: x is row-major [batch, inputs]; returns [batch, outputs]. */
 export function headForward(head: MlpHeadWeights, x: Float32Array, batch: number): Float32Array {
   let outputs: Float32Array = new Float32Array(0);
   // Results leave the tidy through a closure: tidy walks whatever it returns, element by
   // element for a typed array (half of all training time when we returned them).
   tf.tidy(() => {
-    let a: tf.Tensor2D = tf.tensor2d(x, [batch, headInputs(head)]);
-    for (const layer of head.layers) {
-      const z = tf.add(tf.matMul(a, tf.tensor2d(layer.weights, [layer.inputs, layer.units])), tf.tensor1d(layer.bias)) as tf.Tensor2D;
-      a = layer.activation === 'relu' ? tf.relu(z) : z;
-    }
-    outputs = a.dataSync() as Float32Array;
+    outputs = headForwardOps(head, x, batch).dataSync() as Float32Array;
   });
   return outputs;
 }

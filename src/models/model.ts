@@ -120,17 +120,23 @@ export function clipRating(rating: number): number {
 }
 
 /**
- * A regression head's predicted rating for (userRow, itemRow) from its raw output: biases and
- * global mean when the model has them, the embeddings' dot product when it has the dot term,
- * clipped to 1..10. Shared by every path that runs a head (CPU, GPU, all-items scoring).
+ * A predicted rating of item `itemRow` for a user given by its vector (at `userOffset` in
+ * `user`) and bias, from the head's raw output (0 for mf): global mean and biases when the model
+ * has them, the embeddings' dot product for mf and a head with the dot term, clipped to 1..10.
+ * Every regression path assembles its ratings here (CPU, GPU, all-items scoring, folded-in users).
  */
-export function headRating(model: Model, userRow: number, itemRow: number, headOutput: number): number {
+export function ratingOf(model: Model, user: Float32Array, userOffset: number, userBias: number, itemRow: number, headOutput: number): number {
   const { hyper } = model;
   const dim = hyper.embeddingDim;
   let rating = headOutput;
-  if (hyper.biases) rating += model.globalMean + model.userBias[userRow]! + model.itemBias[itemRow]!;
-  if (hasDotTerm(hyper)) rating += dot(model.userEmbeddings, userRow * dim, model.itemEmbeddings, itemRow * dim, dim);
+  if (hyper.biases) rating += model.globalMean + userBias + model.itemBias[itemRow]!;
+  if (hyper.kind === 'mf' || hasDotTerm(hyper)) rating += dot(user, userOffset, model.itemEmbeddings, itemRow * dim, dim);
   return clipRating(rating);
+}
+
+/** `ratingOf` for a user row of the model. */
+export function rowRating(model: Model, userRow: number, itemRow: number, headOutput: number): number {
+  return ratingOf(model, model.userEmbeddings, userRow * model.hyper.embeddingDim, model.userBias[userRow]!, itemRow, headOutput);
 }
 
 /**
@@ -145,14 +151,9 @@ export function predictRows(
   classifierArgmax?: Float32Array,
 ): Float32Array {
   const { hyper } = model;
-  const dim = hyper.embeddingDim;
-  const offsetOf = (k: number) =>
-    hyper.biases ? model.globalMean + model.userBias[userRows[k]!]! + model.itemBias[itemRows[k]!]! : 0;
   switch (hyper.kind) {
     case 'mf':
-      for (let k = 0; k < userRows.length; k++) {
-        out[k] = clipRating(offsetOf(k) + dot(model.userEmbeddings, userRows[k]! * dim, model.itemEmbeddings, itemRows[k]! * dim, dim));
-      }
+      for (let k = 0; k < userRows.length; k++) out[k] = rowRating(model, userRows[k]!, itemRows[k]!, 0);
       return out;
     case 'deep':
     case 'hybrid':
@@ -169,7 +170,7 @@ export function predictRows(
             out[start + k] = expectedRating(outputs, k * RATING_CLASSES);
             if (classifierArgmax) classifierArgmax[start + k] = argmaxRating(outputs, k * RATING_CLASSES);
           } else {
-            out[start + k] = headRating(model, userRows[start + k]!, itemRows[start + k]!, outputs[k]!);
+            out[start + k] = rowRating(model, userRows[start + k]!, itemRows[start + k]!, outputs[k]!);
           }
         }
       }
