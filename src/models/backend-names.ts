@@ -9,5 +9,12 @@ export function isBackendName(value: string): value is BackendName {
   return (BACKENDS as readonly string[]).includes(value);
 }
 
+/** Backends whose results Node can only read asynchronously (WebGPU has no synchronous reads there). */
+const ASYNC_READ_BACKENDS: readonly BackendName[] = ['webgpu'];
+
+export function readsAsynchronously(backend: BackendName): boolean {
+  return ASYNC_READ_BACKENDS.includes(backend);
+}
+
 /** Backends on the GPU: a test comparing them with the CPU path runs only where one is found. */
 export const GPU_BACKENDS: readonly BackendName[] = ['tensorflow-gpu', 'webgpu'];

@@ -6,7 +6,7 @@
  * results asynchronously, the head's layers are dispatched on the GPU and read with `await`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { dispatchOn, tfjsName, type BackendName } from './backend';
+import { dispatchOn, readsAsynchronously, tfjsName, type BackendName } from './backend';
 import { RATING_CLASSES } from './hyperparameters';
 import { headForwardOps } from './mlp-head';
 import { expectedRating, headInputWidth, rowRating, predictRows, writeHeadInput, type Model } from './model';
@@ -14,8 +14,6 @@ import { expectedRating, headInputWidth, rowRating, predictRows, writeHeadInput,
 /** Pairs per GPU dispatch: [chunk, inputs] float32 stays a few MB for any supported width. */
 const GPU_CHUNK = 16384;
 
-/** Backends whose tensors can only be read asynchronously in Node. */
-const ASYNC_READ: readonly BackendName[] = ['webgpu'];
 
 export interface HeadScoringOptions {
   /**
@@ -38,7 +36,7 @@ export async function predictRowsOn(
 ): Promise<Float32Array> {
   const name = tfjsName(backend);
   const head = model.head;
-  if (head === null || (!ASYNC_READ.includes(backend) && !options.forceAsync)) {
+  if (head === null || (!readsAsynchronously(backend) && !options.forceAsync)) {
     return dispatchOn(name, () => predictRows(model, userRows, itemRows));
   }
   const { hyper } = model;

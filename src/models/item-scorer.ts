@@ -9,7 +9,7 @@
  * Results equal `predictRows` within float rounding (tested).
  */
 import * as tf from '@tensorflow/tfjs';
-import { currentBackend, dispatchOn, tfjsName, type BackendName } from './backend';
+import { currentBackend, dispatchOn, readsAsynchronously, tfjsName, type BackendName } from './backend';
 import { HeadTail, type HeadTailSpec } from './head-tail';
 import { RATING_CLASSES } from './hyperparameters';
 import { expectedRating, ratingOf, type Model } from './model';
@@ -51,7 +51,7 @@ export class ItemScorer {
     { backend = currentBackend()?.scoring, forceAsync = false }: { backend?: BackendName; forceAsync?: boolean } = {},
   ): Promise<Float32Array> {
     // forceAsync: the asynchronous path's code on a synchronous backend (tests, on the CPU).
-    if (this.model.head !== null && backend !== undefined && (backend === 'webgpu' || forceAsync)) {
+    if (this.model.head !== null && backend !== undefined && (readsAsynchronously(backend) || forceAsync)) {
       const name = tfjsName(backend);
       if (this.asyncTail?.backend !== name) {
         this.asyncTail?.tail.dispose();

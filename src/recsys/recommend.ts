@@ -42,8 +42,7 @@ export async function predictRatings(serving: ServingModel, pairs: readonly { us
     items[k] = item;
   });
   const backend = currentBackend()?.scoring;
-  // webgpu reads only asynchronously; every other backend is tfjs' global one (predictRows).
-  return Array.from(backend === 'webgpu' ? await predictRowsOn(backend, serving.model, users, items) : predictRows(serving.model, users, items));
+  return Array.from(backend !== undefined ? await predictRowsOn(backend, serving.model, users, items) : predictRows(serving.model, users, items));
 }
 
 /** The user's ratings and watched-but-unrated anime (rating null), in one round trip. */

@@ -7,7 +7,7 @@
 import { DenseAdam, KERAS_ADAM, LazyAdam } from '../models/adam';
 import { fitFeatureSpec, itemFeatures } from '../models/features';
 import { RATING_CLASSES, type Hyperparameters, type LossName } from '../models/hyperparameters';
-import { currentBackend } from '../models/backend';
+import { currentBackend, readsAsynchronously, tfjsName } from '../models/backend';
 import { headTrainStepOn } from '../models/head-train-step-on';
 import { headForward, headTrainStep, type HeadGradients } from '../models/mlp-head';
 import { hasDotTerm, headInputWidth, initModel, writeHeadInput, type Model } from '../models/model';
@@ -171,9 +171,9 @@ export async function trainModel(
   const withDot = hasDotTerm(hyper);
   // Under webgpu (results read only asynchronously) the head's steps run on the GPU and are
   // awaited; on every other backend headTrainStep runs on tfjs' global backend.
-  const onWebGpu = currentBackend()?.scoring === 'webgpu';
+  const scoring = currentBackend()?.scoring;
   const headStep = (...args: Parameters<typeof headTrainStep>): HeadGradients | Promise<HeadGradients> =>
-    onWebGpu ? headTrainStepOn('webgpu', true, ...args) : headTrainStep(...args);
+    scoring !== undefined && readsAsynchronously(scoring) ? headTrainStepOn(tfjsName(scoring), true, ...args) : headTrainStep(...args);
   const order = Int32Array.from(split.train);
   const batches = Math.ceil(order.length / B);
 
