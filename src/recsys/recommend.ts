@@ -7,7 +7,7 @@ import type { Database } from '../db/database';
 import { ModelNotReadyError, NotFoundError } from '../errors';
 import { currentBackend } from '../models/backend';
 import { predictRowsOn } from '../models/head-scoring';
-import { predictRows } from '../models/model';
+import { dot, predictRows } from '../models/model';
 import type { ServingModel } from './model-cache';
 import type { AnimeFilter } from './similar';
 import { topRows } from './top-rows';
@@ -91,8 +91,7 @@ export async function recommend(
     for (const { anime_id: ratedId, rating } of explainers) {
       const ratedRow = serving.itemRow.get(ratedId);
       if (ratedRow === undefined || ratedRow === row) continue;
-      let similarity = 0;
-      for (let j = 0; j < dim; j++) similarity += serving.unitItems[row * dim + j]! * serving.unitItems[ratedRow * dim + j]!;
+      const similarity = dot(serving.unitItems, row * dim, serving.unitItems, ratedRow * dim, dim);
       if (because === null || similarity > because.similarity) because = { animeId: ratedId, rating, similarity };
     }
     return { animeId: model.itemIds[row]!, predictedRating: scores[row]!, because };

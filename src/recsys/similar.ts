@@ -7,6 +7,7 @@
  */
 import type { Database } from '../db/database';
 import { NotFoundError } from '../errors';
+import { dot } from '../models/model';
 import { vectorText } from '../trainer/publish';
 import type { NeighbourList, ServingModel } from './model-cache';
 import { topRows } from './top-rows';
@@ -57,13 +58,8 @@ function scanNeighbours(serving: ServingModel, row: number, k: number): Neighbou
   const dim = serving.model.hyper.embeddingDim;
   const unit = serving.unitItems;
   const items = serving.model.itemIds.length;
-  const query = unit.slice(row * dim, (row + 1) * dim);
   const scores = new Float32Array(items);
-  for (let other = 0, base = 0; other < items; other++, base += dim) {
-    let dot = 0;
-    for (let j = 0; j < dim; j++) dot += query[j]! * unit[base + j]!;
-    scores[other] = dot;
-  }
+  for (let other = 0; other < items; other++) scores[other] = dot(unit, row * dim, unit, other * dim, dim);
   const rows = topRows(scores, k, (other) => other !== row);
   return { rows: Int32Array.from(rows), similarities: Float32Array.from(rows, (other) => scores[other]!) };
 }
