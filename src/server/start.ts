@@ -59,14 +59,16 @@ export async function startServer(config: Config, logger: Logger, progress: Prog
     // The served model heads run on the fastest tensor backend (GPU first), chosen once at
     // start-up unless TFJS_BACKEND names one.
     const backend = await selectBackend(config.tfjsBackend, logger);
-    const scoringThread = await ScoringThread.start(backend.name, logger);
+    // The scoring thread boots (its own tfjs) while the catalog loads; none when scoring runs on a GPU.
+    const threadStarting = ScoringThread.start(backend.scoring, logger);
+    const catalog = new AnimeCatalog(db, logger);
+    await catalog.load();
+    catalog.start();
+    const scoringThread = await threadStarting;
     const models = new ModelCache(db, logger, scoringThread);
     await models.refresh();
     models.start();
     const trainingRuns = new TrainingRuns(db, models, logger);
-    const catalog = new AnimeCatalog(db, logger);
-    await catalog.load();
-    catalog.start();
     const app = await buildApp({ config, db, models, logger, jobToken, trainingRuns, catalog });
     await app.listen({ host: config.host, port: config.port });
     const url = urlOf(app);
