@@ -12,13 +12,14 @@ import { MODEL_KINDS, type ModelKind } from '../../src/models/kind';
 import { headForward, headTrainStep, initMlpHead, type MlpHeadWeights } from '../../src/models/mlp-head';
 import { ItemScorer } from '../../src/models/item-scorer';
 import { ScoringThread } from '../../src/models/scoring-thread';
-import { initModel, predictRows, type Model } from '../../src/models/model';
+import { predictRows, type Model } from '../../src/models/model';
 import { deserializeHead, ModelFormatError, serializeHead } from '../../src/models/serialize';
 import { SparseRowGradients } from '../../src/models/sparse-rows';
 import { splitDataset } from '../../src/trainer/dataset';
 import { mulberry32 } from '../../src/trainer/random';
 import { trainModel } from '../../src/trainer/train';
 import { syntheticRatings } from '../helpers/training-data';
+import { randomModel as randomTrainedLooking } from '../helpers/random-model';
 
 beforeAll(async () => {
   await selectBackend('wasm');
@@ -314,17 +315,9 @@ function bits(values: Float32Array): Uint32Array {
   return new Uint32Array(values.buffer, values.byteOffset, values.length);
 }
 
-/** A model of `kind` with trained-looking (random, non-zero) parameters everywhere. */
+/** A small model of `kind` with trained-looking (random, non-zero) parameters everywhere. */
 function randomModel(kind: ModelKind, overrides: Partial<Hyperparameters> = {}): Model {
-  const hyper = smallHyper(kind, overrides);
-  const random = mulberry32(41);
-  const spec = hyper.features ? fitFeatureSpec(synthetic.itemMetadata, hyper.features) : null;
-  const features = spec ? itemFeatures(spec, synthetic.itemMetadata) : new Float32Array(0);
-  const model = initModel(hyper, { users: synthetic.userIds, items: synthetic.itemIds }, 7.25, spec, features, random);
-  model.userBias.set(uniform(model.userBias.length, random));
-  model.itemBias.set(uniform(model.itemBias.length, random));
-  for (const layer of model.head?.layers ?? []) layer.bias.set(uniform(layer.units, random, 0.3));
-  return model;
+  return randomTrainedLooking(kind, { users: 60, items: 40, hyper: smallHyper(kind, overrides), seed: 41 });
 }
 
 describe('serializeHead / deserializeHead', () => {
