@@ -16,6 +16,7 @@ import { headTrainStepOn } from '../../src/models/head-train-step-on';
 import { ItemScorer } from '../../src/models/item-scorer';
 import { headTrainStep, type HeadGradients } from '../../src/models/mlp-head';
 import { predictRows, type Model } from '../../src/models/model';
+import { mulberry32 } from '../../src/trainer/random';
 import { probeGpuBackend } from '../helpers/gpu';
 import { randomModel } from '../helpers/random-model';
 
@@ -159,8 +160,7 @@ describe('all-items scoring with an asynchronous read (the ItemScorer path servi
 /** A batch of head inputs, a dropout mask and a loss gradient for one training step. */
 function trainingStepInputs(model: Model, batch: number) {
   const inputs = model.head!.layers[0]!.inputs;
-  let seed = 7;
-  const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  const random = mulberry32(7);
   const x = Float32Array.from({ length: batch * inputs }, () => random() * 2 - 1);
   const mask = Float32Array.from({ length: batch * inputs }, () => (random() < 0.3 ? 0 : 1 / 0.7));
   // Any function of the outputs serves: the step must pass it the outputs and backpropagate its result.
