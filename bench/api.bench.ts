@@ -1,5 +1,5 @@
 /**
- * npm run bench:api [-- --duration S] [--connections N] [--warmup S] [--users N] [--fresh-runs N]
+ * npm run bench:api [-- --duration S] [--connections N] [--rate R] [--warmup S] [--users N] [--fresh-runs N]
  *                   [--only name,name] [--out FILE] [--fresh] [--cache DIR] [--pin] [--train-timeout-s S]
  *
  * GraphQL API throughput and latency on the shipped demo sample (5,000 users) with a trained
@@ -23,6 +23,8 @@
  * 4. Rating → fresh recommendations: for each of --fresh-runs (default 20) new users, the time
  *    from sending rateAnime (10) to receiving recommendations whose `because` names that anime.
  *
+ * --rate R: offer R requests/s in all (autocannon's overallRate) instead of sending each next
+ * request as soon as the last was answered: latency at a given load rather than at saturation.
  * --pin: the server on CPU 1 and this process (autocannon) on CPU 0, with taskset.
  * Exits 1 when a query had errors or wrong results (the report is still written).
  *
@@ -63,6 +65,8 @@ interface Options {
   duration: number;
   warmup: number;
   connections: number;
+  /** Requests per second offered in all (autocannon's overallRate); undefined: as fast as answered. */
+  rate: number | undefined;
   users: number;
   freshRuns: number;
   only: ScenarioName[];
@@ -79,6 +83,7 @@ function parseOptions(): Options {
       duration: { type: 'string', default: '10' },
       warmup: { type: 'string' },
       connections: { type: 'string', default: '10' },
+      rate: { type: 'string' },
       users: { type: 'string', default: '300' },
       'fresh-runs': { type: 'string', default: '20' },
       only: { type: 'string', default: SCENARIO_NAMES.join(',') },
@@ -106,6 +111,7 @@ function parseOptions(): Options {
     duration,
     warmup: values.warmup !== undefined ? number('warmup', values.warmup, false, true) : Math.min(3, Math.max(1, duration / 5)),
     connections: number('connections', values.connections!, true),
+    rate: values.rate !== undefined ? number('rate', values.rate, false) : undefined,
     users: number('users', values.users!, true),
     freshRuns: number('fresh-runs', values['fresh-runs']!, true, true),
     only: only as ScenarioName[],
@@ -341,7 +347,15 @@ async function load(url: string, scenario: Scenario, options: Options, seconds: 
       }
     },
   };
-  const run: autocannon.Options = { url: `${url}/graphql`, connections: options.connections, duration: seconds, pipelining: 1, timeout: REQUEST_TIMEOUT_S, requests: [request] };
+  const run: autocannon.Options = {
+    url: `${url}/graphql`,
+    connections: options.connections,
+    duration: seconds,
+    pipelining: 1,
+    timeout: REQUEST_TIMEOUT_S,
+    requests: [request],
+    ...(options.rate !== undefined ? { overallRate: options.rate } : {}),
+  };
   const result = await new Promise<autocannon.Result>((resolveRun, reject) => {
     const instance = autocannon(run, (error: unknown, done: autocannon.Result) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolveRun(done)));
     instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
@@ -507,7 +521,7 @@ function report(options: Options, model: CachedModel, server: ServerProcess, mea
     `Server: \`src/main.ts\` in its own process (pid ${server.pid}${options.pin ? ', pinned to CPU 1, the load generator to CPU 0' : ''}; NODE_ENV=production, ` +
       `LOG_LEVEL=warn, embedded PGlite) on a copy of the cached database: the demo sample and model version ${model.modelVersionId} ` +
       `(${model.kind}, default preset, trained ${model.preparedAt.slice(0, 10)}). Load: autocannon ${options.connections} connections, ` +
-      `one request at a time each, ${options.warmup} s warm-up then ${options.duration} s per query; before each run the benchmark waits ` +
+      `one request at a time each${options.rate !== undefined ? `, ${options.rate} requests/s offered in all (autocannon's overallRate)` : ''}, ${options.warmup} s warm-up then ${options.duration} s per query; before each run the benchmark waits ` +
       `until the server's CPU is idle (it still answers the requests autocannon dropped at the end of the previous one). ` +
       `Latency is each response's time, errors included; req/s is responses / duration.`,
     '',
@@ -614,7 +628,7 @@ async function main(): Promise<void> {
       await load(server.url, scenario, options, options.warmup);
       await waitIdle(server.pid);
     }
-    log(`${name}: ${options.duration} s, ${options.connections} connections`);
+    log(`${name}: ${options.duration} s, ${options.connections} connections${options.rate !== undefined ? `, ${options.rate} req/s offered` : ''}`);
     const measured = await load(server.url, scenario, options, options.duration);
     measurements.push(measured);
     const drained = await waitIdle(server.pid);

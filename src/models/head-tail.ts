@@ -57,10 +57,8 @@ export class HeadTail {
   private forward(userPart: Float32Array): tf.Tensor2D {
     let a = tf.add(this.itemPart, tf.tensor1d(userPart)) as tf.Tensor2D;
     if (this.firstRelu) a = tf.relu(a);
-    for (const layer of this.rest) {
-      const z = tf.add(tf.matMul(a, layer.weights), layer.bias) as tf.Tensor2D;
-      a = layer.relu ? tf.relu(z) : z;
-    }
+    // Fused: one pass per layer for product, bias and activation instead of three.
+    for (const layer of this.rest) a = tf.fused.matMul({ a, b: layer.weights, bias: layer.bias, activation: layer.relu ? 'relu' : 'linear' }) as tf.Tensor2D;
     return a;
   }
 

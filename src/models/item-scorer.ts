@@ -13,7 +13,7 @@ import { currentBackend, dispatchOn, readsAsynchronously, tfjsName, type Backend
 import { HeadTail, type HeadTailSpec } from './head-tail';
 import { RATING_CLASSES } from './hyperparameters';
 import { expectedRating, ratingOf, type Model } from './model';
-import type { ScoringThread } from './scoring-thread';
+import type { TailRunner } from './scoring-thread';
 
 /** Distinguishes scorers' tails in a scoring thread. */
 let nextTailId = 0;
@@ -27,7 +27,7 @@ export class ItemScorer {
 
   constructor(
     private readonly model: Model,
-    private readonly thread: ScoringThread | null = null,
+    private readonly thread: TailRunner | null = null,
   ) {}
 
   /**

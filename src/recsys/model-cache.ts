@@ -7,7 +7,7 @@ import type { Database } from '../db/database';
 import type { Logger } from '../logger';
 import { ItemScorer } from '../models/item-scorer';
 import type { Model } from '../models/model';
-import type { ScoringThread } from '../models/scoring-thread';
+import type { TailRunner } from '../models/scoring-thread';
 import { activeModelVersionId } from '../trainer/publish';
 import { loadModelVersion } from './model-store';
 
@@ -66,7 +66,7 @@ function unitRows(vectors: Float32Array, dim: number): Float32Array {
   return out;
 }
 
-export function servingModel(versionId: number, model: Model, scoringThread: ScoringThread | null = null): ServingModel {
+export function servingModel(versionId: number, model: Model, scoringThread: TailRunner | null = null): ServingModel {
   return {
     versionId,
     model,
@@ -88,7 +88,7 @@ export class ModelCache {
     private readonly db: Database,
     private readonly logger?: Logger,
     /** Where recommendations' head passes run; null: in this thread. */
-    private readonly scoringThread: ScoringThread | null = null,
+    private readonly scoringThread: TailRunner | null = null,
   ) {}
 
   /** The active model, or null when no version is active. */

@@ -73,10 +73,13 @@ export async function recommend(
   const userRow = userRowOf(serving, userId);
   const { model } = serving;
   const dim = model.hyper.embeddingDim;
-  const scores = await serving.scorer.scoreAsync(model.userEmbeddings.subarray(userRow * dim, (userRow + 1) * dim), model.userBias[userRow]!);
-  const history = await ratedOrWatched(db, userId);
+  // The head pass (on a scoring thread or the GPU) and the queries overlap.
+  const [scores, history, allowed] = await Promise.all([
+    serving.scorer.scoreAsync(model.userEmbeddings.subarray(userRow * dim, (userRow + 1) * dim), model.userBias[userRow]!),
+    ratedOrWatched(db, userId),
+    options.filter ? allowedAnime(db, options.filter) : null,
+  ]);
   const seen = options.excludeSeen ? new Set(history.map((row) => row.anime_id)) : new Set<number>();
-  const allowed = options.filter ? await allowedAnime(db, options.filter) : null;
   const rows = topRows(scores, options.k, (row) => {
     const id = model.itemIds[row]!;
     return !seen.has(id) && (allowed === null || allowed.has(id));

@@ -15,7 +15,7 @@ import type { ProgressSink } from '../ingest/progress';
 import type { Logger } from '../logger';
 import { ModelCache } from '../recsys/model-cache';
 import { selectBackend } from '../models/backend';
-import { ScoringThread } from '../models/scoring-thread';
+import { ScoringPool } from '../models/scoring-thread';
 import { TrainingRuns } from '../recsys/training-runs';
 import { AnimeCatalog } from '../recsys/anime-catalog';
 import { buildApp } from './app';
@@ -59,8 +59,8 @@ export async function startServer(config: Config, logger: Logger, progress: Prog
     // The served model heads run on the fastest tensor backend (GPU first), chosen once at
     // start-up unless TFJS_BACKEND names one.
     const backend = await selectBackend(config.tfjsBackend, logger);
-    // The scoring thread boots (its own tfjs) while the catalog loads; none when scoring runs on a GPU.
-    const threadStarting = ScoringThread.start(backend.scoring, logger);
+    // The scoring threads boot (each its own tfjs) while the catalog loads; none when scoring runs on a GPU.
+    const threadStarting = ScoringPool.start(backend.scoring, config.scoringThreads, logger);
     const catalog = new AnimeCatalog(db, logger);
     await catalog.load();
     catalog.start();

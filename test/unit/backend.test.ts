@@ -3,6 +3,7 @@
  * head scoring (src/models/head-scoring.ts) against the CPU path: the GPU path's code on the CPU
  * here, and on the GPU backend wherever one is found (reported as skipped, by name, elsewhere).
  */
+import { availableParallelism } from 'node:os';
 import 'reflect-metadata';
 import * as tf from '@tensorflow/tfjs';
 import { graphql } from 'graphql';
@@ -54,6 +55,17 @@ function allPairs(model: Model, users: number): { userRows: Int32Array; itemRows
 }
 
 const models = new Map(HEAD_MODELS.map(([label, kind, hyper]) => [label, randomModel(kind, { users: 12, items: 1500, hyper: { embeddingDim: 16, ...hyper } })]));
+
+describe('SCORING_THREADS', () => {
+  it('defaults to one per core but one (at least one), and takes a number', () => {
+    expect(loadConfig({}).scoringThreads).toBe(Math.max(1, availableParallelism() - 1));
+    expect(loadConfig({ SCORING_THREADS: 'auto' }).scoringThreads).toBe(Math.max(1, availableParallelism() - 1));
+    expect(loadConfig({ SCORING_THREADS: '0' }).scoringThreads).toBe(0);
+    expect(loadConfig({ SCORING_THREADS: '3' }).scoringThreads).toBe(3);
+    expect(() => loadConfig({ SCORING_THREADS: 'many' })).toThrow(ConfigError);
+    expect(() => loadConfig({ SCORING_THREADS: '65' })).toThrow(ConfigError);
+  });
+});
 
 describe('TFJS_BACKEND', () => {
   it.each([

@@ -11,7 +11,7 @@ import { presetHyperparameters, type Hyperparameters } from '../../src/models/hy
 import { MODEL_KINDS, type ModelKind } from '../../src/models/kind';
 import { headForward, headTrainStep, initMlpHead, type MlpHeadWeights } from '../../src/models/mlp-head';
 import { ItemScorer } from '../../src/models/item-scorer';
-import { ScoringThread } from '../../src/models/scoring-thread';
+import { ScoringPool, ScoringThread } from '../../src/models/scoring-thread';
 import { predictRows, type Model } from '../../src/models/model';
 import { deserializeHead, ModelFormatError, serializeHead } from '../../src/models/serialize';
 import { SparseRowGradients } from '../../src/models/sparse-rows';
@@ -467,6 +467,38 @@ describe('ScoringThread', () => {
 
   it('is not started for a GPU backend', async () => {
     expect(await ScoringThread.start('tensorflow-gpu')).toBeNull();
+  });
+});
+
+describe('ScoringPool', () => {
+  it('spreads concurrent requests over its threads, scores as this thread does, and outlives a lost thread', async () => {
+    const pool = await ScoringPool.start('wasm', 2);
+    try {
+      expect(pool?.size).toBe(2);
+      const model = randomModel('hybrid');
+      const here = new ItemScorer(model);
+      const there = new ItemScorer(model, pool);
+      const users = [0, 1, 2, 3, 4, 5];
+      const expected = users.map((user) => here.score(userVector(model, user), model.userBias[user]!));
+      const threads = (pool as unknown as { threads: ScoringThread[] }).threads;
+      const answered = Promise.all(users.map((user) => there.scoreAsync(userVector(model, user), model.userBias[user]!)));
+      // Least in flight first: six requests sent at once are split three and three.
+      expect(threads.map((thread) => thread.inFlight)).toEqual([3, 3]);
+      (await answered).forEach((scores, k) => expect(bits(scores)).toEqual(bits(expected[k]!)));
+      await threads[0]!.close();
+      expect(pool!.alive).toBe(true);
+      expect(bits(await there.scoreAsync(userVector(model, 2), model.userBias[2]!))).toEqual(bits(expected[2]!));
+      here.release();
+      there.release();
+    } finally {
+      await pool?.close();
+    }
+    expect(pool!.alive).toBe(false);
+  });
+
+  it('is null for a GPU backend or no threads', async () => {
+    expect(await ScoringPool.start('webgpu', 2)).toBeNull();
+    expect(await ScoringPool.start('wasm', 0)).toBeNull();
   });
 });
 
