@@ -1,0 +1,282 @@
+/**
+ * npm run bench:accuracy-probes [-- --epochs N]
+ *
+ * How far classic collaborative filtering gets on the shipped sample's seeded split, outside
+ * our neural models: the evidence behind issue 3's "best model RMSE <= 1.10, MAE <= 0.83" being
+ * out of reach (BENCHMARKS.md, Training). Plain Float32Array loops, no database, no tfjs:
+ * - biased matrix factorization by per-sample SGD (Funk SVD), on the training part and refitted
+ *   on training + validation;
+ * - SVD++ (Koren 2008): the user vector plus |N(u)|^-1/2 Σ y_j over the anime the user rated in
+ *   training or watched without rating (the source's -1 rows; never test items);
+ * - item-based kNN on BaselineOnly residuals (Surprise's KNNBaseline with a shrunk
+ *   residual-cosine similarity);
+ * - a least-squares blend of the MF and kNN predictions, fitted on validation.
+ * The split is the trainer's (`splitDataset`, seed 42, ratings ordered by user then anime, as
+ * `loadRatingsDataset` reads them), so test figures compare with the trainer's table.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { gunzipSync } from 'node:zlib';
+import { fitBaselineOnly } from '../src/trainer/baselines';
+import { splitDataset } from '../src/trainer/dataset';
+import { mulberry32, shuffleInPlace } from '../src/trainer/random';
+import { runBenchmark } from './lifecycle';
+
+const SAMPLE = resolve(__dirname, '../data/rating_sample_5000users.csv.gz');
+
+interface Data {
+  users: Int32Array;
+  items: Int32Array;
+  ratings: Float32Array;
+  numUsers: number;
+  numItems: number;
+  /** Per user row: item rows watched without a rating. */
+  watched: number[][];
+}
+
+function loadSample(): Data {
+  const explicit: [number, number, number][] = [];
+  const watchedPairs: [number, number][] = [];
+  for (const line of gunzipSync(readFileSync(SAMPLE)).toString('utf8').split(/\r?\n/).slice(1)) {
+    if (line === '') continue;
+    const [user, anime, rating] = line.split(',').map(Number) as [number, number, number];
+    if (rating === -1) watchedPairs.push([user, anime]);
+    else explicit.push([user, anime, rating]);
+  }
+  explicit.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const userRow = new Map([...new Set(explicit.map((r) => r[0]))].sort((a, b) => a - b).map((id, row) => [id, row]));
+  const itemRow = new Map([...new Set(explicit.map((r) => r[1]))].sort((a, b) => a - b).map((id, row) => [id, row]));
+  const watched: number[][] = Array.from({ length: userRow.size }, () => []);
+  for (const [user, anime] of watchedPairs) {
+    const u = userRow.get(user);
+    const i = itemRow.get(anime);
+    if (u !== undefined && i !== undefined) watched[u]!.push(i);
+  }
+  return {
+    users: Int32Array.from(explicit, (r) => userRow.get(r[0])!),
+    items: Int32Array.from(explicit, (r) => itemRow.get(r[1])!),
+    ratings: Float32Array.from(explicit, (r) => r[2]),
+    numUsers: userRow.size,
+    numItems: itemRow.size,
+    watched,
+  };
+}
+
+type Predictor = (user: number, item: number) => number;
+
+function errors(data: Data, indices: Int32Array, predict: Predictor): { rmse: number; mae: number; predictions: Float64Array } {
+  const predictions = new Float64Array(indices.length);
+  let squared = 0;
+  let absolute = 0;
+  indices.forEach((index, k) => {
+    const p = Math.min(10, Math.max(1, predict(data.users[index]!, data.items[index]!)));
+    predictions[k] = p;
+    const e = p - data.ratings[index]!;
+    squared += e * e;
+    absolute += Math.abs(e);
+  });
+  return { rmse: Math.sqrt(squared / indices.length), mae: absolute / indices.length, predictions };
+}
+
+interface MfOptions {
+  dim: number;
+  epochs: number;
+  learningRate: number;
+  decay: number;
+  reg: number;
+  regBias: number;
+  /** SVD++'s implicit term over rated-in-training and watched anime. */
+  implicit: boolean;
+}
+
+/** Biased MF (or SVD++) by SGD, one user's ratings at a time so the implicit sum is shared. */
+function trainMf(data: Data, train: Int32Array, options: MfOptions): Predictor {
+  const { dim, reg, regBias, implicit } = options;
+  const random = mulberry32(1);
+  const init = () => (random() - 0.5) * 0.1;
+  const p = Float32Array.from({ length: data.numUsers * dim }, init);
+  const q = Float32Array.from({ length: data.numItems * dim }, init);
+  const y = new Float32Array(data.numItems * dim);
+  const userBias = new Float32Array(data.numUsers);
+  const itemBias = new Float32Array(data.numItems);
+  let mean = 0;
+  for (const index of train) mean += data.ratings[index]!;
+  mean /= train.length;
+  const byUser: number[][] = Array.from({ length: data.numUsers }, () => []);
+  for (const index of train) byUser[data.users[index]!]!.push(index);
+  const implicitItems = byUser.map((indices, user) => (implicit ? [...indices.map((index) => data.items[index]!), ...data.watched[user]!] : []));
+  const z = new Float32Array(dim);
+  const zGradient = new Float32Array(dim);
+
+  /** p_u plus the normalized implicit sum into `out`; returns the normalization. */
+  const userVector = (user: number, out: Float32Array): number => {
+    out.set(p.subarray(user * dim, (user + 1) * dim));
+    const seen = implicitItems[user]!;
+    if (seen.length === 0) return 0;
+    const norm = 1 / Math.sqrt(seen.length);
+    for (const item of seen) for (let f = 0; f < dim; f++) out[f] = out[f]! + norm * y[item * dim + f]!;
+    return norm;
+  };
+
+  const order = Int32Array.from({ length: data.numUsers }, (_, k) => k);
+  let rate = options.learningRate;
+  for (let epoch = 0; epoch < options.epochs; epoch++) {
+    shuffleInPlace(order, random);
+    for (const user of order) {
+      const indices = byUser[user]!;
+      if (indices.length === 0) continue;
+      shuffleInPlace(indices, random);
+      const norm = userVector(user, z);
+      zGradient.fill(0);
+      for (const index of indices) {
+        const item = data.items[index]!;
+        let prediction = mean + userBias[user]! + itemBias[item]!;
+        for (let f = 0; f < dim; f++) prediction += z[f]! * q[item * dim + f]!;
+        const e = data.ratings[index]! - prediction;
+        userBias[user] = userBias[user]! + rate * (e - regBias * userBias[user]!);
+        itemBias[item] = itemBias[item]! + rate * (e - regBias * itemBias[item]!);
+        for (let f = 0; f < dim; f++) {
+          const qf = q[item * dim + f]!;
+          const pf = p[user * dim + f]!;
+          q[item * dim + f] = qf + rate * (e * z[f]! - reg * qf);
+          const step = rate * (e * qf - reg * pf);
+          p[user * dim + f] = pf + step;
+          z[f] = z[f]! + step;
+          zGradient[f] = zGradient[f]! + e * qf;
+        }
+      }
+      // The implicit vectors move once per user, by the user's averaged error signal.
+      const scale = (rate * norm) / indices.length;
+      for (const item of implicitItems[user]!) {
+        for (let f = 0; f < dim; f++) y[item * dim + f] = y[item * dim + f]! + scale * zGradient[f]! - rate * reg * 0.1 * y[item * dim + f]!;
+      }
+    }
+    rate *= options.decay;
+  }
+  const vectors = new Float32Array(data.numUsers * dim);
+  const vector = new Float32Array(dim);
+  for (let user = 0; user < data.numUsers; user++) {
+    userVector(user, vector);
+    vectors.set(vector, user * dim);
+  }
+  return (user, item) => {
+    let prediction = mean + userBias[user]! + itemBias[item]!;
+    for (let f = 0; f < dim; f++) prediction += vectors[user * dim + f]! * q[item * dim + f]!;
+    return prediction;
+  };
+}
+
+/** KNNBaseline, item-based: BaselineOnly plus the shrunk-similarity-weighted residuals of the k most similar rated items. */
+function trainItemKnn(data: Data, train: Int32Array, k: number, shrink: number): Predictor {
+  const { numItems: items } = data;
+  const picked = { users: Int32Array.from(train, (i) => data.users[i]!), items: Int32Array.from(train, (i) => data.items[i]!), ratings: Float32Array.from(train, (i) => data.ratings[i]!) };
+  const baseline = fitBaselineOnly({ ...picked, numUsers: data.numUsers, numItems: items });
+  const byUser: { item: number; residual: number }[][] = Array.from({ length: data.numUsers }, () => []);
+  picked.users.forEach((user, n) => byUser[user]!.push({ item: picked.items[n]!, residual: picked.ratings[n]! - baseline.predict(user, picked.items[n]!) }));
+  // Dense item × item sums (7,157² ≈ 51M cells, ~700 MB): co-rated residual products and norms.
+  const products = new Float32Array(items * items);
+  const normsA = new Float32Array(items * items);
+  const normsB = new Float32Array(items * items);
+  const counts = new Uint16Array(items * items);
+  for (const rated of byUser) {
+    for (const a of rated) {
+      const row = a.item * items;
+      for (const b of rated) {
+        const cell = row + b.item;
+        products[cell] = products[cell]! + a.residual * b.residual;
+        normsA[cell] = normsA[cell]! + a.residual * a.residual;
+        normsB[cell] = normsB[cell]! + b.residual * b.residual;
+        counts[cell] = counts[cell]! + 1;
+      }
+    }
+  }
+  const similarity = products;
+  for (let cell = 0; cell < similarity.length; cell++) {
+    const norm = Math.sqrt(normsA[cell]! * normsB[cell]!);
+    const count = counts[cell]!;
+    similarity[cell] = norm > 0 && count > 1 ? (products[cell]! / norm) * ((count - 1) / (count - 1 + shrink)) : 0;
+  }
+  return (user, item) => {
+    const neighbours = byUser[user]!.map(({ item: other, residual }) => ({ weight: similarity[item * items + other]!, residual })).filter((n) => n.weight > 0);
+    neighbours.sort((a, b) => b.weight - a.weight);
+    let sum = 0;
+    let weights = 0;
+    for (const { weight, residual } of neighbours.slice(0, k)) {
+      sum += weight * residual;
+      weights += weight;
+    }
+    return baseline.predict(user, item) + (weights > 0 ? sum / weights : 0);
+  };
+}
+
+/** Least squares y ≈ w0 + Σ w_m x_m (normal equations, Gauss–Jordan with pivoting). */
+function fitBlend(columns: Float64Array[], targets: Float32Array): Float64Array {
+  const size = columns.length + 1;
+  const a = Array.from({ length: size }, () => new Float64Array(size + 1));
+  const row = new Float64Array(size);
+  for (let n = 0; n < targets.length; n++) {
+    row[0] = 1;
+    columns.forEach((column, m) => (row[m + 1] = column[n]!));
+    for (let i = 0; i < size; i++) {
+      for (let j = 0; j < size; j++) a[i]![j] = a[i]![j]! + row[i]! * row[j]!;
+      a[i]![size] = a[i]![size]! + row[i]! * targets[n]!;
+    }
+  }
+  for (let i = 0; i < size; i++) {
+    let pivot = i;
+    for (let r = i + 1; r < size; r++) if (Math.abs(a[r]![i]!) > Math.abs(a[pivot]![i]!)) pivot = r;
+    [a[i], a[pivot]] = [a[pivot]!, a[i]!];
+    for (let r = 0; r < size; r++) {
+      if (r === i) continue;
+      const factor = a[r]![i]! / a[i]![i]!;
+      for (let c = i; c <= size; c++) a[r]![c] = a[r]![c]! - factor * a[i]![c]!;
+    }
+  }
+  return Float64Array.from({ length: size }, (_, i) => a[i]![size]! / a[i]![i]!);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { epochs: { type: 'string', default: '38' } } });
+  const epochs = Number(values.epochs);
+  if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`--epochs must be a whole number >= 1, got "${values.epochs}"`);
+  const data = loadSample();
+  const split = splitDataset(data.ratings.length, { testFraction: 0.2, validationSplit: 0.1, seed: 42 });
+  const trainAll = Int32Array.from([...split.train, ...split.validation]);
+  const mfOptions: MfOptions = { dim: 64, epochs, learningRate: 0.01, decay: 0.96, reg: 0.05, regBias: 0.01, implicit: false };
+  const rows: { name: string; rmse: number; mae: number; seconds: number }[] = [];
+  const timed = <T>(fn: () => T): [T, number] => {
+    const started = performance.now();
+    const result = fn();
+    return [result, (performance.now() - started) / 1000];
+  };
+  const record = (name: string, predict: Predictor, seconds: number) => {
+    const test = errors(data, split.test, predict);
+    rows.push({ name, rmse: test.rmse, mae: test.mae, seconds });
+    process.stderr.write(`${name}: test RMSE ${test.rmse.toFixed(4)}, MAE ${test.mae.toFixed(4)} (${seconds.toFixed(1)} s)\n`);
+    return predict;
+  };
+
+  const [mf, mfSeconds] = timed(() => trainMf(data, split.train, mfOptions));
+  record(`biased MF (SGD, dim 64, ${epochs} epochs), training part`, mf, mfSeconds);
+  const [svdpp, svdppSeconds] = timed(() => trainMf(data, split.train, { ...mfOptions, implicit: true }));
+  record('SVD++ (implicit: rated in training + watched), training part', svdpp, svdppSeconds);
+  const [refit, refitSeconds] = timed(() => trainMf(data, trainAll, mfOptions));
+  record('biased MF refitted on training + validation', refit, refitSeconds);
+  const [knn, knnSeconds] = timed(() => trainItemKnn(data, split.train, 40, 300));
+  record('item kNN on BaselineOnly residuals (k 40, shrink 300), training part', knn, knnSeconds);
+  const validationTargets = Float32Array.from(split.validation, (index) => data.ratings[index]!);
+  const [blend, blendSeconds] = timed(() => {
+    const weights = fitBlend([errors(data, split.validation, mf).predictions, errors(data, split.validation, knn).predictions], validationTargets);
+    return (user: number, item: number) => weights[0]! + weights[1]! * Math.min(10, Math.max(1, mf(user, item))) + weights[2]! * Math.min(10, Math.max(1, knn(user, item)));
+  });
+  record('blend of MF and kNN (least squares on validation)', blend, blendSeconds + mfSeconds + knnSeconds);
+
+  console.log(`Shipped sample, seeded split (seed 42): ${split.train.length} train / ${split.validation.length} validation / ${split.test.length} test ratings.\n`);
+  console.log('| Probe | Test RMSE | Test MAE | Seconds |');
+  console.log('|---|---:|---:|---:|');
+  for (const row of rows) console.log(`| ${row.name} | ${row.rmse.toFixed(4)} | ${row.mae.toFixed(4)} | ${row.seconds.toFixed(1)} |`);
+  console.log('\nGoal for the best model: RMSE <= 1.10 and MAE <= 0.83.');
+}
+
+runBenchmark(main);
