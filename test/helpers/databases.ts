@@ -10,6 +10,7 @@ import type { Database } from '../../src/db/database';
 import { openEmbeddedDatabase } from '../../src/db/embedded';
 import { migrate } from '../../src/db/migrate';
 import { openPostgresDatabase } from '../../src/db/postgres';
+import { tempDir, type TempDir } from './data-slices';
 
 export interface TestDatabase {
   db: Database;
@@ -84,4 +85,31 @@ export const TEST_DRIVERS: TestDriver[] = [embedded, ...(TEST_POSTGRES_URL ? [po
 export function describeEachDriver(title: string, body: (driver: TestDriver) => void): void {
   for (const driver of TEST_DRIVERS) describe(`${title} [${driver.name}]`, () => body(driver));
   if (!TEST_POSTGRES_URL) describe.skip(`${title} [postgres: skipped, TEST_POSTGRES_URL is unset]`, () => it('runs on PostgreSQL', () => undefined));
+}
+
+/** A describe block's new database and temp folder for input files, made before its tests and removed after. */
+export interface DatabaseWithFiles {
+  readonly test: TestDatabase;
+  readonly files: TempDir;
+}
+
+/** Registers the beforeAll/afterAll that open `driver`'s database and a temp folder (hooks added later run after these). */
+export function useDatabaseWithFiles(driver: TestDriver): DatabaseWithFiles {
+  const made: { test?: TestDatabase; files?: TempDir } = {};
+  beforeAll(async () => {
+    made.test = await driver.open();
+    made.files = tempDir();
+  });
+  afterAll(async () => {
+    await made.test?.dispose();
+    made.files?.remove();
+  });
+  return {
+    get test() {
+      return made.test!;
+    },
+    get files() {
+      return made.files!;
+    },
+  };
 }

@@ -5,8 +5,8 @@ import { kaggleFormat } from '../../src/ingest/formats/kaggle';
 import { movielensFormat } from '../../src/ingest/formats/movielens';
 import { NO_FILTERS, PRESETS } from '../../src/ingest/filters';
 import { ingest } from '../../src/ingest/ingest';
-import { headLines, SHIPPED_ANIME, SHIPPED_RATINGS, shippedText, tempDir, type TempDir } from '../helpers/data-slices';
-import { describeEachDriver, type TestDatabase } from '../helpers/databases';
+import { headLines, SHIPPED_ANIME, SHIPPED_RATINGS, shippedText } from '../helpers/data-slices';
+import { describeEachDriver, useDatabaseWithFiles, type TestDatabase } from '../helpers/databases';
 import { resolve } from 'node:path';
 
 const RATING_ROWS = 3000;
@@ -36,27 +36,20 @@ function expectedSlice(text: string) {
 }
 
 describeEachDriver('ingest', (driver) => {
-  let test: TestDatabase;
-  let files: TempDir;
+  const env = useDatabaseWithFiles(driver);
   let ratingsSlice: string;
   beforeAll(async () => {
-    test = await driver.open();
-    files = tempDir();
     ratingsSlice = headLines(SHIPPED_RATINGS, RATING_ROWS);
-  });
-  afterAll(async () => {
-    await test.dispose();
-    files.remove();
   });
 
   it('loads the shipped anime file and a real rating slice with the right counts', async () => {
-    const ratings = files.write('rating.csv', ratingsSlice);
-    const report = await ingest(test.db, { format: kaggleFormat, animePath: SHIPPED_ANIME, ratingsPath: ratings });
+    const ratings = env.files.write('rating.csv', ratingsSlice);
+    const report = await ingest(env.test.db, { format: kaggleFormat, animePath: SHIPPED_ANIME, ratingsPath: ratings });
     const expected = expectedSlice(ratingsSlice);
     expect(report.anime).toEqual({ read: 12294, inserted: 12294, updated: 0 });
     expect(report.ratings).toMatchObject({ read: RATING_ROWS, inserted: expected.explicit, watchedInserted: expected.watched, filtered: 0 });
     expect(report.users.inserted).toBe(expected.users);
-    expect(await snapshot(test.db)).toMatchObject({ anime: 12294, ratings: expected.explicit, watched: expected.watched, users: expected.users });
+    expect(await snapshot(env.test.db)).toMatchObject({ anime: 12294, ratings: expected.explicit, watched: expected.watched, users: expected.users });
   });
 
   it.each([
@@ -67,7 +60,7 @@ describeEachDriver('ingest', (driver) => {
     // `Unknown` episodes (still airing)
     [21, { name: 'One Piece', type: 'TV', episodes: null }],
   ])('keeps anime %i as the source says', async (id, fields) => {
-    const { rows } = await test.db.query('SELECT name, genres, type, episodes, community_rating, members FROM anime WHERE id = $1', [id]);
+    const { rows } = await env.test.db.query('SELECT name, genres, type, episodes, community_rating, members FROM anime WHERE id = $1', [id]);
     expect(rows[0]).toMatchObject(fields);
     if ('community_rating' in fields) expect(rows[0]!.community_rating).toBeCloseTo(fields.community_rating as number, 5);
   });
@@ -77,48 +70,48 @@ describeEachDriver('ingest', (driver) => {
     const quotedComma = source.find((line) => /^\d+,"[^"]*,[^"]*",/.test(line))!;
     const id = Number(quotedComma.split(',')[0]);
     const name = quotedComma.match(/^\d+,"((?:[^"]|"")*)"/)![1]!.replace(/""/g, '"');
-    const { rows } = await test.db.query<{ name: string }>('SELECT name FROM anime WHERE id = $1', [id]);
+    const { rows } = await env.test.db.query<{ name: string }>('SELECT name FROM anime WHERE id = $1', [id]);
     expect(rows[0]!.name).toBe(name);
     const noScore = source.filter((line) => /,,\d+$/.test(line)).length;
-    const stored = await test.db.query<{ n: number }>('SELECT count(*) AS n FROM anime WHERE community_rating IS NULL');
+    const stored = await env.test.db.query<{ n: number }>('SELECT count(*) AS n FROM anime WHERE community_rating IS NULL');
     expect(stored.rows[0]!.n).toBe(noScore);
-    const noType = await test.db.query<{ n: number }>('SELECT count(*) AS n FROM anime WHERE type IS NULL');
+    const noType = await env.test.db.query<{ n: number }>('SELECT count(*) AS n FROM anime WHERE type IS NULL');
     expect(noType.rows[0]!.n).toBe(25);
   });
 
   it('keeps -1 rows as watched-unrated pairs, never as ratings', async () => {
     const minusOne = ratingsSlice.split('\r\n').find((line) => line.endsWith(',-1'))!.split(',').map(Number);
-    const watched = await test.db.query('SELECT 1 FROM watched WHERE user_id = $1 AND anime_id = $2', minusOne.slice(0, 2));
-    const rated = await test.db.query('SELECT 1 FROM rating WHERE user_id = $1 AND anime_id = $2', minusOne.slice(0, 2));
+    const watched = await env.test.db.query('SELECT 1 FROM watched WHERE user_id = $1 AND anime_id = $2', minusOne.slice(0, 2));
+    const rated = await env.test.db.query('SELECT 1 FROM rating WHERE user_id = $1 AND anime_id = $2', minusOne.slice(0, 2));
     expect([watched.rowCount, rated.rowCount]).toEqual([1, 0]);
   });
 
   it('is idempotent: the same files again change nothing', async () => {
-    const before = await snapshot(test.db);
-    const report = await ingest(test.db, { format: kaggleFormat, animePath: SHIPPED_ANIME, ratingsPath: files.write('rating.csv', ratingsSlice) });
+    const before = await snapshot(env.test.db);
+    const report = await ingest(env.test.db, { format: kaggleFormat, animePath: SHIPPED_ANIME, ratingsPath: env.files.write('rating.csv', ratingsSlice) });
     expect(report.anime).toMatchObject({ inserted: 0, updated: 0 });
     expect(report.ratings).toMatchObject({ inserted: 0, updated: 0, watchedInserted: 0 });
     expect(report.users.inserted).toBe(0);
-    expect(await snapshot(test.db)).toEqual(before);
+    expect(await snapshot(env.test.db)).toEqual(before);
   });
 
   it('reads gzip files the same as plain ones', async () => {
-    const before = await snapshot(test.db);
-    const report = await ingest(test.db, { format: kaggleFormat, ratingsPath: files.write('rating.csv.gz', gzipSync(ratingsSlice)) });
+    const before = await snapshot(env.test.db);
+    const report = await ingest(env.test.db, { format: kaggleFormat, ratingsPath: env.files.write('rating.csv.gz', gzipSync(ratingsSlice)) });
     expect(report.ratings.read).toBe(RATING_ROWS);
-    expect(await snapshot(test.db)).toEqual(before);
+    expect(await snapshot(env.test.db)).toEqual(before);
   });
 
   it('updates a changed rating, and an explicit rating replaces watched-unrated', async () => {
     const [user, anime] = ratingsSlice.split('\r\n').find((line) => line.endsWith(',-1'))!.split(',').map(Number);
     const [user2, anime2, old] = ratingsSlice.split('\r\n')[1]!.split(',').map(Number);
     const changed = (old! % 10) + 1;
-    const file = files.write('update.csv', `user_id,anime_id,rating\r\n${user},${anime},7\r\n${user2},${anime2},${changed}\r\n`);
-    const report = await ingest(test.db, { format: kaggleFormat, ratingsPath: file });
+    const file = env.files.write('update.csv', `user_id,anime_id,rating\r\n${user},${anime},7\r\n${user2},${anime2},${changed}\r\n`);
+    const report = await ingest(env.test.db, { format: kaggleFormat, ratingsPath: file });
     expect(report.ratings).toMatchObject({ inserted: 1, updated: 1 });
-    const { rows } = await test.db.query<{ rating: number }>('SELECT rating FROM rating WHERE user_id = $1 AND anime_id = $2', [user2, anime2]);
+    const { rows } = await env.test.db.query<{ rating: number }>('SELECT rating FROM rating WHERE user_id = $1 AND anime_id = $2', [user2, anime2]);
     expect(rows[0]!.rating).toBe(changed);
-    const watched = await test.db.query('SELECT 1 FROM watched WHERE user_id = $1 AND anime_id = $2', [user, anime]);
+    const watched = await env.test.db.query('SELECT 1 FROM watched WHERE user_id = $1 AND anime_id = $2', [user, anime]);
     expect(watched.rowCount).toBe(0);
   });
 
@@ -138,28 +131,28 @@ describeEachDriver('ingest', (driver) => {
     ['a duplicate anime id', 'anime', `${ANIME_HEADER}1,One,Drama,TV,1,7.0,10\r\n1,Again,Drama,TV,1,7.0,10\r\n`, 'bad.csv:3: duplicate anime_id 1 (first on line 2)'],
     ['Unknown members', 'anime', `${ANIME_HEADER}1,One,Drama,TV,1,7.0,Unknown\r\n`, 'bad.csv:2: members must be an integer, found "Unknown"'],
   ])('stops at %s with file:line and leaves the database as it was', async (_case, which, content, message) => {
-    const before = await snapshot(test.db);
-    const bad = files.write('bad.csv', content);
+    const before = await snapshot(env.test.db);
+    const bad = env.files.write('bad.csv', content);
     const path = (message: string) => message.replace(/^bad\.csv/, bad);
-    const run = ingest(test.db, which === 'anime' ? { format: kaggleFormat, animePath: bad } : { format: kaggleFormat, ratingsPath: bad });
+    const run = ingest(env.test.db, which === 'anime' ? { format: kaggleFormat, animePath: bad } : { format: kaggleFormat, ratingsPath: bad });
     await expect(run).rejects.toThrow(path(message));
-    expect(await snapshot(test.db)).toEqual(before);
+    expect(await snapshot(env.test.db)).toEqual(before);
   });
 
   it('rolls back the anime file too when the ratings file of the same run is bad', async () => {
-    const before = await snapshot(test.db);
-    const anime = files.write('anime-changed.csv', `${ANIME_HEADER}5000001,Brand New,Drama,TV,12,7.5,100\r\n`);
-    const ratings = files.write('bad.csv', `${HEADER}1,5000001,8\r\n1,20,eleven\r\n`);
-    await expect(ingest(test.db, { format: kaggleFormat, animePath: anime, ratingsPath: ratings })).rejects.toThrow(`${ratings}:3:`);
-    expect(await snapshot(test.db)).toEqual(before);
+    const before = await snapshot(env.test.db);
+    const anime = env.files.write('anime-changed.csv', `${ANIME_HEADER}5000001,Brand New,Drama,TV,12,7.5,100\r\n`);
+    const ratings = env.files.write('bad.csv', `${HEADER}1,5000001,8\r\n1,20,eleven\r\n`);
+    await expect(ingest(env.test.db, { format: kaggleFormat, animePath: anime, ratingsPath: ratings })).rejects.toThrow(`${ratings}:3:`);
+    expect(await snapshot(env.test.db)).toEqual(before);
   });
 
   it('skips bad rows with skipInvalid, counting them and showing the first ones', async () => {
-    const file = files.write(
+    const file = env.files.write(
       'mixed.csv',
       `${HEADER}1,20,8\r\n1,21,abc\r\n1,22\r\n1,2"4,7\r\n1,999999,5\r\n1,23,6\r\n`,
     );
-    const report = await ingest(test.db, { format: kaggleFormat, ratingsPath: file, skipInvalid: true });
+    const report = await ingest(env.test.db, { format: kaggleFormat, ratingsPath: file, skipInvalid: true });
     expect(report.invalid.count).toBe(4);
     expect(report.invalid.examples).toEqual([
       `${file}:3: rating must be an integer, found "abc"`,
@@ -167,16 +160,16 @@ describeEachDriver('ingest', (driver) => {
       `${file}:5: a quote appears inside an unquoted field`,
       `${file}:6: unknown anime_id 999999 (not in the anime table)`,
     ]);
-    const { rows } = await test.db.query<{ anime_id: number; rating: number }>(
+    const { rows } = await env.test.db.query<{ anime_id: number; rating: number }>(
       'SELECT anime_id, rating FROM rating WHERE user_id = 1 AND anime_id IN (20, 21, 22, 23) ORDER BY anime_id',
     );
     expect(rows).toEqual([{ anime_id: 20, rating: 8 }, { anime_id: 23, rating: 6 }]);
   });
 
   it('keeps the last row of a (user, anime) pair repeated in one file', async () => {
-    const file = files.write('repeat.csv', `${HEADER}2,30,3\r\n2,30,9\r\n`);
-    await ingest(test.db, { format: kaggleFormat, ratingsPath: file });
-    const { rows } = await test.db.query<{ rating: number }>('SELECT rating FROM rating WHERE user_id = 2 AND anime_id = 30');
+    const file = env.files.write('repeat.csv', `${HEADER}2,30,3\r\n2,30,9\r\n`);
+    await ingest(env.test.db, { format: kaggleFormat, ratingsPath: file });
+    const { rows } = await env.test.db.query<{ rating: number }>('SELECT rating FROM rating WHERE user_id = 2 AND anime_id = 30');
     expect(rows[0]!.rating).toBe(9);
   });
 });
@@ -186,8 +179,7 @@ describeEachDriver('ingest', (driver) => {
  * drop -1, keep TV, keep anime with more than 5000 explicit ratings, keep user_id < 10000.
  */
 describeEachDriver('ingest --preset notebook', (driver) => {
-  let test: TestDatabase;
-  let files: TempDir;
+  const env = useDatabaseWithFiles(driver);
   const ANIME = [
     [101, 'Kept TV', 'TV'],
     [102, 'Exactly 5000', 'TV'],
@@ -216,26 +208,20 @@ describeEachDriver('ingest --preset notebook', (driver) => {
   }
 
   beforeAll(async () => {
-    test = await driver.open();
-    files = tempDir();
-  });
-  afterAll(async () => {
-    await test.dispose();
-    files.remove();
   });
 
   it('filters exactly as the notebook does', async () => {
-    const anime = files.write('anime.csv', `anime_id,name,genre,type,episodes,rating,members\r\n${ANIME.map(([id, name, type]) => `${id},${name},Drama,${type},12,7.0,100`).join('\r\n')}\r\n`);
-    const ratings = files.write('rating.csv', `user_id,anime_id,rating\r\n${rows.map((r) => r.join(',')).join('\r\n')}\r\n`);
-    const report = await ingest(test.db, { format: kaggleFormat, animePath: anime, ratingsPath: ratings, filters: PRESETS.notebook });
+    const anime = env.files.write('anime.csv', `anime_id,name,genre,type,episodes,rating,members\r\n${ANIME.map(([id, name, type]) => `${id},${name},Drama,${type},12,7.0,100`).join('\r\n')}\r\n`);
+    const ratings = env.files.write('rating.csv', `user_id,anime_id,rating\r\n${rows.map((r) => r.join(',')).join('\r\n')}\r\n`);
+    const report = await ingest(env.test.db, { format: kaggleFormat, animePath: anime, ratingsPath: ratings, filters: PRESETS.notebook });
     const expected = notebookExpectation();
-    const { rows: stored } = await test.db.query<{ key: string }>(`SELECT user_id || ':' || anime_id || ':' || rating AS key FROM rating`);
+    const { rows: stored } = await env.test.db.query<{ key: string }>(`SELECT user_id || ':' || anime_id || ':' || rating AS key FROM rating`);
     expect(stored.map((r) => r.key).sort()).toEqual(expected);
     expect(expected.length).toBe(5000 + 5001);
     expect(report.ratings).toMatchObject({ read: rows.length, inserted: expected.length, filtered: rows.length - expected.length, watchedInserted: 0 });
-    const watched = await test.db.query<{ n: number }>('SELECT count(*) AS n FROM watched');
+    const watched = await env.test.db.query<{ n: number }>('SELECT count(*) AS n FROM watched');
     expect(watched.rows[0]!.n).toBe(0);
-    const users = await test.db.query<{ max: number }>('SELECT max(id) AS max FROM app_user');
+    const users = await env.test.db.query<{ max: number }>('SELECT max(id) AS max FROM app_user');
     expect(users.rows[0]!.max).toBe(9999);
   });
 
@@ -284,8 +270,7 @@ describeEachDriver('ingest --format movielens', (driver) => {
  * wins" gives, computed here from the rows themselves.
  */
 describeEachDriver('ingest: first load and merge', (driver) => {
-  let test: TestDatabase;
-  let files: TempDir;
+  const env = useDatabaseWithFiles(driver);
   const HEADER = 'user_id,anime_id,rating\r\n';
   const ANIME = `anime_id,name,genre,type,episodes,rating,members\r\n${[1, 2, 3, 4, 5]
     .map((id) => `${id},Anime ${id},Drama,${id === 5 ? 'Movie' : 'TV'},12,7.0,100`)
@@ -325,23 +310,17 @@ describeEachDriver('ingest: first load and merge', (driver) => {
   }
 
   beforeAll(async () => {
-    test = await driver.open();
-    files = tempDir();
-    await ingest(test.db, { format: kaggleFormat, animePath: files.write('anime.csv', ANIME) });
+    await ingest(env.test.db, { format: kaggleFormat, animePath: env.files.write('anime.csv', ANIME) });
   });
   // Every test starts from the catalog alone: no ratings, no users.
-  beforeEach(() => test.db.exec('TRUNCATE rating, watched, app_user CASCADE'));
-  afterAll(async () => {
-    await test.dispose();
-    files.remove();
-  });
+  beforeEach(() => env.test.db.exec('TRUNCATE rating, watched, app_user CASCADE'));
 
   it('a first load of a file whose order breaks gives the last row of every pair, and keeps keys and indexes', async () => {
-    const before = await definitions(test.db);
+    const before = await definitions(env.test.db);
     expect(before.length).toBeGreaterThanOrEqual(7);
-    const report = await ingest(test.db, { format: kaggleFormat, ratingsPath: files.write('r.csv', ratingsText(ROWS)) });
+    const report = await ingest(env.test.db, { format: kaggleFormat, ratingsPath: env.files.write('r.csv', ratingsText(ROWS)) });
     const expected = lastWins(ROWS);
-    expect(await stored(test.db)).toEqual(expected);
+    expect(await stored(env.test.db)).toEqual(expected);
     expect(report.ratings).toEqual({
       read: ROWS.length,
       filtered: ROWS.length - expected.rated.length - expected.watched.length,
@@ -350,40 +329,40 @@ describeEachDriver('ingest: first load and merge', (driver) => {
       watchedInserted: expected.watched.length,
     });
     expect(report.users.inserted).toBe(4);
-    expect(await definitions(test.db)).toEqual(before);
+    expect(await definitions(env.test.db)).toEqual(before);
     // The same file again goes through the merge: nothing changes.
-    const again = await ingest(test.db, { format: kaggleFormat, ratingsPath: files.write('r.csv', ratingsText(ROWS)) });
+    const again = await ingest(env.test.db, { format: kaggleFormat, ratingsPath: env.files.write('r.csv', ratingsText(ROWS)) });
     expect(again.ratings).toMatchObject({ inserted: 0, updated: 0, watchedInserted: 0 });
-    expect(await stored(test.db)).toEqual(expected);
+    expect(await stored(env.test.db)).toEqual(expected);
   });
 
   it('a first load and a merge into a non-empty database agree, filters included', async () => {
     const filters = { dropUnrated: false, types: ['TV'], minAnimeRatings: null, userIdBelow: 4 };
     const keep = ([user, anime]: [number, number, number]) => user < 4 && anime !== 5;
-    await ingest(test.db, { format: kaggleFormat, ratingsPath: files.write('r.csv', ratingsText(ROWS)), filters });
-    const first = await stored(test.db);
+    await ingest(env.test.db, { format: kaggleFormat, ratingsPath: env.files.write('r.csv', ratingsText(ROWS)), filters });
+    const first = await stored(env.test.db);
     expect(first).toEqual(lastWins(ROWS, keep));
     // Merge path: the tables already hold another user's rating, kept apart from the comparison.
-    await test.db.exec('TRUNCATE rating, watched');
-    await test.db.exec(`INSERT INTO app_user (id, source) VALUES (9, 'ingest') ON CONFLICT DO NOTHING; INSERT INTO rating (user_id, anime_id, rating) VALUES (9, 1, 1)`);
-    const report = await ingest(test.db, { format: kaggleFormat, ratingsPath: files.write('r.csv', ratingsText(ROWS)), filters });
+    await env.test.db.exec('TRUNCATE rating, watched');
+    await env.test.db.exec(`INSERT INTO app_user (id, source) VALUES (9, 'ingest') ON CONFLICT DO NOTHING; INSERT INTO rating (user_id, anime_id, rating) VALUES (9, 1, 1)`);
+    const report = await ingest(env.test.db, { format: kaggleFormat, ratingsPath: env.files.write('r.csv', ratingsText(ROWS)), filters });
     expect(report.ratings.inserted).toBe(first.rated.length);
-    const merged = await stored(test.db);
+    const merged = await stored(env.test.db);
     expect({ ...merged, rated: merged.rated.filter((key) => !key.startsWith('9:')) }).toEqual(first);
     // dropUnrated on a first load
-    await test.db.exec('TRUNCATE rating, watched');
-    await ingest(test.db, { format: kaggleFormat, ratingsPath: files.write('r.csv', ratingsText(ROWS)), filters: { ...filters, dropUnrated: true } });
-    expect(await stored(test.db)).toEqual(lastWins(ROWS, (row) => keep(row) && row[2] !== -1));
+    await env.test.db.exec('TRUNCATE rating, watched');
+    await ingest(env.test.db, { format: kaggleFormat, ratingsPath: env.files.write('r.csv', ratingsText(ROWS)), filters: { ...filters, dropUnrated: true } });
+    expect(await stored(env.test.db)).toEqual(lastWins(ROWS, (row) => keep(row) && row[2] !== -1));
   });
 
   it('a first load that fails late leaves the tables, keys and indexes as they were', async () => {
-    const before = await definitions(test.db);
+    const before = await definitions(env.test.db);
     const rows = Array.from({ length: 3000 }, (_, i) => `${1 + Math.floor(i / 4)},${1 + (i % 4)},${1 + (i % 10)}`);
-    const bad = files.write('bad.csv', `${HEADER}${rows.join('\r\n')}\r\n9999,1,11\r\n`);
-    await expect(ingest(test.db, { format: kaggleFormat, ratingsPath: bad })).rejects.toThrow(`${bad}:3002: rating must be`);
-    expect(await stored(test.db)).toEqual({ rated: [], watched: [] });
-    expect(await definitions(test.db)).toEqual(before);
-    const users = await test.db.query<{ n: number }>('SELECT count(*) AS n FROM app_user');
+    const bad = env.files.write('bad.csv', `${HEADER}${rows.join('\r\n')}\r\n9999,1,11\r\n`);
+    await expect(ingest(env.test.db, { format: kaggleFormat, ratingsPath: bad })).rejects.toThrow(`${bad}:3002: rating must be`);
+    expect(await stored(env.test.db)).toEqual({ rated: [], watched: [] });
+    expect(await definitions(env.test.db)).toEqual(before);
+    const users = await env.test.db.query<{ n: number }>('SELECT count(*) AS n FROM app_user');
     expect(users.rows[0]!.n).toBe(0);
   });
 
@@ -391,11 +370,11 @@ describeEachDriver('ingest: first load and merge', (driver) => {
     ['a first load', false],
     ['a merge', true],
   ])('refuses, in %s, a user id that belongs to an API user, naming its line', async (_path, seeded) => {
-    if (seeded) await ingest(test.db, { format: kaggleFormat, ratingsPath: files.write('seed.csv', `${HEADER}1,1,5\r\n`) });
-    const { rows } = await test.db.query<{ id: number }>(`INSERT INTO app_user (name, source) VALUES ('Ada', 'api') RETURNING id`);
+    if (seeded) await ingest(env.test.db, { format: kaggleFormat, ratingsPath: env.files.write('seed.csv', `${HEADER}1,1,5\r\n`) });
+    const { rows } = await env.test.db.query<{ id: number }>(`INSERT INTO app_user (name, source) VALUES ('Ada', 'api') RETURNING id`);
     const apiUser = rows[0]!.id;
-    const file = files.write('r.csv', `${HEADER}${apiUser + 1},2,7\r\n${apiUser},3,8\r\n`);
-    await expect(ingest(test.db, { format: kaggleFormat, ratingsPath: file, skipInvalid: true })).rejects.toThrow(
+    const file = env.files.write('r.csv', `${HEADER}${apiUser + 1},2,7\r\n${apiUser},3,8\r\n`);
+    await expect(ingest(env.test.db, { format: kaggleFormat, ratingsPath: file, skipInvalid: true })).rejects.toThrow(
       `${file}:3: user_id ${apiUser} belongs to a user created through the API`,
     );
   });
