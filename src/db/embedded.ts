@@ -1,9 +1,11 @@
 /** Embedded driver: PGlite (PostgreSQL in WebAssembly, in-process) with pgvector, persisted in a directory. */
 import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client';
+import { EMBEDDED_SETTINGS, initializeInChild, isInitialized } from './embedded-init';
 import { copyStatement, DatabaseOverQueryable, type CopyOptions, type Database, type Queryable, type QueryResult } from './database';
 
 type PgliteRunner = Pick<PGlite, 'query' | 'exec'> | Transaction;
@@ -51,12 +53,21 @@ class EmbeddedDatabase extends DatabaseOverQueryable {
   }
 }
 
+/** Our Database over an open PGlite (the init child uses it to migrate before closing). */
+export function embeddedDatabaseOver(pglite: PGlite, location: string): Database {
+  return new EmbeddedDatabase(pglite, location);
+}
+
 /**
- * Opens (creating if needed) the embedded database in `dataDir`, or an in-memory one when
+ * Opens the embedded database in `dataDir` (created and migrated in a child process when new,
+ * see embedded-init.ts), or an in-memory one when
  * `dataDir` is undefined. One process may own a data directory at a time (see data-dir-lock.ts).
  */
 export async function openEmbeddedDatabase(dataDir: string | undefined): Promise<Database> {
-  if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
-  const pglite = await PGlite.create({ dataDir, extensions: { vector } });
+  if (dataDir !== undefined) {
+    mkdirSync(dirname(dataDir), { recursive: true });
+    if (!isInitialized(dataDir)) await initializeInChild(dataDir);
+  }
+  const pglite = await PGlite.create({ dataDir, extensions: { vector }, postgresqlconf: EMBEDDED_SETTINGS });
   return new EmbeddedDatabase(pglite, dataDir ?? 'memory://');
 }
