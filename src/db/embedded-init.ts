@@ -24,12 +24,36 @@ export function isInitialized(dataDir: string): boolean {
   return existsSync(join(dataDir, 'PG_VERSION'));
 }
 
+function buildingPrefix(dataDir: string): string {
+  return `.${basename(dataDir)}.init-`;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes half-built databases left beside `dataDir` by processes killed while creating one. */
+function removeAbandoned(dataDir: string): void {
+  const parent = dirname(dataDir);
+  const prefix = buildingPrefix(dataDir);
+  for (const name of readdirSync(parent)) {
+    const pid = Number(name.slice(prefix.length));
+    if (name.startsWith(prefix) && Number.isInteger(pid) && pid !== process.pid && !isAlive(pid)) rmSync(join(parent, name), { recursive: true, force: true });
+  }
+}
+
 /** Makes and migrates the database in `dataDir` (absent or an empty folder) in a child process. */
 export async function initializeInChild(dataDir: string): Promise<void> {
   if (existsSync(dataDir) && readdirSync(dataDir).length > 0) {
     throw new Error(`${dataDir} holds files but no database (no PG_VERSION): move them away, or set DATA_DIR to another folder`);
   }
-  const building = join(dirname(dataDir), `.${basename(dataDir)}.init-${process.pid}`);
+  removeAbandoned(dataDir);
+  const building = join(dirname(dataDir), `${buildingPrefix(dataDir)}${process.pid}`);
   rmSync(building, { recursive: true, force: true });
   // From TypeScript sources (npm start, tests) the child needs the same on-the-fly compiler.
   const execArgv = __filename.endsWith('.ts') ? ['-r', '@swc-node/register'] : [];

@@ -32,6 +32,20 @@ describe('embedded data directory creation', () => {
     }
   });
 
+  it('removes a half-built database left by a process that died while creating one, and keeps a live one', async () => {
+    const parent = join(files.path, 'abandoned');
+    // No process has this pid (above Linux's pid_max); the test's own parent process is alive.
+    const dead = join(parent, '.pglite.init-99999999');
+    const live = join(parent, `.pglite.init-${process.ppid}`);
+    for (const folder of [dead, live]) {
+      mkdirSync(folder, { recursive: true });
+      writeFileSync(join(folder, 'PG_VERSION'), '17');
+    }
+    const db = await openEmbeddedDatabase(join(parent, 'pglite'));
+    await db.close();
+    expect(readdirSync(parent).sort()).toEqual([`.pglite.init-${process.ppid}`, 'pglite']);
+  });
+
   it('refuses a folder that holds files but no database, and leaves it as it was', async () => {
     const dataDir = join(files.path, 'occupied');
     mkdirSync(dataDir);
