@@ -35,7 +35,8 @@ export function lockPath(dataDir: string): string {
   return join(dataDir, 'animerec.lock');
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (ours or someone else's). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -10,6 +10,7 @@
 import { fork } from 'node:child_process';
 import { existsSync, readdirSync, renameSync, rmSync, rmdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { isAlive } from './data-dir-lock';
 
 /** Settings every embedded database opens with (see embedded.ts). */
 export const EMBEDDED_SETTINGS = [
@@ -26,15 +27,6 @@ export function isInitialized(dataDir: string): boolean {
 
 function buildingPrefix(dataDir: string): string {
   return `.${basename(dataDir)}.init-`;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Removes half-built databases left beside `dataDir` by processes killed while creating one. */
