@@ -1,12 +1,9 @@
 /** The child of embedded-init.ts: creates the embedded database in argv[2], migrates it, exits. */
-import { PGlite } from '@electric-sql/pglite';
-import { vector } from '@electric-sql/pglite-pgvector';
-import { embeddedDatabaseOver } from './embedded';
-import { EMBEDDED_SETTINGS } from './embedded-init';
+import { openPGliteHere } from './embedded';
 import { migrate } from './migrate';
 
 async function initialize(dataDir: string): Promise<void> {
-  const db = embeddedDatabaseOver(await PGlite.create({ dataDir, extensions: { vector }, postgresqlconf: EMBEDDED_SETTINGS }), dataDir);
+  const db = await openPGliteHere(dataDir);
   try {
     await migrate(db);
   } finally {

@@ -12,14 +12,6 @@ import { existsSync, readdirSync, renameSync, rmSync, rmdirSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path';
 import { isAlive } from './data-dir-lock';
 
-/** Settings every embedded database opens with (see embedded.ts). */
-export const EMBEDDED_SETTINGS = [
-  // PostgreSQL's default is 128MB, all of it in PGlite's never-shrinking WebAssembly memory once
-  // touched (a load touches it all). Reads that miss still come from the OS page cache, so
-  // queries measured the same (BENCHMARKS.md, Memory).
-  'shared_buffers=16MB',
-];
-
 /** Whether `dataDir` holds a database (PostgreSQL writes PG_VERSION into every data directory). */
 export function isInitialized(dataDir: string): boolean {
   return existsSync(join(dataDir, 'PG_VERSION'));

@@ -5,8 +5,16 @@ import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client';
-import { EMBEDDED_SETTINGS, initializeInChild, isInitialized } from './embedded-init';
+import { initializeInChild, isInitialized } from './embedded-init';
 import { copyStatement, DatabaseOverQueryable, type CopyOptions, type Database, type Queryable, type QueryResult } from './database';
+
+/** Settings every embedded database opens with (openPGliteHere: here and in the init child). */
+const EMBEDDED_SETTINGS = [
+  // PostgreSQL's default is 128MB, all of it in PGlite's never-shrinking WebAssembly memory once
+  // touched (a load touches it all). Reads that miss still come from the OS page cache, so
+  // queries measured the same (BENCHMARKS.md, Memory).
+  'shared_buffers=16MB',
+];
 
 type PgliteRunner = Pick<PGlite, 'query' | 'exec'> | Transaction;
 
@@ -53,9 +61,13 @@ class EmbeddedDatabase extends DatabaseOverQueryable {
   }
 }
 
-/** Our Database over an open PGlite (the init child uses it to migrate before closing). */
-export function embeddedDatabaseOver(pglite: PGlite, location: string): Database {
-  return new EmbeddedDatabase(pglite, location);
+/**
+ * PGlite with our extensions and settings, opened in this process (initdb too when the folder
+ * is new): what openEmbeddedDatabase and the init child (embedded-init.child.ts) both open.
+ */
+export async function openPGliteHere(dataDir: string | undefined): Promise<Database> {
+  const pglite = await PGlite.create({ dataDir, extensions: { vector }, postgresqlconf: EMBEDDED_SETTINGS });
+  return new EmbeddedDatabase(pglite, dataDir ?? 'memory://');
 }
 
 /**
@@ -68,6 +80,5 @@ export async function openEmbeddedDatabase(dataDir: string | undefined): Promise
     mkdirSync(dirname(dataDir), { recursive: true });
     if (!isInitialized(dataDir)) await initializeInChild(dataDir);
   }
-  const pglite = await PGlite.create({ dataDir, extensions: { vector }, postgresqlconf: EMBEDDED_SETTINGS });
-  return new EmbeddedDatabase(pglite, dataDir ?? 'memory://');
+  return openPGliteHere(dataDir);
 }

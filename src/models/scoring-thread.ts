@@ -137,7 +137,8 @@ export class ScoringPool implements TailRunner {
 
   /** `size` threads on `backend`, or null when none starts (callers score in this thread). */
   static async start(backend: BackendName, size: number, logger?: Logger): Promise<ScoringPool | null> {
-    if (!THREAD_BACKENDS.includes(backend) || size < 1) return null;
+    if (size < 1) return null;
+    // ScoringThread.start answers null for a backend threads do not run (a GPU one).
     const started = await Promise.all(Array.from({ length: size }, () => ScoringThread.start(backend, logger)));
     const threads = started.filter((thread): thread is ScoringThread => thread !== null);
     return threads.length > 0 ? new ScoringPool(threads) : null;
