@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { dispatchOn } from './backend';
+import { KernelHeadTail, kernelFits } from './head-tail-kernel';
 
 export interface HeadTailSpec {
   items: number;
@@ -15,8 +16,26 @@ export interface HeadTailSpec {
   rest: { inputs: number; units: number; weights: Float32Array; bias: Float32Array; relu: boolean }[];
 }
 
+/** What all-items scoring needs of a tail, whichever code runs it. */
+export interface ItemTail {
+  /** The head's raw outputs [items, outputs] for one user's half of layer 1 ([units]). */
+  outputs(userPart: Float32Array): Float32Array;
+  dispose(): void;
+}
+
+/** tfjs backends that run on the CPU in this process, where the WebAssembly kernel is faster. */
+const KERNEL_BACKENDS = new Set(['wasm', 'cpu']);
+
+/**
+ * The fastest tail for this spec on the current tfjs backend: the hand-written kernel on the
+ * CPU backends when the head's shape fits it (head-tail-kernel.ts), else tfjs ops.
+ */
+export function makeItemTail(spec: HeadTailSpec): ItemTail {
+  return KERNEL_BACKENDS.has(tf.getBackend()) && kernelFits(spec) ? new KernelHeadTail(spec) : new HeadTail(spec);
+}
+
 /** A spec's tensors on the current tfjs backend, kept until disposed. */
-export class HeadTail {
+export class HeadTail implements ItemTail {
   private readonly itemPart: tf.Tensor2D;
   private readonly rest: { weights: tf.Tensor2D; bias: tf.Tensor1D; relu: boolean }[];
   private readonly firstRelu: boolean;

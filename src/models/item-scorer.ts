@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { currentBackend, dispatchOn, readsAsynchronously, tfjsName, type BackendName } from './backend';
-import { HeadTail, type HeadTailSpec } from './head-tail';
+import { HeadTail, makeItemTail, type HeadTailSpec, type ItemTail } from './head-tail';
 import { RATING_CLASSES } from './hyperparameters';
 import { expectedRating, ratingOf, type Model } from './model';
 import type { TailRunner } from './scoring-thread';
@@ -20,7 +20,7 @@ let nextTailId = 0;
 
 export class ItemScorer {
   private spec: HeadTailSpec | null = null;
-  private tail: HeadTail | null = null;
+  private tail: ItemTail | null = null;
   /** The tail's tensors on a backend read asynchronously (webgpu), when serving there. */
   private asyncTail: { backend: string; tail: HeadTail } | null = null;
   private readonly tailId = nextTailId++;
@@ -36,7 +36,7 @@ export class ItemScorer {
    */
   score(userVector: Float32Array, userBias: number, scores: Float32Array = new Float32Array(this.model.itemIds.length)): Float32Array {
     if (this.model.head === null) return this.finish(null, userVector, userBias, scores);
-    this.tail ??= new HeadTail(this.tailSpec());
+    this.tail ??= makeItemTail(this.tailSpec());
     return this.finish(this.tail.outputs(this.userPart(userVector)), userVector, userBias, scores);
   }
 

@@ -1,14 +1,15 @@
 /**
- * The scoring thread's entry (see scoring-thread.ts): keeps each served model's head tail as
- * tensors on its own tfjs backend and answers all-items scoring requests in arrival order.
+ * The scoring thread's entry (see scoring-thread.ts): keeps each served model's head tail
+ * (the WebAssembly kernel or tensors on its own tfjs backend, see makeItemTail) and answers
+ * all-items scoring requests in arrival order.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { selectBackend, type BackendName } from './backend';
-import { HeadTail, type HeadTailSpec } from './head-tail';
+import { makeItemTail, type HeadTailSpec, type ItemTail } from './head-tail';
 import type { ThreadReply, ThreadRequest } from './scoring-thread';
 
 const port = parentPort!;
-const tails = new Map<number, HeadTail>();
+const tails = new Map<number, ItemTail>();
 const ready = selectBackend(workerData.backend as BackendName);
 
 ready.then(
@@ -22,7 +23,7 @@ port.on('message', async (request: ThreadRequest) => {
   await ready;
   switch (request.type) {
     case 'load':
-      tails.set(request.tail, new HeadTail(request.spec as HeadTailSpec));
+      tails.set(request.tail, makeItemTail(request.spec as HeadTailSpec));
       return;
     case 'forget':
       tails.get(request.tail)?.dispose();
