@@ -45,14 +45,30 @@ export async function predictRatings(serving: ServingModel, pairs: readonly { us
   return Array.from(backend !== undefined ? await predictRowsOn(backend, serving.model, users, items) : predictRows(serving.model, users, items));
 }
 
-/** The user's ratings and watched-but-unrated anime (rating null), in one round trip. */
-async function ratedOrWatched(db: Database, userId: number): Promise<{ anime_id: number; rating: number | null }[]> {
-  // UNION ALL: a (user, anime) pair is in at most one of the two tables.
-  const { rows } = await db.query<{ anime_id: number; rating: number | null }>(
-    'SELECT anime_id, rating FROM rating WHERE user_id = $1 UNION ALL SELECT anime_id, NULL FROM watched WHERE user_id = $1',
+interface UserHistory {
+  /** Whether the user exists at all. */
+  known: boolean;
+  /** Rated anime, ascending, and the ratings in the same order. */
+  rated: number[];
+  ratings: number[];
+  /** Watched but not rated. */
+  watched: number[];
+}
+
+/**
+ * Whether the user exists, their ratings and their watched-but-unrated anime, in one round trip
+ * and one row: per request, a second query (the user check) and a row per rating cost the
+ * embedded database more than the look-ups themselves.
+ */
+async function userHistory(db: Database, userId: number): Promise<UserHistory> {
+  const { rows } = await db.query<UserHistory>(
+    `SELECT EXISTS (SELECT 1 FROM app_user WHERE id = $1) AS known,
+            ARRAY(SELECT anime_id FROM rating WHERE user_id = $1 ORDER BY anime_id) AS rated,
+            ARRAY(SELECT rating::int FROM rating WHERE user_id = $1 ORDER BY anime_id) AS ratings,
+            ARRAY(SELECT anime_id FROM watched WHERE user_id = $1) AS watched`,
     [userId],
   );
-  return rows;
+  return rows[0]!;
 }
 
 async function allowedAnime(db: Database, filter: AnimeFilter): Promise<Set<number>> {
@@ -64,39 +80,47 @@ async function allowedAnime(db: Database, filter: AnimeFilter): Promise<Set<numb
   return new Set(rows.map((row) => row.id));
 }
 
+/** The user's recommendations; NotFoundError for an unknown user, ModelNotReadyError for one the model has no row for. */
 export async function recommend(
   db: Database,
   serving: ServingModel,
   userId: number,
   options: { k: number; excludeSeen: boolean; filter?: AnimeFilter },
 ): Promise<Recommendation[]> {
-  const userRow = userRowOf(serving, userId);
   const { model } = serving;
   const dim = model.hyper.embeddingDim;
+  const userRow = serving.userRow.get(userId);
   // The head pass (on a scoring thread or the GPU) and the queries overlap.
   const [scores, history, allowed] = await Promise.all([
-    serving.scorer.scoreAsync(model.userEmbeddings.subarray(userRow * dim, (userRow + 1) * dim), model.userBias[userRow]!),
-    ratedOrWatched(db, userId),
+    userRow === undefined ? null : serving.scorer.scoreAsync(model.userEmbeddings.subarray(userRow * dim, (userRow + 1) * dim), model.userBias[userRow]!),
+    userHistory(db, userId),
     options.filter ? allowedAnime(db, options.filter) : null,
   ]);
-  const seen = options.excludeSeen ? new Set(history.map((row) => row.anime_id)) : new Set<number>();
-  const rows = topRows(scores, options.k, (row) => {
-    const id = model.itemIds[row]!;
-    return !seen.has(id) && (allowed === null || allowed.has(id));
-  });
+  if (!history.known) throw new NotFoundError(`user ${userId} does not exist`);
+  if (scores === null) userRowOf(serving, userId); // throws ModelNotReadyError
 
-  const rated = history.filter((row): row is { anime_id: number; rating: number } => row.rating !== null);
+  // Rows the ranking skips: seen anime, and with a filter every anime outside it.
+  const skipped = new Uint8Array(model.itemIds.length).fill(allowed === null ? 0 : 1);
+  if (allowed !== null) for (const id of allowed) markRow(serving, skipped, id, 0);
+  if (options.excludeSeen) for (const id of [...history.rated, ...history.watched]) markRow(serving, skipped, id, 1);
+  const rows = topRows(scores!, options.k, (row) => skipped[row] === 0);
+
   // A title the user liked explains a recommendation; fall back to all ratings when none is.
-  const liked = rated.filter((r) => r.rating >= LIKED_RATING);
-  const explainers = liked.length > 0 ? liked : rated;
+  const liked = history.rated.flatMap((animeId, n) => (history.ratings[n]! >= LIKED_RATING ? [{ animeId, rating: history.ratings[n]! }] : []));
+  const explainers = liked.length > 0 ? liked : history.rated.map((animeId, n) => ({ animeId, rating: history.ratings[n]! }));
   return rows.map((row) => {
     let because: Recommendation['because'] = null;
-    for (const { anime_id: ratedId, rating } of explainers) {
+    for (const { animeId: ratedId, rating } of explainers) {
       const ratedRow = serving.itemRow.get(ratedId);
       if (ratedRow === undefined || ratedRow === row) continue;
       const similarity = dot(serving.unitItems, row * dim, serving.unitItems, ratedRow * dim, dim);
       if (because === null || similarity > because.similarity) because = { animeId: ratedId, rating, similarity };
     }
-    return { animeId: model.itemIds[row]!, predictedRating: scores[row]!, because };
+    return { animeId: model.itemIds[row]!, predictedRating: scores![row]!, because };
   });
+}
+
+function markRow(serving: ServingModel, rows: Uint8Array, animeId: number, value: number): void {
+  const row = serving.itemRow.get(animeId);
+  if (row !== undefined) rows[row] = value;
 }
