@@ -87,45 +87,52 @@ export class ItemScorer {
     return scores;
   }
 
-  /** The user half of layer 1: userVector [dim] x weight rows 0..dim-1. */
   private userPart(userVector: Float32Array): Float32Array {
-    const first = this.model.head!.layers[0]!;
-    const part = new Float32Array(first.units);
-    for (let j = 0; j < this.model.hyper.embeddingDim; j++) {
-      const value = userVector[j]!;
-      if (value === 0) continue;
-      const row = j * first.units;
-      for (let unit = 0; unit < first.units; unit++) part[unit] = part[unit]! + value * first.weights[row + unit]!;
-    }
-    return part;
+    return userHalfOfLayer1(this.model, userVector);
   }
 
   private tailSpec(): HeadTailSpec {
-    if (this.spec) return this.spec;
-    const { model } = this;
-    const [first, ...later] = model.head!.layers;
-    const dim = model.hyper.embeddingDim;
-    const items = model.itemIds.length;
-    const featureWidth = first!.inputs - 2 * dim;
-    // Item inputs [items, dim + features] and the matching weight rows dim..inputs-1.
-    const itemInputs = new Float32Array(items * (dim + featureWidth));
-    for (let item = 0; item < items; item++) {
-      const base = item * (dim + featureWidth);
-      itemInputs.set(model.itemEmbeddings.subarray(item * dim, (item + 1) * dim), base);
-      if (featureWidth > 0) itemInputs.set(model.itemFeatures.subarray(item * featureWidth, (item + 1) * featureWidth), base + dim);
-    }
-    let itemPart: Float32Array = new Float32Array(0);
-    tf.tidy(() => {
-      const itemWeights = tf.tensor2d(first!.weights.subarray(dim * first!.units), [dim + featureWidth, first!.units]);
-      const product = tf.add(tf.matMul(tf.tensor2d(itemInputs, [items, dim + featureWidth]), itemWeights), tf.tensor1d(first!.bias));
-      itemPart = (product.dataSync() as Float32Array).slice();
-    });
-    this.spec = {
-      items,
-      itemPart,
-      firstRelu: first!.activation === 'relu',
-      rest: later.map((layer) => ({ inputs: layer.inputs, units: layer.units, weights: layer.weights, bias: layer.bias, relu: layer.activation === 'relu' })),
-    };
+    this.spec ??= headTailSpec(this.model);
     return this.spec;
   }
+}
+
+/** The per-user part of a model's head: layer 1's item half computed for every item, and the later layers. */
+export function headTailSpec(model: Model): HeadTailSpec {
+  const [first, ...later] = model.head!.layers;
+  const dim = model.hyper.embeddingDim;
+  const items = model.itemIds.length;
+  const featureWidth = first!.inputs - 2 * dim;
+  // Item inputs [items, dim + features] and the matching weight rows dim..inputs-1.
+  const itemInputs = new Float32Array(items * (dim + featureWidth));
+  for (let item = 0; item < items; item++) {
+    const base = item * (dim + featureWidth);
+    itemInputs.set(model.itemEmbeddings.subarray(item * dim, (item + 1) * dim), base);
+    if (featureWidth > 0) itemInputs.set(model.itemFeatures.subarray(item * featureWidth, (item + 1) * featureWidth), base + dim);
+  }
+  let itemPart: Float32Array = new Float32Array(0);
+  tf.tidy(() => {
+    const itemWeights = tf.tensor2d(first!.weights.subarray(dim * first!.units), [dim + featureWidth, first!.units]);
+    const product = tf.add(tf.matMul(tf.tensor2d(itemInputs, [items, dim + featureWidth]), itemWeights), tf.tensor1d(first!.bias));
+    itemPart = (product.dataSync() as Float32Array).slice();
+  });
+  return {
+    items,
+    itemPart,
+    firstRelu: first!.activation === 'relu',
+    rest: later.map((layer) => ({ inputs: layer.inputs, units: layer.units, weights: layer.weights, bias: layer.bias, relu: layer.activation === 'relu' })),
+  };
+}
+
+/** The user half of layer 1: userVector [dim] x weight rows 0..dim-1. */
+export function userHalfOfLayer1(model: Model, userVector: Float32Array): Float32Array {
+  const first = model.head!.layers[0]!;
+  const part = new Float32Array(first.units);
+  for (let j = 0; j < model.hyper.embeddingDim; j++) {
+    const value = userVector[j]!;
+    if (value === 0) continue;
+    const row = j * first.units;
+    for (let unit = 0; unit < first.units; unit++) part[unit] = part[unit]! + value * first.weights[row + unit]!;
+  }
+  return part;
 }

@@ -37,6 +37,8 @@ describe('KernelHeadTail', () => {
     [37, 64, 64, 1],
     [200, 64, 64, 10],
     [50, 12, 128, 3],
+    [64, 8, 16, 1],
+    [9, 4, 48, 2],
     [300, 128, 32, 1],
   ])('%i items, %i x %i x %i: the same outputs as the tfjs tail', (items, firstUnits, hiddenUnits, outputs) => {
     const spec = randomSpec(items, firstUnits, hiddenUnits, outputs, items + firstUnits);
@@ -74,7 +76,7 @@ describe('KernelHeadTail', () => {
       { ...fits, rest: [output!] }, // deep: no hidden layer after the first
       { ...fits, rest: [{ ...hidden!, relu: false }, output!] },
       { ...fits, rest: [hidden!, { ...output!, relu: true }] },
-      randomSpec(10, 8, 48, 1, 2), // hidden width not a multiple of 32
+      randomSpec(10, 8, 40, 1, 2), // hidden width not a multiple of 16
       randomSpec(10, 6, 32, 1, 2), // layer-1 width not a multiple of 4
     ];
     for (const spec of misfits) {

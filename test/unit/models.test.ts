@@ -407,7 +407,7 @@ const scorerCases: [string, Model][] = [
   ...MODEL_KINDS.map((kind): [string, Model] => [kind, randomModel(kind)]),
   ['deep with the dot term', randomModel('deep', { dotTerm: true })],
   ['hybrid with the dot term', randomModel('hybrid', { dotTerm: true })],
-  // Shapes the WebAssembly head-tail kernel takes (hidden width a multiple of 32).
+  // Shapes the WebAssembly head-tail kernel takes (hidden width a multiple of 16).
   ['hybrid, kernel-shaped head (16 x 32)', randomModel('hybrid', { hiddenUnits: [16, 32] })],
   ['hybrid-classifier, kernel-shaped head (16 x 32)', randomModel('hybrid-classifier', { hiddenUnits: [16, 32] })],
 ];
