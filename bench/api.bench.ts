@@ -11,7 +11,9 @@
  *    trains in the background: minutes); later runs reuse it; --fresh rebuilds it.
  * 2. Each run copies the cached database to a throwaway folder and serves that copy (no
  *    training), so the users and ratings a run writes never change the next run's data.
- * 3. For each query: a warm-up (--warmup s, default duration/5 within 1..3), then --duration s
+ * 3. For each query: a warm-up (--warmup s, default as long as --duration, at most 10 s: a
+ *    freshly started server answers slower for its first ~8 s under load, while V8 compiles the
+ *    hot JavaScript and PGlite's WebAssembly; BENCHMARKS.md, API, shows both), then --duration s
  *    (default 10) with --connections (default 10) connections, one request at a time each; every
  *    request has its own variables (seeded PRNG). Before each run the benchmark waits until the
  *    server's CPU is idle: autocannon drops its connections at the end of a run, but the server
@@ -109,7 +111,7 @@ function parseOptions(): Options {
   const duration = number('duration', values.duration!, false);
   return {
     duration,
-    warmup: values.warmup !== undefined ? number('warmup', values.warmup, false, true) : Math.min(3, Math.max(1, duration / 5)),
+    warmup: values.warmup !== undefined ? number('warmup', values.warmup, false, true) : Math.min(10, Math.max(1, duration)),
     connections: number('connections', values.connections!, true),
     rate: values.rate !== undefined ? number('rate', values.rate, false) : undefined,
     users: number('users', values.users!, true),
