@@ -22,9 +22,13 @@ export interface Recommendation {
 /** Ratings from this up count as "liked" when explaining recommendations. */
 const LIKED_RATING = 7;
 
+function noUserRow(serving: ServingModel, userId: number): ModelNotReadyError {
+  return new ModelNotReadyError(`user ${userId} has no embedding in model version ${serving.versionId} yet`);
+}
+
 function userRowOf(serving: ServingModel, userId: number): number {
   const row = serving.userRow.get(userId);
-  if (row === undefined) throw new ModelNotReadyError(`user ${userId} has no embedding in model version ${serving.versionId} yet`);
+  if (row === undefined) throw noUserRow(serving, userId);
   return row;
 }
 
@@ -91,13 +95,13 @@ export async function recommend(
     options.filter ? allowedAnime(db, options.filter) : null,
   ]);
   if (!history.known) throw new NotFoundError(`user ${userId} does not exist`);
-  if (scores === null) userRowOf(serving, userId); // throws ModelNotReadyError
+  if (scores === null) throw noUserRow(serving, userId);
 
   // Rows the ranking skips: seen anime, and with a filter every anime outside it.
   const skipped = new Uint8Array(model.itemIds.length).fill(allowed === null ? 0 : 1);
   if (allowed !== null) for (const id of allowed) markRow(serving, skipped, id, 0);
   if (options.excludeSeen) for (const id of [...history.rated, ...history.watched]) markRow(serving, skipped, id, 1);
-  const rows = topRows(scores!, options.k, (row) => skipped[row] === 0);
+  const rows = topRows(scores, options.k, (row) => skipped[row] === 0);
 
   // A title the user liked explains a recommendation; fall back to all ratings when none is.
   const liked = history.rated.flatMap((animeId, n) => (history.ratings[n]! >= LIKED_RATING ? [{ animeId, rating: history.ratings[n]! }] : []));
@@ -110,7 +114,7 @@ export async function recommend(
       const similarity = dot(serving.unitItems, row * dim, serving.unitItems, ratedRow * dim, dim);
       if (because === null || similarity > because.similarity) because = { animeId: ratedId, rating, similarity };
     }
-    return { animeId: model.itemIds[row]!, predictedRating: scores![row]!, because };
+    return { animeId: model.itemIds[row]!, predictedRating: scores[row]!, because };
   });
 }
 
