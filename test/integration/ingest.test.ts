@@ -50,6 +50,13 @@ describeEachDriver('ingest', (driver) => {
     expect(report.ratings).toMatchObject({ read: RATING_ROWS, inserted: expected.explicit, watchedInserted: expected.watched, filtered: 0 });
     expect(report.users.inserted).toBe(expected.users);
     expect(await snapshot(env.test.db)).toMatchObject({ anime: 12294, ratings: expected.explicit, watched: expected.watched, users: expected.users });
+    if (driver.name === 'embedded') {
+      // PGlite has no autovacuum: the load itself gathers the planner's statistics.
+      const { rows } = await env.test.db.query<{ tablename: string }>(
+        `SELECT DISTINCT tablename FROM pg_stats WHERE schemaname = current_schema() AND tablename IN ('anime', 'app_user', 'rating', 'watched') ORDER BY tablename`,
+      );
+      expect(rows.map((row) => row.tablename)).toEqual(['anime', 'app_user', 'rating', 'watched']);
+    }
   });
 
   it.each([
