@@ -6,7 +6,7 @@ import type { ModelCache, ServingModel } from './model-cache';
 /** The given version, or the active one; ModelNotReadyError when none is active. */
 export async function servingFor(models: ModelCache, version: number | null | undefined): Promise<ServingModel> {
   if (version !== undefined && version !== null) return models.version(version);
-  const active = models.current();
+  const active = await models.currentOrLoaded();
   if (!active) throw new ModelNotReadyError('no model is active yet: train one (npm run train)');
   return active;
 }

@@ -96,6 +96,17 @@ export class ModelCache {
     return this.active;
   }
 
+  /**
+   * The active model; when none is loaded yet, after checking the database (and waiting for a
+   * load already under way). So a model that has just been activated (by a training run in
+   * this process, or elsewhere before the next poll) is served at once, not answered with
+   * "no model is active" while `activeModel` already names it.
+   */
+  async currentOrLoaded(): Promise<ServingModel | null> {
+    if (!this.active) await this.refresh();
+    return this.active;
+  }
+
   /** A given version (loaded on first use and kept while it is the active one or asked for). */
   async version(id: number): Promise<ServingModel> {
     if (this.active?.versionId === id) return this.active;

@@ -88,7 +88,7 @@ function decodeCursor(cursor: string): { updatedAt: string; animeId: number } {
 
 /** Re-fits the user's vector in the active model from all their ratings, stores and serves it. */
 export async function foldIn(db: Database, models: ModelCache, userId: number): Promise<void> {
-  const serving = models.current();
+  const serving = await models.currentOrLoaded();
   if (!serving) return;
   const { rows } = await db.query<{ anime_id: number; rating: number }>('SELECT anime_id, rating FROM rating WHERE user_id = $1', [userId]);
   const rated = rows.flatMap((r) => {
