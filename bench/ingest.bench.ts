@@ -63,6 +63,8 @@ async function runChild(args: string[], timeoutSeconds?: number): Promise<ChildR
   const run: ChildRun = {};
   const failure = await runBenchChild(CHILD, args, {
     timeoutSeconds,
+    // What `npm run ingest` sets (package.json): one malloc arena (BENCHMARKS.md, Memory).
+    env: { MALLOC_ARENA_MAX: '1' },
     succeeded: () => run.result !== undefined,
     onLine: (text) => {
       const line = JSON.parse(text) as ChildProgress | ChildResult;

@@ -53,6 +53,8 @@ export interface BenchChildOptions {
   succeeded(): boolean;
   /** Kill it (SIGKILL) after this long; undefined: no limit. */
   timeoutSeconds?: number;
+  /** Set in its environment, over this process's. */
+  env?: Record<string, string>;
 }
 
 /**
@@ -62,7 +64,11 @@ export interface BenchChildOptions {
  */
 export function runBenchChild(script: string, args: string[], options: BenchChildOptions): Promise<string | undefined> {
   return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', script, ...args], { cwd: resolve(__dirname, '..'), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', script, ...args], {
+      cwd: resolve(__dirname, '..'),
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     setRunningChild(child);
     let failure: string | undefined;
     let stdout = '';
