@@ -112,6 +112,19 @@ describeInBrowser(title, () => {
     await page.waitForFunction((name) => document.querySelector('h1')?.textContent === name, nextName);
   }));
 
+  it('a search submitted while the user opens an anime does not pull them back to Explore', timed('race', async () => {
+    const top = (await graphqlData(url, '{ catalogStats { mostRated(k: 1) { anime { id name } } } }')).catalogStats.mostRated[0].anime;
+    await go('');
+    await page.fill('#search', top.name);
+    // The click's hash change is queued; the search runs before the router sees it.
+    await page.evaluate((id) => {
+      location.hash = `#/anime/${id}`;
+      document.querySelector<HTMLFormElement>('form.search')!.requestSubmit();
+    }, top.id);
+    await page.waitForFunction((name) => document.querySelector('h1')?.textContent === name, top.name);
+    expect(new URL(page.url()).hash).toBe(`#/anime/${top.id}`);
+  }));
+
   it('draws the map with one point per mapped anime; hover names it, click opens it', timed('map', async () => {
     const mapped = (await graphqlData(url, '{ embeddingMap { anime { id } } }')).embeddingMap.length;
     expect(mapped).toBe(report.dataset.items);

@@ -10,8 +10,14 @@ export interface PageContext {
 
 export type Page = (root: HTMLElement, context: PageContext) => Promise<void>;
 
-/** Sets the hash's query without adding history entries for every keystroke. */
+/**
+ * Sets the hash's query without adding history entries for every keystroke, while the hash is
+ * still on `path`: a page's late update must not rewrite the URL of the page the user has
+ * just opened (a search submitted as a link was clicked pulled the user back to Explore).
+ */
 export function setHashQuery(path: string, query: Record<string, string | null>): void {
+  const current = location.hash.replace(/^#/, '').split('?')[0] || '/';
+  if (current !== path) return;
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) if (value) params.set(key, value);
   const hash = `#${path}${params.size ? `?${params}` : ''}`;
