@@ -21,8 +21,10 @@
     ;; scratch: u1 + 4 i32 row offsets, u1 + 4 f32 values, u2 f32 layer-2 activations
     (param $packedRows i32) (param $packedValues i32) (param $h2 i32) (param $shuffles i32)
     (local $i i32) (local $k i32) (local $n i32) (local $j i32) (local $m i32) (local $o i32)
-    (local $row i32) (local $w i32) (local $value f32) (local $rowBytes i32) (local $sum f32)
-    (local $s v128) (local $shuffle v128) (local $offsets v128) (local $firstOffsets v128) (local $offsetStep v128) (local $mask i32) (local $pr i32) (local $end i32) (local $q i32) (local $t v128)
+    (local $row i32) (local $w i32) (local $rowBytes i32) (local $sum f32) (local $mask i32)
+    (local $pr i32) (local $end i32) (local $q i32)
+    (local $s v128) (local $t v128) (local $shuffle v128)
+    (local $offsets v128) (local $firstOffsets v128) (local $offsetStep v128)
     (local $acc0 v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128)
     (local.set $rowBytes (i32.shl (local.get $u2) (i32.const 2)))
     (local.set $row (local.get $itemPart))
@@ -33,7 +35,7 @@
     (block $itemsDone
       (loop $eachItem
         (br_if $itemsDone (i32.ge_u (local.get $i) (local.get $items)))
-;; layer 1, four units at a time, packed without branches: the lanes above zero are
+        ;; layer 1, four units at a time, packed without branches: the lanes above zero are
         ;; moved to the front by a byte shuffle chosen by their sign mask, all four lanes are
         ;; stored, and n advances by the number of positive lanes
         (local.set $n (i32.const 0))
@@ -56,7 +58,7 @@
             (local.set $n (i32.add (local.get $n) (i32.popcnt (local.get $mask))))
             (local.set $k (i32.add (local.get $k) (i32.const 4)))
             (br $first)))
-;; layer 2, 16 units at a time in four registers; an odd packed list gets a zero entry
+        ;; layer 2, 16 units at a time in four registers; an odd packed list gets a zero entry
         ;; (value 0, row 0) so that entries can be taken in pairs
         (f32.store (i32.add (local.get $packedValues) (i32.shl (local.get $n) (i32.const 2))) (f32.const 0))
         (i32.store (i32.add (local.get $packedRows) (i32.shl (local.get $n) (i32.const 2))) (i32.const 0))
@@ -72,6 +74,7 @@
             (local.set $acc1 (v128.load offset=16 (local.get $k)))
             (local.set $acc2 (v128.load offset=32 (local.get $k)))
             (local.set $acc3 (v128.load offset=48 (local.get $k)))
+            ;; $j walks the packed values, $pr the packed row offsets
             (local.set $j (local.get $packedValues))
             (local.set $pr (local.get $packedRows))
             (block $packedDone
