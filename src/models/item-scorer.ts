@@ -37,7 +37,7 @@ export class ItemScorer {
   score(userVector: Float32Array, userBias: number, scores: Float32Array = new Float32Array(this.model.itemIds.length)): Float32Array {
     if (this.model.head === null) return this.finish(null, userVector, userBias, scores);
     this.tail ??= makeItemTail(this.tailSpec());
-    return this.finish(this.tail.outputs(this.userPart(userVector)), userVector, userBias, scores);
+    return this.finish(this.tail.outputs(userHalfOfLayer1(this.model, userVector)), userVector, userBias, scores);
   }
 
   /**
@@ -58,11 +58,11 @@ export class ItemScorer {
         const spec = this.tailSpec();
         this.asyncTail = { backend: name, tail: dispatchOn(name, () => new HeadTail(spec)) };
       }
-      const outputs = await this.asyncTail.tail.outputsOn(name, this.userPart(userVector));
+      const outputs = await this.asyncTail.tail.outputsOn(name, userHalfOfLayer1(this.model, userVector));
       return this.finish(outputs, userVector, userBias, new Float32Array(this.model.itemIds.length));
     }
     if (this.model.head === null || !this.thread?.alive) return this.score(userVector, userBias);
-    const outputs = await this.thread.outputs(this.tailId, () => this.tailSpec(), this.userPart(userVector));
+    const outputs = await this.thread.outputs(this.tailId, () => this.tailSpec(), userHalfOfLayer1(this.model, userVector));
     return this.finish(outputs, userVector, userBias, new Float32Array(this.model.itemIds.length));
   }
 
@@ -85,10 +85,6 @@ export class ItemScorer {
     }
     for (let item = 0; item < items; item++) scores[item] = ratingOf(model, userVector, 0, userBias, item, outputs === null ? 0 : outputs[item]!);
     return scores;
-  }
-
-  private userPart(userVector: Float32Array): Float32Array {
-    return userHalfOfLayer1(this.model, userVector);
   }
 
   private tailSpec(): HeadTailSpec {

@@ -104,8 +104,9 @@ export async function recommend(
   const rows = topRows(scores, options.k, (row) => skipped[row] === 0);
 
   // A title the user liked explains a recommendation; fall back to all ratings when none is.
-  const liked = history.rated.flatMap((animeId, n) => (history.ratings[n]! >= LIKED_RATING ? [{ animeId, rating: history.ratings[n]! }] : []));
-  const explainers = liked.length > 0 ? liked : history.rated.map((animeId, n) => ({ animeId, rating: history.ratings[n]! }));
+  const rated = history.rated.map((animeId, n) => ({ animeId, rating: history.ratings[n]! }));
+  const liked = rated.filter((r) => r.rating >= LIKED_RATING);
+  const explainers = liked.length > 0 ? liked : rated;
   return rows.map((row) => {
     let because: Recommendation['because'] = null;
     for (const { animeId: ratedId, rating } of explainers) {
