@@ -8,7 +8,7 @@ import { renderExplore } from './pages/explore';
 import { renderMap } from './pages/map';
 import { renderModels } from './pages/models';
 import { renderYou } from './pages/you';
-import type { Page } from './pages/page';
+import { hashParts, type Page } from './pages/page';
 import { currentSession, onSessionChange, signOut } from './session';
 
 interface Route {
@@ -33,7 +33,7 @@ function show(): void {
   pageController = new AbortController();
   disposeCharts();
   const root = document.getElementById('page')!;
-  const [path = '', query = ''] = location.hash.replace(/^#/, '').split('?');
+  const { path, query } = hashParts();
   const route = ROUTES.find((r) => r.pattern.test(path));
   document.querySelectorAll<HTMLAnchorElement>('[data-nav]').forEach((link) => {
     if (link.dataset.nav === route?.name) link.setAttribute('aria-current', 'page');

@@ -10,14 +10,19 @@ export interface PageContext {
 
 export type Page = (root: HTMLElement, context: PageContext) => Promise<void>;
 
+/** The hash's path and query ("#/anime/5?x=1" → "/anime/5", "x=1"), as the router reads them. */
+export function hashParts(): { path: string; query: string } {
+  const [path = '', query = ''] = location.hash.replace(/^#/, '').split('?');
+  return { path, query };
+}
+
 /**
  * Sets the hash's query without adding history entries for every keystroke, while the hash is
  * still on `path`: a page's late update must not rewrite the URL of the page the user has
  * just opened (a search submitted as a link was clicked pulled the user back to Explore).
  */
 export function setHashQuery(path: string, query: Record<string, string | null>): void {
-  const current = location.hash.replace(/^#/, '').split('?')[0] || '/';
-  if (current !== path) return;
+  if ((hashParts().path || '/') !== path) return; // Explore's path is "/" or empty
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) if (value) params.set(key, value);
   const hash = `#${path}${params.size ? `?${params}` : ''}`;
