@@ -9,9 +9,8 @@
  * layer-1 units ReLU zeroes, which a trained model decides — else a random model of the same
  * shape (and the output says so). Every kernel result is checked against tfjs in the loop.
  */
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openPGliteHere } from '../src/db/embedded';
 import { embeddedDir } from '../src/db/open';
@@ -20,9 +19,9 @@ import { HeadTail } from '../src/models/head-tail';
 import { KernelHeadTail, kernelFits } from '../src/models/head-tail-kernel';
 import { headTailSpec, ItemScorer, userHalfOfLayer1 } from '../src/models/item-scorer';
 import type { Model } from '../src/models/model';
-import { activeModelVersion } from '../src/recsys/model-versions';
 import { loadModelVersion } from '../src/recsys/model-store';
 import { randomModel } from '../test/helpers/random-model';
+import { copyForRun, readCachedModel } from './api-server';
 import { onCleanUp, runBenchmark } from './lifecycle';
 import { describeMachine } from './machine';
 
@@ -31,14 +30,13 @@ const DEMO_ITEMS = 7157;
 const TOLERANCE = 1e-4;
 
 async function loadModel(): Promise<{ model: Model; source: string }> {
-  if (existsSync(join(CACHE, 'model.json'))) {
-    const copy = mkdtempSync(join(tmpdir(), 'animerec-bench-scoring-'));
+  const cached = readCachedModel(CACHE);
+  if (cached) {
+    const copy = copyForRun(CACHE); // bench:api's own cache layout and copy
     onCleanUp(() => rmSync(copy, { recursive: true, force: true }));
-    cpSync(embeddedDir(join(CACHE, 'db')), copy, { recursive: true }); // db/ is the cache's DATA_DIR
-    const db = await openPGliteHere(copy);
+    const db = await openPGliteHere(embeddedDir(copy));
     try {
-      const active = await activeModelVersion(db);
-      if (active?.kind === 'hybrid') return { model: await loadModelVersion(db, active.id), source: `trained hybrid, model version ${active.id} of ${CACHE}` };
+      return { model: await loadModelVersion(db, cached.modelVersionId), source: `trained hybrid, model version ${cached.modelVersionId} of ${CACHE}` };
     } finally {
       await db.close();
     }
