@@ -33,7 +33,9 @@ RUN npm ci --include=dev --ignore-scripts --no-audit --no-fund \
 COPY . .
 
 # The playground's bundle (dist/web): `npm start` builds it, but the image runs node directly.
-RUN npm run build:web
+# The compiled JavaScript (build/) that `npm run ingest` runs: built here, because the code is
+# read-only at run time.
+RUN npm run build:web && npm run build:js
 
 # ---------------------------------------------------------------------------------------------
 # Runtime stage.

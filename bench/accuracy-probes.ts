@@ -15,15 +15,15 @@
  * `loadRatingsDataset` reads them), so test figures compare with the trainer's table.
  */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { fitBaselineOnly } from '../src/trainer/baselines';
 import { splitDataset } from '../src/trainer/dataset';
 import { mulberry32, shuffleInPlace } from '../src/trainer/random';
 import { runBenchmark } from './lifecycle';
+import { projectPath } from '../src/paths';
 
-const SAMPLE = resolve(__dirname, '../data/rating_sample_5000users.csv.gz');
+const SAMPLE = projectPath('data', 'rating_sample_5000users.csv.gz');
 
 interface Data {
   users: Int32Array;

@@ -6,10 +6,11 @@
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, join } from 'node:path';
 import { launchServer } from '../test/reliability/processes';
+import { PROJECT_ROOT } from '../src/paths';
 
-export const ROOT = resolve(__dirname, '..');
+export const ROOT = PROJECT_ROOT;
 const MAIN = join(ROOT, 'src', 'main.ts');
 
 export function log(message: string): void {

@@ -13,7 +13,7 @@
 import { onCleanUp, runBenchChild, runBenchmark } from './lifecycle';
 import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { createGunzip } from 'node:zlib';
@@ -22,11 +22,12 @@ import { describeMachine } from './machine';
 import { BENCH_POSTGRES_URL, createScratchDatabase, query, serverVersion, timePsql } from './postgres';
 import { splitRatings, timeSchemaFloor } from './schema-floor';
 import { KAGGLE_RATING_ROWS, readAnimeIds, writeSyntheticRatings } from './synthetic';
+import { PROJECT_ROOT } from '../src/paths';
 
-const ROOT = resolve(__dirname, '..');
+const ROOT = PROJECT_ROOT;
 const ANIME = join(ROOT, 'data/anime.csv.gz');
 const SAMPLE = join(ROOT, 'data/rating_sample_5000users.csv.gz');
-const CHILD = join(__dirname, 'ingest-child.ts');
+const CHILD = join(ROOT, 'bench', 'ingest-child.ts');
 const BARE_TABLE = 'CREATE TABLE bare (user_id int, anime_id int, rating int)';
 
 // ---- cleanup that also runs on Ctrl-C: temp folders, scratch databases, a running child ----
@@ -63,8 +64,9 @@ async function runChild(args: string[], timeoutSeconds?: number): Promise<ChildR
   const run: ChildRun = {};
   const failure = await runBenchChild(CHILD, args, {
     timeoutSeconds,
-    // What `npm run ingest` sets (package.json): one malloc arena (BENCHMARKS.md, Memory).
+    // As `npm run ingest` runs (package.json): compiled JavaScript, one malloc arena (BENCHMARKS.md, Memory).
     env: { MALLOC_ARENA_MAX: '1' },
+    compiled: true,
     succeeded: () => run.result !== undefined,
     onLine: (text) => {
       const line = JSON.parse(text) as ChildProgress | ChildResult;

@@ -3,7 +3,8 @@
  * (temp folders, scratch databases, a running child process), and the main() wrapper.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { compiledPath, compileProject } from '../training/compile';
+import { PROJECT_ROOT } from '../src/paths';
 
 const cleanups: Array<() => unknown> = [];
 let runningChild: ChildProcess | undefined;
@@ -55,6 +56,11 @@ export interface BenchChildOptions {
   timeoutSeconds?: number;
   /** Set in its environment, over this process's. */
   env?: Record<string, string>;
+  /**
+   * Run the script's JavaScript compiled into build/ (compiled first if needed), as the CLI
+   * whose memory it measures runs, instead of compiling it on the fly.
+   */
+  compiled?: boolean;
 }
 
 /**
@@ -64,8 +70,10 @@ export interface BenchChildOptions {
  */
 export function runBenchChild(script: string, args: string[], options: BenchChildOptions): Promise<string | undefined> {
   return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', script, ...args], {
-      cwd: resolve(__dirname, '..'),
+    if (options.compiled) compileProject();
+    const command = options.compiled ? [compiledPath(script)] : ['-r', '@swc-node/register', script];
+    const child = spawn(process.execPath, [...command, ...args], {
+      cwd: PROJECT_ROOT,
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

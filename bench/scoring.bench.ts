@@ -10,7 +10,6 @@
  * shape (and the output says so). Every kernel result is checked against tfjs in the loop.
  */
 import { rmSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openPGliteHere } from '../src/db/embedded';
 import { embeddedDir } from '../src/db/open';
@@ -24,8 +23,9 @@ import { randomModel } from '../test/helpers/random-model';
 import { copyForRun, readCachedModel } from './api-server';
 import { onCleanUp, runBenchmark } from './lifecycle';
 import { describeMachine } from './machine';
+import { projectPath } from '../src/paths';
 
-const CACHE = resolve(__dirname, '..', '.data', 'bench-api');
+const CACHE = projectPath('.data', 'bench-api');
 const DEMO_ITEMS = 7157;
 const TOLERANCE = 1e-4;
 

@@ -5,7 +5,7 @@
  * Internal to bench/.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Database } from '../src/db/database';
 import { openEmbeddedDatabase } from '../src/db/embedded';
 import { migrate } from '../src/db/migrate';
@@ -13,8 +13,9 @@ import { seedDemoDataIfEmpty } from '../src/ingest/demo';
 import { silentProgress } from '../src/ingest/progress';
 import { presetHyperparameters } from '../src/models/hyperparameters';
 import { splitDataset, type DatasetSplit, type RatingsDataset } from '../src/trainer/dataset';
+import { projectPath } from '../src/paths';
 
-export const DEMO_DATA_DIR = resolve(__dirname, '../data');
+export const DEMO_DATA_DIR = projectPath('data');
 
 /** The split every preset uses (both presets agree: 20% test, 10% of the rest validation, seed 42). */
 export function benchSplitParams(seed?: number): { testFraction: number; validationSplit: number; seed: number } {

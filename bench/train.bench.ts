@@ -39,8 +39,9 @@ import { benchSplit, benchSplitParams, openDemoDatabase, writeBenchDataset } fro
 import { describeMachine } from './machine';
 import { CEILING_DEFAULTS } from './train-sgd-ceiling';
 import { EQUIVALENCE_TOLERANCE } from './train-stock-tfjs';
+import { projectPath } from '../src/paths';
 
-const CHILD = join(__dirname, 'train-child.ts');
+const CHILD = projectPath('bench', 'train-child.ts');
 const NOTEBOOK_BATCH = presetHyperparameters('mf', 'notebook').batchSize;
 
 /** samples/s our trainer should reach (per kind; the classifier is held to the hybrid's goal). */

@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { projectPath } from './paths';
 import type { ModelKind } from './models/kind';
 import { BACKENDS, type BackendName } from './models/backend-names';
 
@@ -101,7 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     nodeEnv: e.NODE_ENV,
     seedDemoData: e.SEED_DEMO_DATA,
-    demoDataDir: resolve(e.DEMO_DATA_DIR ?? resolve(__dirname, '../data')),
+    demoDataDir: resolve(e.DEMO_DATA_DIR ?? projectPath('data')),
     adminToken: e.ADMIN_TOKEN,
     trainAtStart: e.TRAIN_AT_START === 'none' ? null : e.TRAIN_AT_START,
     tfjsBackend: e.TFJS_BACKEND === 'auto' ? undefined : e.TFJS_BACKEND,

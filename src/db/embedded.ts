@@ -6,6 +6,7 @@ import { vector } from '@electric-sql/pglite-pgvector';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client';
 import { initializeInChild, isInitialized } from './embedded-init';
+import { PgliteCopySource } from './pglite-copy-source';
 import { copyStatement, DatabaseOverQueryable, type CopyOptions, type Database, type Queryable, type QueryResult } from './database';
 
 /** Settings every embedded database opens with (openPGliteHere: here and in the init child). */
@@ -18,7 +19,7 @@ const EMBEDDED_SETTINGS = [
 
 type PgliteRunner = Pick<PGlite, 'query' | 'exec'> | Transaction;
 
-function queryable(runner: PgliteRunner): Queryable {
+function queryable(runner: PgliteRunner, copySource: PgliteCopySource): Queryable {
   return {
     async query<Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
       const result = await runner.query<Row>(sql, params as unknown[]);
@@ -30,7 +31,7 @@ function queryable(runner: PgliteRunner): Queryable {
     },
     async copyFrom(table: string, columns: readonly string[], data: string | Uint8Array, options?: CopyOptions): Promise<void> {
       // PGlite has no COPY ... FROM STDIN; its fastest bulk path reads a Blob as a virtual file.
-      await runner.query(copyStatement(table, columns, "'/dev/blob'", options), [], { blob: new Blob([data as string | Uint8Array<ArrayBuffer>]) });
+      await runner.query(copyStatement(table, columns, "'/dev/blob'", options), [], { blob: copySource.blobOf(data) });
     },
   };
 }
@@ -38,6 +39,7 @@ function queryable(runner: PgliteRunner): Queryable {
 class EmbeddedDatabase extends DatabaseOverQueryable {
   readonly driver = 'embedded' as const;
   private prismaClient: PrismaClient | undefined;
+  private readonly copySource = new PgliteCopySource();
   protected readonly base: Queryable;
 
   constructor(
@@ -45,11 +47,11 @@ class EmbeddedDatabase extends DatabaseOverQueryable {
     readonly location: string,
   ) {
     super();
-    this.base = queryable(pglite);
+    this.base = queryable(pglite, this.copySource);
   }
 
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    return this.pglite.transaction((tx) => fn(queryable(tx)));
+    return this.pglite.transaction((tx) => fn(queryable(tx, this.copySource)));
   }
   prisma(): PrismaClient {
     this.prismaClient ??= new PrismaClient({ adapter: new PrismaPGlite(this.pglite) });

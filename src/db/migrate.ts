@@ -5,10 +5,11 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Database } from './database';
+import { projectPath } from '../paths';
 
-export const MIGRATIONS_DIR = resolve(__dirname, '../../prisma/migrations');
+export const MIGRATIONS_DIR = projectPath('prisma', 'migrations');
 
 // Same key Prisma's schema engine uses, so our runner and `prisma migrate deploy` exclude each other.
 const PRISMA_ADVISORY_LOCK_KEY = 72707369;

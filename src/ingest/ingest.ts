@@ -472,8 +472,9 @@ export async function ingest(db: Database, options: IngestOptions): Promise<Inge
   const report = await db.transaction(async (tx) => {
     // PGlite's sorts for the index builds touch up to maintenance_work_mem of its WebAssembly
     // memory, which never shrinks: PostgreSQL's 64MB default left ~90 MB more RSS after a
-    // 7.8M-row load than 16MB, at the same speed (BENCHMARKS.md, Memory).
-    if (db.driver === 'embedded') await tx.query("SET LOCAL maintenance_work_mem = '16MB'");
+    // 7.8M-row load than 16MB, and 16MB ~8 MB more than 8MB, at the same speed (BENCHMARKS.md,
+    // Memory).
+    if (db.driver === 'embedded') await tx.query("SET LOCAL maintenance_work_mem = '8MB'");
     const result: Omit<IngestReport, 'invalid' | 'seconds'> = {
       anime: { read: 0, inserted: 0, updated: 0 },
       ratings: { read: 0, filtered: 0, inserted: 0, updated: 0, watchedInserted: 0 },

@@ -10,11 +10,11 @@
  * backends keep the tfjs ops.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { HeadTailSpec } from './head-tail';
+import { projectPath } from '../paths';
 
 /** kernels/head-tail.wasm, built from kernels/head-tail.wat by `npm run build:kernels`. */
-export const KERNEL_WASM = join(__dirname, 'kernels', 'head-tail.wasm');
+export const KERNEL_WASM = projectPath('src', 'models', 'kernels', 'head-tail.wasm');
 
 /** Hidden-layer units are summed 16 at a time (four SIMD registers). */
 const HIDDEN_STEP = 16;

@@ -4,12 +4,13 @@
  * precompressed .br/.gz copies. When the bundle is missing, `/` says how to build it.
  */
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
+import { projectPath } from '../paths';
 
 /** Where build:web writes the bundle (web/build.ts). */
-export const PLAYGROUND_DIR = resolve(__dirname, '../../dist/web');
+export const PLAYGROUND_DIR = projectPath('dist', 'web');
 
 export interface PlaygroundOptions {
   playground: boolean;

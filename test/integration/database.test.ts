@@ -78,6 +78,23 @@ describeEachDriver('database', (driver) => {
     ]);
   });
 
+  it('loads back-to-back COPYs of different sizes exactly, and a COPY after a failed one', async () => {
+    const { db } = test;
+    const lines = (from: number, n: number) => Buffer.from(Array.from({ length: n }, (_, i) => `${from + i}\tanime ${from + i}\t{}\n`).join(''));
+    const count = async () => (await db.query<{ n: number; max: number | null }>('SELECT count(*)::int AS n, max(id) AS max FROM anime WHERE id >= 1000')).rows[0];
+    // A long COPY, then a short one: the short one must not see the long one's bytes.
+    await db.transaction(async (tx) => {
+      await tx.copyFrom('anime', ['id', 'name', 'genres'], lines(1000, 5000));
+      await tx.copyFrom('anime', ['id', 'name', 'genres'], lines(9000, 2));
+    });
+    expect(await count()).toEqual({ n: 5002, max: 9001 });
+    await expect(db.copyFrom('anime', ['id', 'name', 'genres'], Buffer.from('not-a-number\tx\t{}\n'))).rejects.toThrow();
+    await db.copyFrom('anime', ['id', 'name', 'genres'], 'text\tété\t{}\n'.replace('text', '9100'));
+    expect(await count()).toEqual({ n: 5003, max: 9100 });
+    expect((await db.query('SELECT name FROM anime WHERE id = 9100')).rows).toEqual([{ name: 'été' }]);
+    await db.query('DELETE FROM anime WHERE id >= 1000');
+  });
+
   it('returns counts as numbers on both drivers', async () => {
     const { rows } = await test.db.query<{ n: unknown }>('SELECT count(*) AS n FROM anime');
     expect(rows[0]!.n).toBe(3);

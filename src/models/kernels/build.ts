@@ -6,8 +6,9 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import wabt from 'wabt';
+import { projectPath } from '../../paths';
 
-export const KERNELS_DIR = __dirname;
+export const KERNELS_DIR = projectPath('src', 'models', 'kernels');
 
 /** The binary of one .wat file, validated. */
 export async function assemble(watPath: string): Promise<Uint8Array> {

@@ -1,0 +1,55 @@
+/**
+ * `npm run ingest` runs compiled JavaScript from build/ (training/compile.ts): the compiler
+ * writes and updates it, and the CLI it produces works, through the package.json script itself.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { compiledPath, compileProject } from '../../training/compile';
+import { projectPath, PROJECT_ROOT } from '../../src/paths';
+import { headLines, SHIPPED_ANIME, SHIPPED_RATINGS, tempDir, type TempDir } from '../helpers/data-slices';
+
+function npmRun(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn('npm', ['run', '--silent', ...args], { cwd: PROJECT_ROOT, env: { ...process.env, ...env, LOG_LEVEL: 'silent' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+describe('compiled CLI', () => {
+  let files: TempDir;
+  beforeAll(() => {
+    files = tempDir();
+  });
+  afterAll(() => files.remove());
+
+  it('compiles every source into build/, and a second run finds it all up to date', () => {
+    compileProject();
+    const paths = compiledPath(projectPath('src', 'paths.ts'));
+    expect(paths).toBe(projectPath('build', 'src', 'paths.js'));
+    expect(readFileSync(paths, 'utf8')).toContain('PROJECT_ROOT');
+    expect(existsSync(compiledPath(projectPath('training', 'ingest.ts')))).toBe(true);
+    expect(compileProject()).toMatchObject({ compiled: 0, removed: 0 });
+  });
+
+  it('`npm run ingest` loads a slice into a new embedded database and reports it', async () => {
+    const ratings = files.write('ratings.csv.gz', gzipSync(headLines(SHIPPED_RATINGS, 300)));
+    const result = await npmRun(['ingest', '--', '--anime', SHIPPED_ANIME, '--ratings', ratings, '--quiet'], { DATA_DIR: `${files.path}/db` });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const explicit = headLines(SHIPPED_RATINGS, 300).split('\r\n').slice(1, -1).filter((line) => !line.endsWith(',-1')).length;
+    expect(result.stdout).toContain(`ingested into ${files.path}/db/pglite (in this process)`);
+    expect(result.stdout).toMatch(new RegExp(`ratings: +300 read, 0 filtered or repeated, ${explicit} new`));
+  });
+
+  it('`npm run ingest` fails with one line and a non-zero exit, as from the sources', async () => {
+    const bad = files.write('bad.csv', 'user_id,anime_id,rating\r\n1,20,99\r\n');
+    const result = await npmRun(['ingest', '--', '--anime', SHIPPED_ANIME, '--ratings', bad, '--quiet'], { DATA_DIR: `${files.path}/db` });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`animerec ingest: ${bad}:2: rating must be -1 (watched) or between 1 and 10, found 99\n`);
+  });
+});

@@ -1,0 +1,98 @@
+/**
+ * npm run build:js — compiles src/, training/ and bench/ to JavaScript under build/ (same layout),
+ * with the options `-r @swc-node/register` uses at run time, so compiled and on-the-fly code are
+ * the same code.
+ *
+ * Why: a process that compiles TypeScript as it loads it also holds the TypeScript compiler
+ * (which @swc-node/register loads), swc's native module and every module's source map: ~50 MB
+ * more RSS for the ingest CLI (BENCHMARKS.md, Memory), whose goal is < 300 MB. Long-running
+ * commands where that matters run from build/; the rest keep running from the sources.
+ *
+ * Incremental: a file is compiled again when its source is newer than its output, and
+ * everything when the compiler or its options change. Outputs whose source is gone are removed.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { compile } from '@swc-node/register/register';
+import { readDefaultTsConfig } from '@swc-node/register/read-default-tsconfig';
+import { PROJECT_ROOT } from '../src/paths';
+
+export const BUILD_DIR = join(PROJECT_ROOT, 'build');
+const SOURCE_DIRS = ['src', 'training', 'bench'];
+const STAMP = join(BUILD_DIR, '.compiler');
+
+function* typeScriptFiles(dir: string): Generator<string> {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) yield* typeScriptFiles(path);
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) yield path;
+  }
+}
+
+function* javaScriptFiles(dir: string): Generator<string> {
+  if (!existsSync(dir)) return;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) yield* javaScriptFiles(path);
+    else if (entry.name.endsWith('.js')) yield path;
+  }
+}
+
+/** What changes the output besides the sources: the compiler's versions and the tsconfig. */
+function compilerStamp(options: object): string {
+  // Read from node_modules: these packages' exports do not include package.json.
+  const version = (pkg: string) => (JSON.parse(readFileSync(join(PROJECT_ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+  return createHash('sha256')
+    .update(JSON.stringify([version('@swc-node/register'), version('@swc/core'), options]))
+    .digest('hex');
+}
+
+/** Where a TypeScript source's compiled JavaScript goes. */
+export function compiledPath(source: string): string {
+  return join(BUILD_DIR, relative(PROJECT_ROOT, source)).replace(/\.ts$/, '.js');
+}
+
+export function compileProject(): { compiled: number; upToDate: number; removed: number } {
+  const options = readDefaultTsConfig(join(PROJECT_ROOT, 'tsconfig.json'));
+  const stamp = compilerStamp(options);
+  const fresh = !existsSync(STAMP) || readFileSync(STAMP, 'utf8') !== stamp;
+  if (fresh) rmSync(BUILD_DIR, { recursive: true, force: true });
+  let compiled = 0;
+  let upToDate = 0;
+  const outputs = new Set<string>();
+  for (const sourceDir of SOURCE_DIRS) {
+    for (const source of typeScriptFiles(join(PROJECT_ROOT, sourceDir))) {
+      const output = compiledPath(source);
+      outputs.add(output);
+      if (existsSync(output) && statSync(output).mtimeMs >= statSync(source).mtimeMs) {
+        upToDate++;
+        continue;
+      }
+      // compile() takes options it may change: a copy per file.
+      const code = compile(readFileSync(source, 'utf8'), source, { ...options }) as string;
+      mkdirSync(dirname(output), { recursive: true });
+      writeFileSync(output, code);
+      compiled++;
+    }
+  }
+  let removed = 0;
+  for (const output of javaScriptFiles(BUILD_DIR)) {
+    if (!outputs.has(output)) {
+      rmSync(output);
+      removed++;
+    }
+  }
+  // Written only when it changed: an up-to-date build/ may be read-only (the Docker image).
+  if (fresh) writeFileSync(STAMP, stamp);
+  return { compiled, upToDate, removed };
+}
+
+if (require.main === module) {
+  const started = performance.now();
+  const { compiled, upToDate, removed } = compileProject();
+  if (!process.argv.includes('--quiet') || compiled + removed > 0) {
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    console.error(`build:js: ${compiled} compiled, ${upToDate} up to date, ${removed} removed (${seconds} s)`);
+  }
+}
