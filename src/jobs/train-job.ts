@@ -1,11 +1,11 @@
 /** The train job: what `npm run train` runs, locally or inside the running server. */
 import { z } from 'zod';
 import type { Database } from '../db/database';
-import { BACKENDS } from '../models/backend';
+import { BACKENDS } from '../models/backend-names';
 import { PRESETS } from '../models/hyperparameters';
 import { SUPPORTED_EMBEDDING_DIMS } from '../trainer/publish';
 import { MODEL_KINDS } from '../models/kind';
-import { runTraining, type TrainingReport } from '../trainer/run-training';
+import type { TrainingReport } from '../trainer/run-training';
 import type { JobContext } from './job';
 
 /** Hyperparameters a caller may set over the preset's. */
@@ -51,6 +51,9 @@ export const trainJobArgs = z
 
 export type TrainJobArgs = z.infer<typeof trainJobArgs>;
 
-export function runTrainJob(db: Database, args: TrainJobArgs, context: JobContext): Promise<TrainingReport> {
+export async function runTrainJob(db: Database, args: TrainJobArgs, context: JobContext): Promise<TrainingReport> {
+  // Loaded when a training runs: the trainer brings tfjs and umap-js, ~12 MB that the ingest
+  // CLI (which shares JOBS) would otherwise carry (BENCHMARKS.md, Memory).
+  const { runTraining } = await import('../trainer/run-training');
   return runTraining(db, { ...args, progress: context.progress, signal: context.signal });
 }

@@ -1,7 +1,7 @@
 /** The tune job: what `npm run tune` runs, locally or inside the running server. */
 import { z } from 'zod';
 import type { Database } from '../db/database';
-import { tune, type TuneReport } from '../trainer/tune';
+import type { TuneReport } from '../trainer/tune';
 import type { JobContext } from './job';
 import { trainJobArgs } from './train-job';
 
@@ -9,6 +9,8 @@ export const tuneJobArgs = trainJobArgs.extend({ trials: z.number().int().min(1)
 
 export type TuneJobArgs = z.infer<typeof tuneJobArgs>;
 
-export function runTuneJob(db: Database, args: TuneJobArgs, context: JobContext): Promise<TuneReport> {
+export async function runTuneJob(db: Database, args: TuneJobArgs, context: JobContext): Promise<TuneReport> {
+  // Loaded when tuning runs, as in runTrainJob.
+  const { tune } = await import('../trainer/tune');
   return tune(db, { ...args, progress: context.progress, signal: context.signal });
 }
