@@ -10,7 +10,12 @@
  *   training or watched without rating (the source's -1 rows; never test items);
  * - item-based kNN on BaselineOnly residuals (Surprise's KNNBaseline with a shrunk
  *   residual-cosine similarity);
- * - a least-squares blend of the MF and kNN predictions, fitted on validation.
+ * - user-based kNN on the same residuals (the user-side twin);
+ * - BaselineOnly whose item biases shrink towards the MyAnimeList community score of anime.csv
+ *   (a prior from outside the ratings, strongest for rarely rated anime);
+ * - least-squares blends, fitted on validation: MF + item kNN, and all of the above; then the
+ *   same blend weights over each model refitted on training + validation (the usual last step of
+ *   a blend, whose weights cannot be fitted on data the models were trained on).
  * The split is the trainer's (`splitDataset`, seed 42, ratings ordered by user then anime, as
  * `loadRatingsDataset` reads them), so test figures compare with the trainer's table.
  */
@@ -18,12 +23,15 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { fitBaselineOnly } from '../src/trainer/baselines';
+import { kaggleFormat } from '../src/ingest/formats/kaggle';
+import { readTable } from '../src/ingest/read-table';
 import { splitDataset } from '../src/trainer/dataset';
 import { mulberry32, shuffleInPlace } from '../src/trainer/random';
 import { runBenchmark } from './lifecycle';
 import { projectPath } from '../src/paths';
 
 const SAMPLE = projectPath('data', 'rating_sample_5000users.csv.gz');
+const ANIME = projectPath('data', 'anime.csv.gz');
 
 interface Data {
   users: Int32Array;
@@ -33,9 +41,22 @@ interface Data {
   numItems: number;
   /** Per user row: item rows watched without a rating. */
   watched: number[][];
+  /** Per item row: the community score of anime.csv (MyAnimeList's mean, 1–10), NaN when empty. */
+  communityScore: Float32Array;
 }
 
-function loadSample(): Data {
+async function readCommunityScores(): Promise<Map<number, number>> {
+  const scores = new Map<number, number>();
+  const table = readTable(ANIME, (line) => kaggleFormat.animeTable(line), {
+    onInvalidRow: (error) => {
+      throw error;
+    },
+  });
+  for await (const batch of table) for (const { record } of batch) if (record.communityRating !== null) scores.set(record.id, record.communityRating);
+  return scores;
+}
+
+function loadSample(communityScores: Map<number, number>): Data {
   const explicit: [number, number, number][] = [];
   const watchedPairs: [number, number][] = [];
   for (const line of gunzipSync(readFileSync(SAMPLE)).toString('utf8').split(/\r?\n/).slice(1)) {
@@ -60,6 +81,7 @@ function loadSample(): Data {
     numUsers: userRow.size,
     numItems: itemRow.size,
     watched,
+    communityScore: Float32Array.from([...itemRow.keys()], (anime) => communityScores.get(anime) ?? Number.NaN),
   };
 }
 
@@ -167,38 +189,47 @@ function trainMf(data: Data, train: Int32Array, options: MfOptions): Predictor {
   };
 }
 
-/** KNNBaseline, item-based: BaselineOnly plus the shrunk-similarity-weighted residuals of the k most similar rated items. */
-function trainItemKnn(data: Data, train: Int32Array, k: number, shrink: number): Predictor {
-  const { numItems: items } = data;
+/**
+ * KNNBaseline (Surprise): BaselineOnly plus the shrunk-similarity-weighted baseline residuals of
+ * the k most similar neighbours. Item-based: neighbours are the items the user rated, similar
+ * to the item; user-based: the users who rated the item, similar to the user.
+ */
+function trainKnn(data: Data, train: Int32Array, side: 'item' | 'user', k: number, shrink: number): Predictor {
   const picked = { users: Int32Array.from(train, (i) => data.users[i]!), items: Int32Array.from(train, (i) => data.items[i]!), ratings: Float32Array.from(train, (i) => data.ratings[i]!) };
-  const baseline = fitBaselineOnly({ ...picked, numUsers: data.numUsers, numItems: items });
-  const byUser: { item: number; residual: number }[][] = Array.from({ length: data.numUsers }, () => []);
-  picked.users.forEach((user, n) => byUser[user]!.push({ item: picked.items[n]!, residual: picked.ratings[n]! - baseline.predict(user, picked.items[n]!) }));
-  // Dense item × item sums (7,157² ≈ 51M cells, ~700 MB): co-rated residual products and norms.
-  const products = new Float32Array(items * items);
-  const normsA = new Float32Array(items * items);
-  const normsB = new Float32Array(items * items);
-  const counts = new Uint16Array(items * items);
-  for (const rated of byUser) {
+  const baseline = fitBaselineOnly({ ...picked, numUsers: data.numUsers, numItems: data.numItems });
+  // Entities are what similarities are between; groups are what they are co-rated in.
+  const [entities, groups, entityOf, groupOf] =
+    side === 'item' ? [data.numItems, data.numUsers, picked.items, picked.users] : [data.numUsers, data.numItems, picked.users, picked.items];
+  const byGroup: { entity: number; residual: number }[][] = Array.from({ length: groups }, () => []);
+  picked.ratings.forEach((rating, n) => byGroup[groupOf[n]!]!.push({ entity: entityOf[n]!, residual: rating - baseline.predict(picked.users[n]!, picked.items[n]!) }));
+  // Dense entity × entity sums (items: 7,157² ≈ 51M cells, ~700 MB): co-rated residual products and norms.
+  const cells = entities * entities;
+  const products = new Float32Array(cells);
+  const normsA = new Float32Array(cells);
+  const normsB = new Float32Array(cells);
+  const counts = new Uint16Array(cells);
+  for (const rated of byGroup) {
     for (const a of rated) {
-      const row = a.item * items;
+      const row = a.entity * entities;
       for (const b of rated) {
-        const cell = row + b.item;
+        const cell = row + b.entity;
         products[cell] = products[cell]! + a.residual * b.residual;
         normsA[cell] = normsA[cell]! + a.residual * a.residual;
         normsB[cell] = normsB[cell]! + b.residual * b.residual;
-        counts[cell] = counts[cell]! + 1;
+        counts[cell] = Math.min(65535, counts[cell]! + 1);
       }
     }
   }
   const similarity = products;
-  for (let cell = 0; cell < similarity.length; cell++) {
+  for (let cell = 0; cell < cells; cell++) {
     const norm = Math.sqrt(normsA[cell]! * normsB[cell]!);
     const count = counts[cell]!;
     similarity[cell] = norm > 0 && count > 1 ? (products[cell]! / norm) * ((count - 1) / (count - 1 + shrink)) : 0;
   }
+  // For a prediction of (user, item): the entity asked about and the group whose members are candidates.
   return (user, item) => {
-    const neighbours = byUser[user]!.map(({ item: other, residual }) => ({ weight: similarity[item * items + other]!, residual })).filter((n) => n.weight > 0);
+    const [entity, group] = side === 'item' ? [item, user] : [user, item];
+    const neighbours = byGroup[group]!.map(({ entity: other, residual }) => ({ weight: similarity[entity * entities + other]!, residual })).filter((n) => n.weight > 0);
     neighbours.sort((a, b) => b.weight - a.weight);
     let sum = 0;
     let weights = 0;
@@ -208,6 +239,35 @@ function trainItemKnn(data: Data, train: Int32Array, k: number, shrink: number):
     }
     return baseline.predict(user, item) + (weights > 0 ? sum / weights : 0);
   };
+}
+
+/**
+ * BaselineOnly by ALS whose item biases shrink towards the community score instead of 0:
+ *   b_i = (Σ_{u rated i} (r - μ - b_u) + regItem · (c_i - μ)) / (regItem + n_i)
+ * with c_i - μ replaced by 0 where anime.csv has no score.
+ */
+function trainCommunityBaseline(data: Data, train: Int32Array, regItem: number, regUser = 15, epochs = 10): Predictor {
+  let mean = 0;
+  for (const index of train) mean += data.ratings[index]!;
+  mean /= train.length;
+  const prior = Float64Array.from(data.communityScore, (score) => (Number.isNaN(score) ? 0 : score - mean));
+  const userBias = new Float64Array(data.numUsers);
+  const itemBias = new Float64Array(data.numItems);
+  const sums = { user: new Float64Array(data.numUsers), item: new Float64Array(data.numItems) };
+  const counts = { user: new Float64Array(data.numUsers), item: new Float64Array(data.numItems) };
+  for (const index of train) {
+    counts.user[data.users[index]!]! += 1;
+    counts.item[data.items[index]!]! += 1;
+  }
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    sums.item.fill(0);
+    for (const index of train) sums.item[data.items[index]!]! += data.ratings[index]! - mean - userBias[data.users[index]!]!;
+    for (let i = 0; i < data.numItems; i++) itemBias[i] = (sums.item[i]! + regItem * prior[i]!) / (regItem + counts.item[i]!);
+    sums.user.fill(0);
+    for (const index of train) sums.user[data.users[index]!]! += data.ratings[index]! - mean - itemBias[data.items[index]!]!;
+    for (let u = 0; u < data.numUsers; u++) userBias[u] = sums.user[u]! / (regUser + counts.user[u]!);
+  }
+  return (user, item) => mean + userBias[user]! + itemBias[item]!;
 }
 
 /** Least squares y ≈ w0 + Σ w_m x_m (normal equations, Gauss–Jordan with pivoting). */
@@ -240,7 +300,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { epochs: { type: 'string', default: '38' } } });
   const epochs = Number(values.epochs);
   if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`--epochs must be a whole number >= 1, got "${values.epochs}"`);
-  const data = loadSample();
+  const data = loadSample(await readCommunityScores());
   const split = splitDataset(data.ratings.length, { testFraction: 0.2, validationSplit: 0.1, seed: 42 });
   const trainAll = Int32Array.from([...split.train, ...split.validation]);
   const mfOptions: MfOptions = { dim: 64, epochs, learningRate: 0.01, decay: 0.96, reg: 0.05, regBias: 0.01, implicit: false };
@@ -257,20 +317,38 @@ async function main(): Promise<void> {
     return predict;
   };
 
-  const [mf, mfSeconds] = timed(() => trainMf(data, split.train, mfOptions));
-  record(`biased MF (SGD, dim 64, ${epochs} epochs), training part`, mf, mfSeconds);
-  const [svdpp, svdppSeconds] = timed(() => trainMf(data, split.train, { ...mfOptions, implicit: true }));
-  record('SVD++ (implicit: rated in training + watched), training part', svdpp, svdppSeconds);
-  const [refit, refitSeconds] = timed(() => trainMf(data, trainAll, mfOptions));
-  record('biased MF refitted on training + validation', refit, refitSeconds);
-  const [knn, knnSeconds] = timed(() => trainItemKnn(data, split.train, 40, 300));
-  record('item kNN on BaselineOnly residuals (k 40, shrink 300), training part', knn, knnSeconds);
-  const validationTargets = Float32Array.from(split.validation, (index) => data.ratings[index]!);
-  const [blend, blendSeconds] = timed(() => {
-    const weights = fitBlend([errors(data, split.validation, mf).predictions, errors(data, split.validation, knn).predictions], validationTargets);
-    return (user: number, item: number) => weights[0]! + weights[1]! * Math.min(10, Math.max(1, mf(user, item))) + weights[2]! * Math.min(10, Math.max(1, knn(user, item)));
+  // The models of the blend, each trainable on any part of the split.
+  const models: { name: string; label: string; train: (part: Int32Array) => Predictor }[] = [
+    { name: 'MF', label: `biased MF (SGD, dim 64, ${epochs} epochs)`, train: (part) => trainMf(data, part, mfOptions) },
+    { name: 'SVD++', label: 'SVD++ (implicit: rated in training + watched)', train: (part) => trainMf(data, part, { ...mfOptions, implicit: true }) },
+    { name: 'item kNN', label: 'item kNN on BaselineOnly residuals (k 40, shrink 300)', train: (part) => trainKnn(data, part, 'item', 40, 300) },
+    { name: 'user kNN', label: 'user kNN on BaselineOnly residuals (k 40, shrink 100)', train: (part) => trainKnn(data, part, 'user', 40, 100) },
+    { name: 'community baseline', label: 'BaselineOnly, item biases shrunk towards the community score (reg 25)', train: (part) => trainCommunityBaseline(data, part, 25) },
+  ];
+  const onTrain = models.map((model) => {
+    const [predict, seconds] = timed(() => model.train(split.train));
+    record(`${model.label}, training part`, predict, seconds);
+    return { predict, seconds };
   });
-  record('blend of MF and kNN (least squares on validation)', blend, blendSeconds + mfSeconds + knnSeconds);
+  const [refitMf, refitSeconds] = timed(() => models[0]!.train(trainAll));
+  record('biased MF refitted on training + validation', refitMf, refitSeconds);
+
+  const clip = (value: number) => Math.min(10, Math.max(1, value));
+  const validationTargets = Float32Array.from(split.validation, (index) => data.ratings[index]!);
+  const blendOf = (predictors: Predictor[], weights: Float64Array): Predictor => (user, item) =>
+    predictors.reduce((sum, predict, m) => sum + weights[m + 1]! * clip(predict(user, item)), weights[0]!);
+  const fitOn = (picked: number[]) => fitBlend(picked.map((m) => errors(data, split.validation, onTrain[m]!.predict).predictions), validationTargets);
+  const secondsOf = (picked: number[]) => picked.reduce((sum, m) => sum + onTrain[m]!.seconds, 0);
+
+  const pair = [0, 2];
+  const [pairWeights, pairSeconds] = timed(() => fitOn(pair));
+  record('blend of MF and item kNN (least squares on validation)', blendOf(pair.map((m) => onTrain[m]!.predict), pairWeights), pairSeconds + secondsOf(pair));
+  const all = models.map((_, m) => m);
+  const [allWeights, allSeconds] = timed(() => fitOn(all));
+  process.stderr.write(`blend weights (intercept, ${models.map((m) => m.name).join(', ')}): ${[...allWeights].map((w) => w.toFixed(3)).join(', ')}\n`);
+  record(`blend of all ${models.length} (least squares on validation)`, blendOf(all.map((m) => onTrain[m]!.predict), allWeights), allSeconds + secondsOf(all));
+  const [refitted, refittedSeconds] = timed(() => [refitMf, ...models.slice(1).map((model) => model.train(trainAll))]);
+  record(`the same blend, each of the ${models.length} refitted on training + validation`, blendOf(refitted, allWeights), refitSeconds + refittedSeconds + allSeconds);
 
   console.log(`Shipped sample, seeded split (seed 42): ${split.train.length} train / ${split.validation.length} validation / ${split.test.length} test ratings.\n`);
   console.log('| Probe | Test RMSE | Test MAE | Seconds |');
