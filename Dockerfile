@@ -19,7 +19,7 @@ COPY package.json package-lock.json prisma.config.ts .swcrc tsconfig.json ./
 COPY prisma ./prisma
 
 # Dev dependencies are kept on purpose (NODE_ENV is not production here, and --include=dev says
-# so): the server runs the TypeScript sources through @swc-node/register / @swc/core, and the
+# so): `npm run build:js` compiles the sources with @swc-node/register / @swc/core, and the
 # Prisma CLI generates the client.
 # --ignore-scripts enforces the package.json `allowScripts` deny list (npm 10, which ships with
 # Node 20, does not read that field; every dependency with an install script is on it), then the
@@ -33,8 +33,8 @@ RUN npm ci --include=dev --ignore-scripts --no-audit --no-fund \
 COPY . .
 
 # The playground's bundle (dist/web): `npm start` builds it, but the image runs node directly.
-# The compiled JavaScript (build/) that `npm run ingest` runs: built here, because the code is
-# read-only at run time.
+# The compiled JavaScript (build/) that the server and the CLIs run: built here, because the
+# code is read-only at run time.
 RUN npm run build:web && npm run build:js
 
 # ---------------------------------------------------------------------------------------------
@@ -63,4 +63,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=120s --retries=3 \
 
 # The same command as `npm start`, without npm in between so the server gets SIGTERM itself
 # (run with --init, or `init: true` in compose, for a proper PID 1).
-CMD ["node", "-r", "@swc-node/register", "src/main.ts"]
+CMD ["node", "build/src/main.js"]

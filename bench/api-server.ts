@@ -1,6 +1,6 @@
 /**
- * The animerec server as bench/api.bench.ts drives it: a child process (`src/main.ts`, as
- * `npm start` runs it) with its own environment, a small GraphQL client, and the cached data
+ * The animerec server as bench/api.bench.ts drives it: a child process (`src/main.ts` compiled
+ * into build/, as `npm start` runs it) with its own environment, a small GraphQL client, and the cached data
  * directory holding the demo data and a trained hybrid model. Internal to bench/.
  */
 import { spawnSync, type ChildProcess } from 'node:child_process';
@@ -9,6 +9,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } fr
 import { basename, join } from 'node:path';
 import { launchServer } from '../test/reliability/processes';
 import { PROJECT_ROOT } from '../src/paths';
+import { compiledPath, compileProject } from '../training/compile';
 
 export const ROOT = PROJECT_ROOT;
 const MAIN = join(ROOT, 'src', 'main.ts');
@@ -115,9 +116,9 @@ export async function startServerProcess(options: ServerOptions, timeoutMs = 180
     RATE_LIMIT_MUTATIONS_PER_IP: '0',
   };
   delete env.DATABASE_URL; // always the embedded database in DATA_DIR
-  const node = [...process.execArgv.filter((arg) => !arg.startsWith('--inspect')), MAIN];
-  // execArgv holds `-r @swc-node/register` when run as `npm run bench:api`; make sure it is there.
-  if (!node.includes('@swc-node/register')) node.unshift('-r', '@swc-node/register');
+  // As `npm start` runs it: the JavaScript compiled into build/ (compiled first when needed).
+  compileProject();
+  const node = [compiledPath(MAIN)];
   const [command, args] = options.cpus !== undefined ? ['taskset', ['-c', options.cpus, process.execPath, ...node]] : [process.execPath, node];
   const server = await launchServer(command, args as string[], env, {
     timeoutMs,

@@ -1,12 +1,13 @@
 /**
  * npm run build:js — compiles src/, training/ and bench/ to JavaScript under build/ (same layout),
  * with the options `-r @swc-node/register` uses at run time, so compiled and on-the-fly code are
- * the same code.
+ * the same code. `npm start` and the CLIs (ingest, train, tune, migrate) run it from build/;
+ * tests and benchmark scripts run the sources through @swc-node/register.
  *
  * Why: a process that compiles TypeScript as it loads it also holds the TypeScript compiler
- * (which @swc-node/register loads), swc's native module and every module's source map: ~50 MB
- * more RSS for the ingest CLI (BENCHMARKS.md, Memory), whose goal is < 300 MB. Long-running
- * commands where that matters run from build/; the rest keep running from the sources.
+ * (which @swc-node/register loads), swc's native module and every module's source map: the
+ * ingest CLI needed ~50 MB more (its goal is < 300 MB), the server ~110 MB more (BENCHMARKS.md,
+ * Memory).
  *
  * Incremental: a file is compiled again when its source is newer than its output, and
  * everything when the compiler or its options change. Outputs whose source is gone are removed.
