@@ -11,19 +11,20 @@
  *
  * Incremental: a file is compiled again when its source is newer than its output, and
  * everything when the compiler or its options change. Outputs whose source is gone are removed.
+ * Two commands compiling at once (npm start beside npm run ingest) write the same files; each
+ * file is replaced whole.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { compile } from '@swc-node/register/register';
 import { readDefaultTsConfig } from '@swc-node/register/read-default-tsconfig';
 import { PROJECT_ROOT } from '../src/paths';
 
-export const BUILD_DIR = join(PROJECT_ROOT, 'build');
 const SOURCE_DIRS = ['src', 'training', 'bench'];
-const STAMP = join(BUILD_DIR, '.compiler');
 
 function* typeScriptFiles(dir: string): Generator<string> {
+  if (!existsSync(dir)) return;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) yield* typeScriptFiles(path);
@@ -41,51 +42,61 @@ function* javaScriptFiles(dir: string): Generator<string> {
 }
 
 /** What changes the output besides the sources: the compiler's versions and the tsconfig. */
-function compilerStamp(options: object): string {
+function compilerStamp(root: string, options: object): string {
   // Read from node_modules: these packages' exports do not include package.json.
-  const version = (pkg: string) => (JSON.parse(readFileSync(join(PROJECT_ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+  const version = (pkg: string) => (JSON.parse(readFileSync(join(root, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
   return createHash('sha256')
     .update(JSON.stringify([version('@swc-node/register'), version('@swc/core'), options]))
     .digest('hex');
 }
 
 /** Where a TypeScript source's compiled JavaScript goes. */
-export function compiledPath(source: string): string {
-  return join(BUILD_DIR, relative(PROJECT_ROOT, source)).replace(/\.ts$/, '.js');
+export function compiledPath(source: string, root = PROJECT_ROOT): string {
+  return join(root, 'build', relative(root, source)).replace(/\.ts$/, '.js');
 }
 
-export function compileProject(): { compiled: number; upToDate: number; removed: number } {
-  const options = readDefaultTsConfig(join(PROJECT_ROOT, 'tsconfig.json'));
-  const stamp = compilerStamp(options);
-  const fresh = !existsSync(STAMP) || readFileSync(STAMP, 'utf8') !== stamp;
-  if (fresh) rmSync(BUILD_DIR, { recursive: true, force: true });
+/** Compiles the project at `root` (this one unless a test gives another) into its build/. */
+export function compileProject(root = PROJECT_ROOT): { compiled: number; upToDate: number; removed: number } {
+  const buildDir = join(root, 'build');
+  const stampFile = join(buildDir, '.compiler');
+  const options = readDefaultTsConfig(join(root, 'tsconfig.json'));
+  const stamp = compilerStamp(root, options);
+  // A changed compiler recompiles everything in place (a running server may still load files).
+  const fresh = !existsSync(stampFile) || readFileSync(stampFile, 'utf8') !== stamp;
   let compiled = 0;
   let upToDate = 0;
   const outputs = new Set<string>();
   for (const sourceDir of SOURCE_DIRS) {
-    for (const source of typeScriptFiles(join(PROJECT_ROOT, sourceDir))) {
-      const output = compiledPath(source);
+    for (const source of typeScriptFiles(join(root, sourceDir))) {
+      const output = compiledPath(source, root);
       outputs.add(output);
-      if (existsSync(output) && statSync(output).mtimeMs >= statSync(source).mtimeMs) {
+      if (!fresh && existsSync(output) && statSync(output).mtimeMs >= statSync(source).mtimeMs) {
         upToDate++;
         continue;
       }
       // compile() takes options it may change: a copy per file.
       const code = compile(readFileSync(source, 'utf8'), source, { ...options }) as string;
       mkdirSync(dirname(output), { recursive: true });
-      writeFileSync(output, code);
+      // Written beside and renamed: a process starting meanwhile (npm start beside npm run
+      // ingest) never loads half a file.
+      const partial = `${output}.${process.pid}.partial`;
+      writeFileSync(partial, code);
+      renameSync(partial, output);
       compiled++;
     }
   }
   let removed = 0;
-  for (const output of javaScriptFiles(BUILD_DIR)) {
+  for (const output of javaScriptFiles(buildDir)) {
     if (!outputs.has(output)) {
-      rmSync(output);
+      rmSync(output, { force: true }); // another compiler may have removed it already
       removed++;
     }
   }
   // Written only when it changed: an up-to-date build/ may be read-only (the Docker image).
-  if (fresh) writeFileSync(STAMP, stamp);
+  if (fresh) {
+    mkdirSync(buildDir, { recursive: true });
+    writeFileSync(stampFile, stamp);
+  }
   return { compiled, upToDate, removed };
 }
 

@@ -3,7 +3,8 @@
  * writes and updates it, and the CLI it produces works, through the package.json script itself.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, unlinkSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { compiledPath, compileProject } from '../../training/compile';
 import { projectPath, PROJECT_ROOT } from '../../src/paths';
@@ -34,6 +35,29 @@ describe('compiled CLI', () => {
     expect(readFileSync(paths, 'utf8')).toContain('PROJECT_ROOT');
     expect(existsSync(compiledPath(projectPath('training', 'ingest.ts')))).toBe(true);
     expect(compileProject()).toMatchObject({ compiled: 0, removed: 0 });
+  });
+
+  it('recompiles a changed source, removes the output of a deleted one, and leaves no partial files', () => {
+    const root = tempDir('animerec-compile-');
+    try {
+      copyFileSync(projectPath('tsconfig.json'), join(root.path, 'tsconfig.json'));
+      symlinkSync(projectPath('node_modules'), join(root.path, 'node_modules'));
+      mkdirSync(join(root.path, 'src'));
+      const kept = root.write('src/kept.ts', 'export const kept: number = 1;\n');
+      const gone = root.write('src/gone.ts', 'export const gone = 2;\n');
+      expect(compileProject(root.path)).toEqual({ compiled: 2, upToDate: 0, removed: 0 });
+      expect(require(compiledPath(kept, root.path))).toMatchObject({ kept: 1 });
+
+      root.write('src/kept.ts', 'export const kept: number = 3;\n');
+      utimesSync(kept, new Date(), new Date(Date.now() + 10_000)); // newer than its output, whatever the clock's resolution
+      unlinkSync(gone);
+      expect(compileProject(root.path)).toEqual({ compiled: 1, upToDate: 0, removed: 1 });
+      expect(readFileSync(compiledPath(kept, root.path), 'utf8')).toContain('kept = 3');
+      expect(existsSync(compiledPath(gone, root.path))).toBe(false);
+      expect(readdirSync(join(root.path, 'build', 'src'))).toEqual(['kept.js']); // no partial files left
+    } finally {
+      root.remove();
+    }
   });
 
   it('`npm run ingest` loads a slice into a new embedded database and reports it', async () => {
