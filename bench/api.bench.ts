@@ -520,7 +520,7 @@ function report(options: Options, model: CachedModel, server: ServerProcess, mea
     `Command: \`npm run bench:api${flags ? ` -- ${flags}` : ''}\`; took ${context.minutes.toFixed(1)} min; ` +
       `load average (1 min) ${context.loadStart.toFixed(2)} at the start, ${context.loadEnd.toFixed(2)} at the end.`,
     '',
-    `Server: \`src/main.ts\` in its own process (pid ${server.pid}${options.pin ? ', pinned to CPU 1, the load generator to CPU 0' : ''}; NODE_ENV=production, ` +
+    `Server: \`src/main.ts\` compiled into build/, as \`npm start\` runs it, in its own process (pid ${server.pid}${options.pin ? ', pinned to CPU 1, the load generator to CPU 0' : ''}; NODE_ENV=production, ` +
       `LOG_LEVEL=warn, embedded PGlite) on a copy of the cached database: the demo sample and model version ${model.modelVersionId} ` +
       `(${model.kind}, default preset, trained ${model.preparedAt.slice(0, 10)}). Load: autocannon ${options.connections} connections, ` +
       `one request at a time each${options.rate !== undefined ? `, ${options.rate} requests/s offered in all (autocannon's overallRate)` : ''}, ${options.warmup} s warm-up then ${options.duration} s per query; before each run the benchmark waits ` +
