@@ -1,7 +1,7 @@
 /**
  * The animerec server as bench/api.bench.ts drives it: a child process (`src/main.ts` compiled
- * into build/, as `npm start` runs it) with its own environment, a small GraphQL client, and the cached data
- * directory holding the demo data and a trained hybrid model. Internal to bench/.
+ * into build/, as `npm start` runs it) with its own environment, a small GraphQL client, and
+ * the cached data directory holding the demo data and a trained hybrid model. Internal to bench/.
  */
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

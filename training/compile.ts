@@ -23,23 +23,17 @@ import { PROJECT_ROOT } from '../src/paths';
 
 const SOURCE_DIRS = ['src', 'training', 'bench'];
 
-function* typeScriptFiles(dir: string): Generator<string> {
+/** Files below `dir` (none if it does not exist) whose names pass `wanted`. */
+function* filesUnder(dir: string, wanted: (name: string) => boolean): Generator<string> {
   if (!existsSync(dir)) return;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) yield* typeScriptFiles(path);
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) yield path;
+    if (entry.isDirectory()) yield* filesUnder(path, wanted);
+    else if (wanted(entry.name)) yield path;
   }
 }
 
-function* javaScriptFiles(dir: string): Generator<string> {
-  if (!existsSync(dir)) return;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) yield* javaScriptFiles(path);
-    else if (entry.name.endsWith('.js')) yield path;
-  }
-}
+const isTypeScript = (name: string) => name.endsWith('.ts') && !name.endsWith('.d.ts');
 
 /** What changes the output besides the sources: the compiler's versions and the tsconfig. */
 function compilerStamp(root: string, options: object): string {
@@ -67,7 +61,7 @@ export function compileProject(root = PROJECT_ROOT): { compiled: number; upToDat
   let upToDate = 0;
   const outputs = new Set<string>();
   for (const sourceDir of SOURCE_DIRS) {
-    for (const source of typeScriptFiles(join(root, sourceDir))) {
+    for (const source of filesUnder(join(root, sourceDir), isTypeScript)) {
       const output = compiledPath(source, root);
       outputs.add(output);
       if (!fresh && existsSync(output) && statSync(output).mtimeMs >= statSync(source).mtimeMs) {
@@ -86,7 +80,7 @@ export function compileProject(root = PROJECT_ROOT): { compiled: number; upToDat
     }
   }
   let removed = 0;
-  for (const output of javaScriptFiles(buildDir)) {
+  for (const output of filesUnder(buildDir, (name) => name.endsWith('.js'))) {
     if (!outputs.has(output)) {
       rmSync(output, { force: true }); // another compiler may have removed it already
       removed++;
