@@ -2,24 +2,16 @@
  * `npm run ingest` runs compiled JavaScript from build/ (training/compile.ts): the compiler
  * writes and updates it, and the CLI it produces works, through the package.json script itself.
  */
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, unlinkSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { compiledPath, compileProject } from '../../training/compile';
-import { projectPath, PROJECT_ROOT } from '../../src/paths';
+import { runProcess } from '../reliability/processes';
+import { projectPath } from '../../src/paths';
 import { headLines, SHIPPED_ANIME, SHIPPED_RATINGS, tempDir, type TempDir } from '../helpers/data-slices';
 
-function npmRun(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn('npm', ['run', '--silent', ...args], { cwd: PROJECT_ROOT, env: { ...process.env, ...env, LOG_LEVEL: 'silent' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr }));
-  });
-}
+/** `npm run --silent …` as a user types it, with `env` over ours. */
+const npmRun = (args: string[], env: Record<string, string>) => runProcess('npm', ['run', '--silent', ...args], { ...env, LOG_LEVEL: 'silent' });
 
 describe('compiled CLI', () => {
   let files: TempDir;

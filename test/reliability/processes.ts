@@ -109,8 +109,13 @@ export interface CliOutcome {
 
 /** Runs a CLI script (e.g. training/train.ts) to its end, killed after `timeoutMs`. */
 export function runCli(script: string, args: string[], env: Record<string, string | undefined>, timeoutMs = 120_000): Promise<CliOutcome> {
+  return runProcess(process.execPath, nodeArgs(script, args), env, timeoutMs);
+}
+
+/** Runs a command (e.g. `npm run …`) in the repository root to its end, killed after `timeoutMs`. */
+export function runProcess(command: string, args: string[], env: Record<string, string | undefined>, timeoutMs = 120_000): Promise<CliOutcome> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, nodeArgs(script, args), { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
