@@ -8,11 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { launchServer } from '../test/reliability/processes';
-import { PROJECT_ROOT } from '../src/paths';
-import { compiledPath, compileProject } from '../training/compile';
+import { projectPath } from '../src/paths';
+import { compiledEntry } from '../training/compile';
 
-export const ROOT = PROJECT_ROOT;
-const MAIN = join(ROOT, 'src', 'main.ts');
+const MAIN = projectPath('src', 'main.ts');
 
 export function log(message: string): void {
   process.stderr.write(`[bench:api] ${message}\n`);
@@ -116,9 +115,8 @@ export async function startServerProcess(options: ServerOptions, timeoutMs = 180
     RATE_LIMIT_MUTATIONS_PER_IP: '0',
   };
   delete env.DATABASE_URL; // always the embedded database in DATA_DIR
-  // As `npm start` runs it: the JavaScript compiled into build/ (compiled first when needed).
-  compileProject();
-  const node = [compiledPath(MAIN)];
+  // As `npm start` runs it: the JavaScript compiled into build/.
+  const node = [compiledEntry(MAIN)];
   const [command, args] = options.cpus !== undefined ? ['taskset', ['-c', options.cpus, process.execPath, ...node]] : [process.execPath, node];
   const server = await launchServer(command, args as string[], env, {
     timeoutMs,

@@ -41,7 +41,8 @@ import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { copyForRun, describeError, graphql, graphqlRetrying, killServers, log, prepareCache, ROOT, startServerProcess, waitIdle, type CachedModel, type ServerProcess } from './api-server';
+import { PROJECT_ROOT } from '../src/paths';
+import { copyForRun, describeError, graphql, graphqlRetrying, killServers, log, prepareCache, startServerProcess, waitIdle, type CachedModel, type ServerProcess } from './api-server';
 import { describeMachine } from './machine';
 import { mulberry32 } from '../src/trainer/random';
 
@@ -119,7 +120,7 @@ function parseOptions(): Options {
     only: only as ScenarioName[],
     out: values.out,
     fresh: values.fresh!,
-    cache: resolve(ROOT, values.cache!),
+    cache: resolve(PROJECT_ROOT, values.cache!),
     pin: values.pin!,
     trainTimeoutS: number('train-timeout-s', values['train-timeout-s']!, false),
   };

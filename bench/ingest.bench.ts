@@ -22,12 +22,11 @@ import { describeMachine } from './machine';
 import { BENCH_POSTGRES_URL, createScratchDatabase, query, serverVersion, timePsql } from './postgres';
 import { splitRatings, timeSchemaFloor } from './schema-floor';
 import { KAGGLE_RATING_ROWS, readAnimeIds, writeSyntheticRatings } from './synthetic';
-import { PROJECT_ROOT } from '../src/paths';
+import { projectPath } from '../src/paths';
 
-const ROOT = PROJECT_ROOT;
-const ANIME = join(ROOT, 'data/anime.csv.gz');
-const SAMPLE = join(ROOT, 'data/rating_sample_5000users.csv.gz');
-const CHILD = join(ROOT, 'bench', 'ingest-child.ts');
+const ANIME = projectPath('data', 'anime.csv.gz');
+const SAMPLE = projectPath('data', 'rating_sample_5000users.csv.gz');
+const CHILD = projectPath('bench', 'ingest-child.ts');
 const BARE_TABLE = 'CREATE TABLE bare (user_id int, anime_id int, rating int)';
 
 // ---- cleanup that also runs on Ctrl-C: temp folders, scratch databases, a running child ----

@@ -3,7 +3,7 @@
  * (temp folders, scratch databases, a running child process), and the main() wrapper.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { compiledPath, compileProject } from '../training/compile';
+import { compiledEntry } from '../training/compile';
 import { PROJECT_ROOT } from '../src/paths';
 
 const cleanups: Array<() => unknown> = [];
@@ -70,8 +70,7 @@ export interface BenchChildOptions {
  */
 export function runBenchChild(script: string, args: string[], options: BenchChildOptions): Promise<string | undefined> {
   return new Promise((resolvePromise) => {
-    if (options.compiled) compileProject();
-    const command = options.compiled ? [compiledPath(script)] : ['-r', '@swc-node/register', script];
+    const command = options.compiled ? [compiledEntry(script)] : ['-r', '@swc-node/register', script];
     const child = spawn(process.execPath, [...command, ...args], {
       cwd: PROJECT_ROOT,
       env: { ...process.env, ...options.env },

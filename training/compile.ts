@@ -94,6 +94,12 @@ export function compileProject(root = PROJECT_ROOT): { compiled: number; upToDat
   return { compiled, upToDate, removed };
 }
 
+/** The compiled JavaScript of `source` in this project, compiling what is out of date first. */
+export function compiledEntry(source: string): string {
+  compileProject();
+  return compiledPath(source);
+}
+
 if (require.main === module) {
   const started = performance.now();
   const { compiled, upToDate, removed } = compileProject();
