@@ -23,6 +23,7 @@ import { BENCH_POSTGRES_URL, createScratchDatabase, query, serverVersion, timePs
 import { splitRatings, timeSchemaFloor } from './schema-floor';
 import { KAGGLE_RATING_ROWS, readAnimeIds, writeSyntheticRatings } from './synthetic';
 import { projectPath } from '../src/paths';
+import { median } from './stats';
 
 const ANIME = projectPath('data', 'anime.csv.gz');
 const SAMPLE = projectPath('data', 'rating_sample_5000users.csv.gz');
@@ -93,7 +94,6 @@ async function copyCeiling(url: string, csv: string): Promise<number> {
 
 // ---- formatting ----
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const mb = (kib: number) => `${int((kib * 1024) / 1e6)} MB`;
 const secs = (s: number) => s.toFixed(2);

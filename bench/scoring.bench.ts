@@ -24,6 +24,7 @@ import { copyForRun, readCachedModel } from './api-server';
 import { onCleanUp, runBenchmark } from './lifecycle';
 import { describeMachine } from './machine';
 import { projectPath } from '../src/paths';
+import { median } from './stats';
 
 const CACHE = projectPath('.data', 'bench-api');
 const DEMO_ITEMS = 7157;
@@ -43,11 +44,6 @@ async function loadModel(): Promise<{ model: Model; source: string }> {
   }
   const model = randomModel('hybrid', { users: 300, items: DEMO_ITEMS });
   return { model, source: `random hybrid of the default shape, ${DEMO_ITEMS} items (no trained model in ${CACHE}: run npm run bench:api once for one)` };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 async function main(): Promise<void> {
