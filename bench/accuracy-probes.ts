@@ -22,7 +22,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
-import { fitBaselineOnly } from '../src/trainer/baselines';
+import { fitBaselineOnly, type RatingTriples } from '../src/trainer/baselines';
 import { kaggleFormat } from '../src/ingest/formats/kaggle';
 import { readTable } from '../src/ingest/read-table';
 import { splitDataset } from '../src/trainer/dataset';
@@ -195,8 +195,8 @@ function trainMf(data: Data, train: Int32Array, options: MfOptions): Predictor {
  * to the item; user-based: the users who rated the item, similar to the user.
  */
 function trainKnn(data: Data, train: Int32Array, side: 'item' | 'user', k: number, shrink: number): Predictor {
-  const picked = { users: Int32Array.from(train, (i) => data.users[i]!), items: Int32Array.from(train, (i) => data.items[i]!), ratings: Float32Array.from(train, (i) => data.ratings[i]!) };
-  const baseline = fitBaselineOnly({ ...picked, numUsers: data.numUsers, numItems: data.numItems });
+  const picked = triplesOf(data, train);
+  const baseline = fitBaselineOnly(picked);
   // Entities are what similarities are between; groups are what they are co-rated in.
   const [entities, groups, entityOf, groupOf] =
     side === 'item' ? [data.numItems, data.numUsers, picked.items, picked.users] : [data.numUsers, data.numItems, picked.users, picked.items];
@@ -241,33 +241,23 @@ function trainKnn(data: Data, train: Int32Array, side: 'item' | 'user', k: numbe
   };
 }
 
-/**
- * BaselineOnly by ALS whose item biases shrink towards the community score instead of 0:
- *   b_i = (Σ_{u rated i} (r - μ - b_u) + regItem · (c_i - μ)) / (regItem + n_i)
- * with c_i - μ replaced by 0 where anime.csv has no score.
- */
-function trainCommunityBaseline(data: Data, train: Int32Array, regItem: number, regUser = 15, epochs = 10): Predictor {
-  let mean = 0;
-  for (const index of train) mean += data.ratings[index]!;
-  mean /= train.length;
-  const prior = Float64Array.from(data.communityScore, (score) => (Number.isNaN(score) ? 0 : score - mean));
-  const userBias = new Float64Array(data.numUsers);
-  const itemBias = new Float64Array(data.numItems);
-  const sums = { user: new Float64Array(data.numUsers), item: new Float64Array(data.numItems) };
-  const counts = { user: new Float64Array(data.numUsers), item: new Float64Array(data.numItems) };
-  for (const index of train) {
-    counts.user[data.users[index]!]! += 1;
-    counts.item[data.items[index]!]! += 1;
-  }
-  for (let epoch = 0; epoch < epochs; epoch++) {
-    sums.item.fill(0);
-    for (const index of train) sums.item[data.items[index]!]! += data.ratings[index]! - mean - userBias[data.users[index]!]!;
-    for (let i = 0; i < data.numItems; i++) itemBias[i] = (sums.item[i]! + regItem * prior[i]!) / (regItem + counts.item[i]!);
-    sums.user.fill(0);
-    for (const index of train) sums.user[data.users[index]!]! += data.ratings[index]! - mean - itemBias[data.items[index]!]!;
-    for (let u = 0; u < data.numUsers; u++) userBias[u] = sums.user[u]! / (regUser + counts.user[u]!);
-  }
-  return (user, item) => mean + userBias[user]! + itemBias[item]!;
+/** BaselineOnly whose item biases shrink towards the community score minus the mean (0 where anime.csv has none). */
+function trainCommunityBaseline(data: Data, train: Int32Array, regItem: number): Predictor {
+  const picked = triplesOf(data, train);
+  const mean = picked.ratings.reduce((sum, rating) => sum + rating, 0) / picked.ratings.length;
+  const itemPrior = Float64Array.from(data.communityScore, (score) => (Number.isNaN(score) ? 0 : score - mean));
+  return fitBaselineOnly(picked, { regItem, itemPrior }).predict;
+}
+
+/** The ratings at `indices` as fitBaselineOnly takes them. */
+function triplesOf(data: Data, indices: Int32Array): RatingTriples {
+  return {
+    users: Int32Array.from(indices, (index) => data.users[index]!),
+    items: Int32Array.from(indices, (index) => data.items[index]!),
+    ratings: Float32Array.from(indices, (index) => data.ratings[index]!),
+    numUsers: data.numUsers,
+    numItems: data.numItems,
+  };
 }
 
 /** Least squares y ≈ w0 + Σ w_m x_m (normal equations, Gauss–Jordan with pivoting). */

@@ -43,6 +43,12 @@ export interface BaselineOnlyOptions {
   regUser?: number;
   /** L2 penalty on item biases (λ2 in Koren 2010); default 10. */
   regItem?: number;
+  /**
+   * What each item's bias shrinks towards instead of 0 (length numItems, rating units): the
+   * penalty becomes regItem · Σ (b_i - prior_i)², so b_i = (Σ residuals + regItem · prior_i) /
+   * (regItem + n_i), and an item without ratings gets its prior. Default: none (all 0).
+   */
+  itemPrior?: ArrayLike<number>;
 }
 
 /** A fitted BaselineOnly model: r̂(u,i) = mean + userBias[u] + itemBias[i]. */
@@ -76,7 +82,7 @@ export interface BaselineOnlyModel extends RatingPredictor {
  */
 export function fitBaselineOnly(data: RatingTriples, options: BaselineOnlyOptions = {}): BaselineOnlyModel {
   const { users, items, ratings, numUsers, numItems } = data;
-  const { epochs = 10, regUser = 15, regItem = 10 } = options;
+  const { epochs = 10, regUser = 15, regItem = 10, itemPrior } = options;
   const count = ratings.length;
   if (users.length !== count || items.length !== count) {
     throw new RangeError(
@@ -86,6 +92,9 @@ export function fitBaselineOnly(data: RatingTriples, options: BaselineOnlyOption
   if (!Number.isInteger(epochs) || epochs < 0) throw new RangeError(`fitBaselineOnly: bad epochs ${epochs}`);
   if (!(regUser >= 0) || !(regItem >= 0)) {
     throw new RangeError(`fitBaselineOnly: regularization must be >= 0, got regUser ${regUser}, regItem ${regItem}`);
+  }
+  if (itemPrior !== undefined && itemPrior.length !== numItems) {
+    throw new RangeError(`fitBaselineOnly: itemPrior has ${itemPrior.length} values for ${numItems} items`);
   }
   const mean = meanOf(ratings);
 
@@ -110,7 +119,7 @@ export function fitBaselineOnly(data: RatingTriples, options: BaselineOnlyOption
       const i = items[n] as number;
       itemSum[i] = (itemSum[i] as number) + ((ratings[n] as number) - mean - (userBias[users[n] as number] as number));
     }
-    solveBiases(itemBias, itemSum, itemCount, regItem);
+    solveBiases(itemBias, itemSum, itemCount, regItem, itemPrior);
 
     userSum.fill(0);
     for (let n = 0; n < count; n++) {
@@ -143,11 +152,15 @@ export function predictAll(model: RatingPredictor, users: ArrayLike<number>, ite
   return out;
 }
 
-/** bias[e] = sum[e] / (reg + count[e]); entities without ratings stay at 0 (also avoids 0/0 when reg is 0). */
-function solveBiases(bias: Float64Array, sum: Float64Array, count: Int32Array, reg: number): void {
+/**
+ * bias[e] = (sum[e] + reg · prior[e]) / (reg + count[e]), prior 0 when none is given; entities
+ * without ratings get their prior (0 without one; also avoids 0/0 when reg is 0).
+ */
+function solveBiases(bias: Float64Array, sum: Float64Array, count: Int32Array, reg: number, prior?: ArrayLike<number>): void {
   for (let e = 0; e < bias.length; e++) {
     const n = count[e] as number;
-    bias[e] = n === 0 ? 0 : (sum[e] as number) / (reg + n);
+    const toward = prior === undefined ? 0 : (prior[e] as number);
+    bias[e] = n === 0 ? toward : ((sum[e] as number) + reg * toward) / (reg + n);
   }
 }
 

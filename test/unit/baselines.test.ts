@@ -70,6 +70,15 @@ describe('fitBaselineOnly on hand-computed toy data', () => {
       itemBias: [1 / 6, 1 / 11, -3 / 11, 0],
     },
     {
+      // An item prior [1, 0, 0, 2], regUser = regItem = 1, 1 epoch:
+      //   b_i0 = (2 + 1·1) / (1 + 2) = 1;  b_i1 = 1/2;  b_i2 = -3/2;  b_i3 (no ratings) = its prior, 2
+      //   b_u0 = ((3 - 1) + (1 - 1/2)) / 3 = 5/6;  b_u1 = ((-1 - 1) + (-3 + 3/2)) / 3 = -7/6
+      name: '1 epoch, item biases shrunk towards a prior',
+      options: { epochs: 1, regUser: 1, regItem: 1, itemPrior: [1, 0, 0, 2] },
+      userBias: [5 / 6, -7 / 6, 0],
+      itemBias: [1, 1 / 2, -3 / 2, 2],
+    },
+    {
       name: '0 epochs: biases stay at zero',
       options: { epochs: 0 },
       userBias: [0, 0, 0],
@@ -113,6 +122,7 @@ describe('fitBaselineOnly on hand-computed toy data', () => {
     { name: 'an item out of range', data: { ...toy, items: Int32Array.of(0, 1, -1, 2) }, options: {} },
     { name: 'negative epochs', data: toy, options: { epochs: -1 } },
     { name: 'negative regularization', data: toy, options: { regUser: -1 } },
+    { name: 'an item prior of the wrong length', data: toy, options: { itemPrior: [0, 0, 0] } },
   ])('rejects $name', ({ data, options }) => {
     expect(() => fitBaselineOnly(data, options)).toThrow(RangeError);
   });
