@@ -2,7 +2,7 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from '../config';
 import type { Database } from '../db/database';
 import { createContext, type GraphQLContext } from '../graphql/context';
@@ -37,7 +37,9 @@ export interface AppOptions {
 }
 
 export async function buildApp({ config, db, models, logger, jobToken, trainingRuns, catalog }: AppOptions): Promise<FastifyInstance> {
-  const app: FastifyInstance = Fastify({ loggerInstance: logger as FastifyBaseLogger, disableRequestLogging: true, bodyLimit: BODY_LIMIT_BYTES });
+  // No log line per request: errors are logged once, by formatError.
+  const logController = new LogController({ disableRequestLogging: true });
+  const app: FastifyInstance = Fastify({ loggerInstance: logger as FastifyBaseLogger, logController, bodyLimit: BODY_LIMIT_BYTES });
   const apollo = new ApolloServer<GraphQLContext>({
     schema: await buildGraphQLSchema(),
     includeStacktraceInErrorResponses: config.nodeEnv === 'development',
