@@ -18,7 +18,7 @@ import { HeadTail } from '../src/models/head-tail';
 import { KernelHeadTail, kernelFits } from '../src/models/head-tail-kernel';
 import { headTailSpec, ItemScorer, userHalfOfLayer1 } from '../src/models/item-scorer';
 import type { Model } from '../src/models/model';
-import { loadModelVersion } from '../src/recsys/model-store';
+import { loadModelVersion } from '../src/versions/load';
 import { randomModel } from '../test/helpers/random-model';
 import { copyForRun, readCachedModel } from './api-server';
 import { onCleanUp, runBenchmark } from './lifecycle';

@@ -9,7 +9,7 @@
  * enough for hot paths that run once per phase.
  *
  * Names are `<phase>:<point>` and are listed in a doc comment where they are called (for
- * publishing: src/trainer/publish.ts).
+ * publishing: src/versions/publish.ts).
  */
 export function failpoint(name: string): void {
   if (process.env.ANIMEREC_FAILPOINT === name) {

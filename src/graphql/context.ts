@@ -5,7 +5,7 @@ import type { Logger } from '../logger';
 import type { Anime } from '../recsys/catalog';
 import type { AnimeCatalog } from '../recsys/anime-catalog';
 import type { ModelCache } from '../recsys/model-cache';
-import type { TrainingRuns } from '../recsys/training-runs';
+import type { TrainingRuns } from '../jobs/training-runs';
 import { authenticate } from '../recsys/ratings';
 import { sameSecret, type VerifiedTokens } from '../recsys/tokens';
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Database } from '../db/database';
 import { BACKENDS } from '../models/backend-names';
 import { PRESETS } from '../models/hyperparameters';
-import { SUPPORTED_EMBEDDING_DIMS } from '../trainer/publish';
+import { SUPPORTED_EMBEDDING_DIMS } from '../versions/publish';
 import { MODEL_KINDS } from '../models/kind';
 import type { TrainingReport } from '../trainer/run-training';
 import type { JobContext } from './job';

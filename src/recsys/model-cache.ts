@@ -8,8 +8,8 @@ import type { Logger } from '../logger';
 import { ItemScorer } from '../models/item-scorer';
 import type { Model } from '../models/model';
 import type { TailRunner } from '../models/scoring-thread';
-import { activeModelVersionId } from '../trainer/publish';
-import { loadModelVersion } from './model-store';
+import { activeModelVersionId } from '../versions/publish';
+import { loadModelVersion } from '../versions/load';
 
 export interface ServingModel {
   versionId: number;

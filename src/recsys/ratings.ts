@@ -6,7 +6,7 @@ import type { Database } from '../db/database';
 import { InvalidInputError, NotFoundError } from '../errors';
 import type { Logger } from '../logger';
 import { MAX_RATING, MIN_RATING } from '../ingest/records';
-import { vectorText } from '../trainer/publish';
+import { vectorText } from '../versions/publish';
 import { foldInUser } from './fold-in';
 import { setServedUser, type ModelCache } from './model-cache';
 import { issueToken, parseToken, verifySecret, type VerifiedTokens } from './tokens';

@@ -8,7 +8,7 @@
 import type { Database } from '../db/database';
 import { NotFoundError } from '../errors';
 import { dot } from '../models/model';
-import { vectorText } from '../trainer/publish';
+import { vectorText } from '../versions/publish';
 import type { NeighbourList, ServingModel } from './model-cache';
 import { topRows } from './top-rows';
 

@@ -11,7 +11,7 @@ import { contextError, errorStatusPlugin, formatError } from '../graphql/format-
 import { queryLimitsRule } from '../graphql/limits';
 import type { ModelCache } from '../recsys/model-cache';
 import { VerifiedTokens } from '../recsys/tokens';
-import type { TrainingRuns } from '../recsys/training-runs';
+import type { TrainingRuns } from '../jobs/training-runs';
 import type { AnimeCatalog } from '../recsys/anime-catalog';
 import { buildGraphQLSchema } from '../graphql/schema';
 import { registerJobRoutes } from '../jobs/remote-jobs';

@@ -16,7 +16,7 @@ import type { Logger } from '../logger';
 import { ModelCache } from '../recsys/model-cache';
 import { selectBackend } from '../models/backend';
 import { ScoringPool } from '../models/scoring-thread';
-import { TrainingRuns } from '../recsys/training-runs';
+import { TrainingRuns } from '../jobs/training-runs';
 import { AnimeCatalog } from '../recsys/anime-catalog';
 import { buildApp } from './app';
 

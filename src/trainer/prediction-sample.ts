@@ -2,18 +2,12 @@
  * A bounded, seeded sample of held-out (true, predicted) rating pairs, kept with a model version
  * so that a predicted-vs-true chart needs neither the test split nor the model.
  */
+import type { PredictionSample } from '../versions/draft';
 import type { RatingsDataset } from './dataset';
 import { mulberry32, shuffleInPlace } from './random';
 
 /** Pairs kept per model version (about 16 KB of JSON). */
 export const PREDICTION_SAMPLE_SIZE = 1000;
-
-export interface PredictionSample {
-  /** The held-out ratings, 1-10. */
-  actual: number[];
-  /** The model's predictions for the same (user, anime) pairs, same order. */
-  predicted: number[];
-}
 
 /**
  * Up to `size` pairs drawn without replacement from `indices` (rows of `dataset`), seeded.

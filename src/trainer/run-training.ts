@@ -13,15 +13,15 @@ import type { ModelKind } from '../models/kind';
 import { ItemScorer } from '../models/item-scorer';
 import { predictRows, type Model } from '../models/model';
 import { serializeHead } from '../models/serialize';
-import { loadModelVersion } from '../recsys/model-store';
+import { loadModelVersion } from '../versions/load';
 import type { Logger } from '../logger';
 import { fitBaselineOnly, globalMeanBaseline, predictAll, type RatingPredictor } from './baselines';
 import { loadRatingsDataset, pick, splitDataset, type DatasetSplit, type RatingsDataset } from './dataset';
 import { computeMap, type MapMethod } from './map2d';
 import { rankingMetrics, regressionMetrics, type RankingMetrics, type RegressionMetrics } from './metrics';
-import type { EpochRecord, ModelVersionDraft } from './model-version-draft';
-import { activeModelVersionId, publishModelVersion } from './publish';
-import { samplePredictions, type PredictionSample } from './prediction-sample';
+import type { EpochRecord, ModelVersionDraft, PredictionSample } from '../versions/draft';
+import { activeModelVersionId, publishModelVersion } from '../versions/publish';
+import { samplePredictions } from './prediction-sample';
 import { trainModel, type TrainResult } from './train';
 
 export interface TrainingRunOptions {

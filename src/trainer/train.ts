@@ -12,7 +12,7 @@ import { headTrainStepOn } from '../models/head-train-step-on';
 import { headForward, headTrainStep, type HeadGradients } from '../models/mlp-head';
 import { hasDotTerm, headInputWidth, initModel, writeHeadInput, type Model } from '../models/model';
 import { SparseRowGradients } from '../models/sparse-rows';
-import type { EpochRecord } from './model-version-draft';
+import type { EpochRecord } from '../versions/draft';
 import { pick, type DatasetSplit, type RatingsDataset } from './dataset';
 import { fitBaselineOnly } from './baselines';
 import { mulberry32, shuffleInPlace } from './random';

@@ -12,8 +12,8 @@ import { parseArgs } from 'node:util';
 import type { Queryable } from '../../src/db/database';
 import { openDatabase } from '../../src/db/open';
 import type { ModelKind } from '../../src/models/kind';
-import type { ModelVersionDraft } from '../../src/trainer/model-version-draft';
-import { publishModelVersion } from '../../src/trainer/publish';
+import type { ModelVersionDraft } from '../../src/versions/draft';
+import { publishModelVersion } from '../../src/versions/publish';
 
 export interface DraftSize {
   items: number;

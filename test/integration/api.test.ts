@@ -9,7 +9,7 @@ import { silentProgress } from '../../src/ingest/progress';
 import { createLogger } from '../../src/logger';
 import { selectBackend } from '../../src/models/backend';
 import { predictRows } from '../../src/models/model';
-import { loadModelVersion } from '../../src/recsys/model-store';
+import { loadModelVersion } from '../../src/versions/load';
 import { startServer, type RunningServer } from '../../src/server/start';
 import { runTraining, type TrainingReport } from '../../src/trainer/run-training';
 import { headLines, SHIPPED_ANIME, SHIPPED_RATINGS, tempDir, type TempDir } from '../helpers/data-slices';

@@ -10,7 +10,7 @@ import type { Database } from '../../src/db/database';
 import { migrate } from '../../src/db/migrate';
 import { openDatabase } from '../../src/db/open';
 import { openPostgresDatabase } from '../../src/db/postgres';
-import type { ModelVersionDraft } from '../../src/trainer/model-version-draft';
+import type { ModelVersionDraft } from '../../src/versions/draft';
 import {
   activateModelVersion,
   activeModelVersionId,
@@ -18,7 +18,7 @@ import {
   InvalidModelVersionDraftError,
   publishModelVersion,
   SUPPORTED_EMBEDDING_DIMS,
-} from '../../src/trainer/publish';
+} from '../../src/versions/publish';
 import { tempDir, type TempDir } from '../helpers/data-slices';
 import { createPostgresTestDatabase, describeEachDriver, TEST_POSTGRES_URL, type TestDatabase, type TestDriver } from '../helpers/databases';
 import { CRASH_DRAFT_SIZE, seedCatalog, syntheticDraft } from '../helpers/publish-child';

@@ -1,5 +1,5 @@
 import { Ctx, Query, Resolver } from 'type-graphql';
-import { activeModelVersion, listModelVersions } from '../../recsys/model-versions';
+import { activeModelVersion, listModelVersions } from '../../versions/summaries';
 import type { GraphQLContext } from '../context';
 import { ModelVersionType } from './model-version.type';
 

@@ -5,11 +5,11 @@ import { InvalidInputError } from '../../errors';
 import { hyperparameterOverrides } from '../../jobs/train-job';
 import { PRESETS } from '../../models/hyperparameters';
 import { MODEL_KINDS, type ModelKind } from '../../models/kind';
-import { activateModelVersion } from '../../trainer/publish';
+import { activateModelVersion } from '../../versions/publish';
 import { ADMIN } from '../auth-checker';
 import type { GraphQLContext } from '../context';
 import { ModelVersionType } from '../models/model-version.type';
-import { activeModelVersion } from '../../recsys/model-versions';
+import { activeModelVersion } from '../../versions/summaries';
 
 @ObjectType('TrainingRun', { description: 'A training run started through the API, with its progress.' })
 export class TrainingRunType {

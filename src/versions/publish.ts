@@ -16,7 +16,7 @@
 import type { Queryable, Database } from '../db/database';
 import { failpoint } from '../faults/failpoint';
 import { isModelKind } from '../models/kind';
-import type { EmbeddingSet, ModelVersionDraft } from './model-version-draft';
+import type { EmbeddingSet, ModelVersionDraft } from './draft';
 
 /** The embedding sizes the schema accepts (a CHECK) and has an HNSW index for (one per size). */
 export const SUPPORTED_EMBEDDING_DIMS = [8, 16, 32, 64, 128, 256] as const;

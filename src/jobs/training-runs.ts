@@ -5,9 +5,9 @@
 import type { Database } from '../db/database';
 import type { Logger } from '../logger';
 import type { ProgressSink } from '../ingest/progress';
-import type { TrainJobArgs } from '../jobs/train-job';
+import type { TrainJobArgs } from './train-job';
 import { runTraining } from '../trainer/run-training';
-import type { ModelCache } from './model-cache';
+import type { ModelCache } from '../recsys/model-cache';
 
 export interface TrainingRun {
   id: number;

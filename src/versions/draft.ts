@@ -12,6 +12,17 @@ export interface EmbeddingSet {
   biases?: Float32Array;
 }
 
+/**
+ * Held-out (true, predicted) rating pairs kept in a version's metrics (`metrics.testSample`),
+ * so that a predicted-vs-true chart needs neither the test split nor the model.
+ */
+export interface PredictionSample {
+  /** The held-out ratings, 1-10. */
+  actual: number[];
+  /** The model's predictions for the same (user, anime) pairs, same order. */
+  predicted: number[];
+}
+
 /** One epoch of training, for loss curves. */
 export interface EpochRecord {
   epoch: number;

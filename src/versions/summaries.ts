@@ -1,6 +1,6 @@
 /** Model versions as the API lists them (no weights or embeddings). */
 import type { Database } from '../db/database';
-import type { PredictionSample } from '../trainer/prediction-sample';
+import type { PredictionSample } from './draft';
 
 export interface ModelVersionSummary {
   id: number;
