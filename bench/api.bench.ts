@@ -459,7 +459,7 @@ async function measureFreshness(url: string, runs: number, popular: number[], se
       try {
         const data = await graphql<{ recommendations: { anime: { id: number }; because: { anime: { id: number } } | null }[] }>(url, FRESH_RECOMMENDATIONS, {
           userId: user.id,
-        });
+        }, user.token);
         const recs = data.recommendations;
         if (recs.length === K && recs.every((r) => r.because?.anime.id === animeId && r.anime.id !== animeId)) {
           const done = performance.now();

@@ -39,6 +39,7 @@ const envSchema = z.object({
     .pipe(z.array(z.union([z.literal('*'), z.url({ protocol: /^https?$/, message: 'each origin must be * or an http(s) URL' })])))
     .optional(),
   GRAPHQL_INTROSPECTION: booleanFlag.optional(),
+  TOKEN_TTL_DAYS: wholeNumber.pipe(z.number().min(1, 'must be at least 1 day').max(3650, 'must be at most 3650 days (10 years)')).default(90),
   RATE_LIMIT_WINDOW_S: wholeNumber.pipe(z.number().min(1)).default(60),
   RATE_LIMIT_MUTATIONS_PER_TOKEN: wholeNumber.default(600),
   RATE_LIMIT_MUTATIONS_PER_IP: wholeNumber.default(1200),
@@ -73,6 +74,8 @@ export interface Config {
   corsOrigins: string[];
   /** Whether the schema may be introspected (GraphiQL needs it); default: not in production. */
   introspection: boolean;
+  /** Days an API token is accepted after it is issued (createUser, rotateToken). */
+  tokenTtlDays: number;
   /** Mutation budgets per window, per token (signed-in user) and per client IP; 0 turns one off. */
   rateLimit: { windowSeconds: number; mutationsPerToken: number; mutationsPerIp: number };
 }
@@ -113,6 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     graphiqlEnabled: e.GRAPHIQL_ENABLED,
     corsOrigins: e.CORS_ORIGINS ?? [],
     introspection: e.GRAPHQL_INTROSPECTION ?? e.NODE_ENV !== 'production',
+    tokenTtlDays: e.TOKEN_TTL_DAYS,
     rateLimit: {
       windowSeconds: e.RATE_LIMIT_WINDOW_S,
       mutationsPerToken: e.RATE_LIMIT_MUTATIONS_PER_TOKEN,

@@ -19,6 +19,18 @@ export class InvalidInputError extends AppError {
   readonly code = 'BAD_USER_INPUT';
 }
 
+/** No credentials, or credentials that do not verify (expired, revoked, forged). */
+export class UnauthenticatedError extends AppError {
+  override readonly name = 'UnauthenticatedError';
+  readonly code = 'UNAUTHENTICATED';
+}
+
+/** The caller is known but may not do or read this. */
+export class ForbiddenError extends AppError {
+  override readonly name = 'ForbiddenError';
+  readonly code = 'FORBIDDEN';
+}
+
 /** No model is active yet (train one), or the model cannot answer for this id. */
 export class ModelNotReadyError extends AppError {
   override readonly name = 'ModelNotReadyError';

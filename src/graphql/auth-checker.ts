@@ -10,7 +10,7 @@ export const ADMIN = 'ADMIN';
 
 export const authChecker: AuthChecker<GraphQLContext> = ({ context }, roles) => {
   const { caller } = context;
-  if (caller.badToken) throw new GraphQLError('the token is not valid', { extensions: { code: 'UNAUTHENTICATED' } });
+  if (caller.badToken) throw new GraphQLError(caller.expiredToken ? 'the token has expired: create a new user, or rotateToken before expiry' : 'the token is not valid', { extensions: { code: 'UNAUTHENTICATED' } });
   if (roles.includes(ADMIN)) {
     if (caller.admin) return true;
     throw new GraphQLError('this needs the admin token', { extensions: { code: caller.userId === null ? 'UNAUTHENTICATED' : 'FORBIDDEN' } });

@@ -6,15 +6,17 @@ import type { Anime } from '../recsys/catalog';
 import type { AnimeCatalog } from '../recsys/anime-catalog';
 import type { ModelCache } from '../recsys/model-cache';
 import type { TrainingRuns } from '../jobs/training-runs';
-import { authenticate } from '../recsys/ratings';
+import { authenticate, userSources, type UserSource } from '../recsys/users';
 import { sameSecret, type VerifiedTokens } from '../recsys/tokens';
 
 export interface Caller {
   /** The signed-in user, or null (anonymous, or a token that did not verify). */
   userId: number | null;
   admin: boolean;
-  /** A token was presented but did not verify (forged, malformed, or its user is gone). */
+  /** A token was presented but did not verify (forged, malformed, expired, revoked, or its user is gone). */
   badToken: boolean;
+  /** The presented token was genuine but past its expiry. */
+  expiredToken?: boolean;
 }
 
 export interface GraphQLContext {
@@ -27,6 +29,12 @@ export interface GraphQLContext {
   clientIp: string;
   /** Batches anime lookups of one request into one query (no N+1). */
   animeLoader: DataLoader<number, Anime | null>;
+  /** Each user's source ("ingest": public sample, "api": private), null for no such user. */
+  userSources: DataLoader<number, UserSource | null>;
+  /** Days a token issued in this request stays valid (TOKEN_TTL_DAYS). */
+  tokenTtlDays: number;
+  /** Users created by this request: its createUser answer may show the new user's own data. */
+  createdUsers: Set<number>;
 }
 
 export interface ContextServices {
@@ -37,14 +45,22 @@ export interface ContextServices {
   logger: Logger;
   verifiedTokens: VerifiedTokens;
   adminToken: string | undefined;
+  tokenTtlDays: number;
+}
+
+/** The token of an `Authorization: Bearer <token>` header; the scheme is case-insensitive (RFC 9110 §11.1). */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  const match = authorization === undefined ? null : /^bearer\s+(.*)$/is.exec(authorization);
+  return match?.[1]!.trim() || undefined;
 }
 
 export async function identify(services: ContextServices, authorization: string | undefined): Promise<Caller> {
-  const token = authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length).trim() : undefined;
+  const token = bearerToken(authorization);
   if (!token) return { userId: null, admin: false, badToken: false };
   if (services.adminToken !== undefined && sameSecret(token, services.adminToken)) return { userId: null, admin: true, badToken: false };
-  const userId = await authenticate(services.db, services.verifiedTokens, token);
-  return { userId, admin: false, badToken: userId === null };
+  const signedIn = await authenticate(services.db, services.verifiedTokens, token);
+  if (signedIn.userId !== null) return { userId: signedIn.userId, admin: false, badToken: false };
+  return { userId: null, admin: false, badToken: true, expiredToken: signedIn.refused === 'expired' };
 }
 
 export async function createContext(services: ContextServices, authorization: string | undefined, clientIp: string): Promise<GraphQLContext> {
@@ -57,5 +73,8 @@ export async function createContext(services: ContextServices, authorization: st
     caller: await identify(services, authorization),
     clientIp,
     animeLoader: new DataLoader((ids) => services.catalog.find(ids)),
+    userSources: new DataLoader((ids) => userSources(db, ids)),
+    tokenTtlDays: services.tokenTtlDays,
+    createdUsers: new Set(),
   };
 }

@@ -1,6 +1,6 @@
 /**
- * Users and their ratings through the API: creating a user with a token, rating (upsert) and
- * unrating anime, and folding the user's embedding in right after, so recommendations follow.
+ * Ratings through the API: rating (upsert) and unrating anime, and folding the user's
+ * embedding in right after, so recommendations follow. Users and tokens are in users.ts.
  */
 import type { Database } from '../db/database';
 import { InvalidInputError, NotFoundError } from '../errors';
@@ -9,53 +9,12 @@ import { MAX_RATING, MIN_RATING } from '../ingest/records';
 import { vectorText } from '../versions/publish';
 import { foldInUser } from './fold-in';
 import { setServedUser, type ModelCache } from './model-cache';
-import { issueToken, parseToken, verifySecret, type VerifiedTokens } from './tokens';
-
-export interface UserRecord {
-  id: number;
-  name: string | null;
-  source: string;
-  createdAt: Date;
-}
 
 export interface RatingRecord {
   userId: number;
   animeId: number;
   rating: number;
   updatedAt: Date;
-}
-
-export async function createUser(db: Database, name: string): Promise<{ user: UserRecord; token: string }> {
-  const trimmed = name.trim();
-  if (trimmed.length === 0 || trimmed.length > 100) throw new InvalidInputError('name must have 1 to 100 characters');
-  return db.transaction(async (tx) => {
-    const { rows } = await tx.query<{ id: number; name: string; source: string; created_at: Date }>(
-      `INSERT INTO app_user (name, source) VALUES ($1, 'api') RETURNING id, name, source, created_at`,
-      [trimmed],
-    );
-    const row = rows[0]!;
-    const issued = await issueToken(row.id);
-    await tx.query('UPDATE app_user SET token_hash = $1 WHERE id = $2', [issued.hash, row.id]);
-    return { user: { id: row.id, name: row.name, source: row.source, createdAt: row.created_at }, token: issued.token };
-  });
-}
-
-/** The user a bearer token belongs to, or null for a malformed, forged or revoked one. */
-export async function authenticate(db: Database, verified: VerifiedTokens, token: string): Promise<number | null> {
-  const parsed = parseToken(token);
-  if (!parsed) return null;
-  // Read every time (a primary-key lookup): a deleted user's remembered token must not pass.
-  const { rows } = await db.query<{ token_hash: string | null }>('SELECT token_hash FROM app_user WHERE id = $1', [parsed.userId]);
-  const stored = rows[0]?.token_hash;
-  if (!stored) return null;
-  if (verified.verified(token, stored)) return parsed.userId;
-  if (!(await verifySecret(parsed.secret, stored))) return null;
-  verified.remember(token, stored);
-  return parsed.userId;
-}
-
-export async function findUser(db: Database, id: number): Promise<UserRecord | null> {
-  return db.prisma().appUser.findUnique({ where: { id }, select: { id: true, name: true, source: true, createdAt: true } });
 }
 
 /** A page of a user's ratings, newest first; `after` is the cursor returned with the previous page. */

@@ -60,7 +60,7 @@ export async function buildApp({ config, db, models, logger, jobToken, trainingR
   await apollo.start();
   registerUtf8JsonParser(app);
   const badTokens = new BadTokenLimiter(config.rateLimit);
-  const services = { db, catalog, models, trainingRuns, logger, verifiedTokens: new VerifiedTokens(), adminToken: config.adminToken };
+  const services = { db, catalog, models, trainingRuns, logger, verifiedTokens: new VerifiedTokens(), adminToken: config.adminToken, tokenTtlDays: config.tokenTtlDays };
   await app.register(fastifyApollo(apollo), {
     context: async (request) => {
       try {

@@ -14,17 +14,7 @@ import { startServer, type RunningServer } from '../../src/server/start';
 import { runTraining, type TrainingReport } from '../../src/trainer/run-training';
 import { headLines, SHIPPED_ANIME, SHIPPED_RATINGS, tempDir, type TempDir } from '../helpers/data-slices';
 import { describeEachDriver, type TestDatabase } from '../helpers/databases';
-
-type GraphQLResponse = { data?: Record<string, any> | null; errors?: { message: string; extensions?: { code?: string } }[] };
-
-async function graphql(url: string, query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResponse> {
-  const response = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await response.json()) as GraphQLResponse;
-}
+import { graphql, type GraphQLResponse } from '../helpers/graphql';
 
 function codeOf(response: GraphQLResponse): string | undefined {
   return response.errors?.[0]?.extensions?.code;
@@ -218,7 +208,7 @@ describeEachDriver('recommendation API', (driver) => {
       const first = await rate(5114, 10);
       expect(first.data!.rateAnime).toMatchObject({ userId, animeId: 5114, rating: 10 });
       const recommend = async () => {
-        const response = await graphql(server.url, `{ recommendations(userId: ${userId}, k: 10) { anime { id } because { anime { id } } } }`);
+        const response = await graphql(server.url, `{ recommendations(userId: ${userId}, k: 10) { anime { id } because { anime { id } } } }`, undefined, token);
         expect(response.errors).toBeUndefined();
         return response.data!.recommendations as { anime: { id: number }; because: { anime: { id: number } } }[];
       };
@@ -235,7 +225,7 @@ describeEachDriver('recommendation API', (driver) => {
 
     it('pages through the ratings with a cursor, and deletes one', async () => {
       const page = async (after: string | null) =>
-        (await graphql(server.url, 'query($id: Int!, $after: String) { user(id: $id) { ratings(first: 2, after: $after) { items { animeId } nextCursor } } }', { id: userId, after }))
+        (await graphql(server.url, 'query($id: Int!, $after: String) { user(id: $id) { ratings(first: 2, after: $after) { items { animeId } nextCursor } } }', { id: userId, after }, token))
           .data!.user.ratings as { items: { animeId: number }[]; nextCursor: string | null };
       const one = await page(null);
       const two = await page(one.nextCursor);

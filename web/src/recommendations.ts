@@ -15,10 +15,10 @@ const RECOMMENDATIONS = `query Recommendations($userId: Int!, $k: Int!) {
 /** A new user has no embedding in the served model until their first rating folds one in. */
 export const hasNoEmbeddingYet = (error: unknown) => error instanceof ApiError && error.code === 'MODEL_NOT_READY' && /has no embedding/.test(error.message);
 
-/** The user's top k; null while the user has no embedding (no rating yet). */
-export async function loadRecommendations(userId: number, k: number): Promise<Recommendation[] | null> {
+/** The user's top k (their own token reads them: an API user's data is private); null while the user has no embedding (no rating yet). */
+export async function loadRecommendations(userId: number, k: number, token: string): Promise<Recommendation[] | null> {
   try {
-    return (await gql<{ recommendations: Recommendation[] }>(RECOMMENDATIONS, { userId, k })).recommendations;
+    return (await gql<{ recommendations: Recommendation[] }>(RECOMMENDATIONS, { userId, k }, token)).recommendations;
   } catch (error) {
     if (hasNoEmbeddingYet(error)) return null;
     throw error;

@@ -43,11 +43,9 @@ export class SimilarArgs {
   model?: number | null;
 }
 
+/** Recommendation options; `RecommendArgs` adds the user, `User.recommendations` is the user's own. */
 @ArgsType()
-export class RecommendArgs {
-  @Field(() => Int)
-  userId!: number;
-
+export class UserRecommendArgs {
   @Field(() => Int, { defaultValue: DEFAULT_K })
   @IsInt()
   @Min(1)
@@ -62,6 +60,12 @@ export class RecommendArgs {
 
   @Field(() => Int, { nullable: true })
   model?: number | null;
+}
+
+@ArgsType()
+export class RecommendArgs extends UserRecommendArgs {
+  @Field(() => Int)
+  userId!: number;
 }
 
 @ArgsType()

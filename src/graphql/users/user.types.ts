@@ -39,7 +39,7 @@ export class UserType {
   @Field(() => String, { nullable: true })
   name!: string | null;
 
-  @Field(() => String, { description: '"ingest" (dataset users) or "api".' })
+  @Field(() => String, { description: '"ingest" (dataset users: the public sample, readable by anyone) or "api" (private: readable by the user and the admin).' })
   source!: string;
 
   @Field(() => Date)
@@ -53,6 +53,30 @@ export class CreatedUserType {
 
   @Field(() => String, { description: 'The API token: shown once, only its hash is kept. Send it as "Authorization: Bearer <token>".' })
   token!: string;
+
+  @Field(() => Date, { description: 'When the token stops being accepted (TOKEN_TTL_DAYS after issue); rotateToken before then.' })
+  tokenExpiresAt!: Date;
+}
+
+@ObjectType('IssuedToken', { description: 'A new API token for the signed-in user; the previous one no longer works.' })
+export class IssuedTokenType {
+  @Field(() => String, { description: 'The API token: shown once, only its hash is kept.' })
+  token!: string;
+
+  @Field(() => Date, { description: 'When the token stops being accepted.' })
+  expiresAt!: Date;
+}
+
+@ObjectType('DeletedUser', { description: 'What deleteMe removed, in one transaction, beside the user and their token.' })
+export class DeletedUserType {
+  @Field(() => Int, { description: 'Ratings removed.' })
+  ratings!: number;
+
+  @Field(() => Int, { description: 'Watched-but-not-rated rows removed.' })
+  watched!: number;
+
+  @Field(() => Int, { description: 'User embeddings removed (one per model version).' })
+  embeddings!: number;
 }
 
 @ArgsType()

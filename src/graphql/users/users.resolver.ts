@@ -1,39 +1,106 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, Float, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { NotFoundError } from '../../errors';
+import { NotFoundError, UnauthenticatedError, ForbiddenError } from '../../errors';
 import { embeddingOf, servingFor } from '../../recsys/embeddings';
-import { createUser, deleteRating, findUser, rateAnime, userRatings } from '../../recsys/ratings';
+import { deleteRating, rateAnime, userRatings } from '../../recsys/ratings';
+import { createUser, deleteUser, findUser, revokeToken, rotateToken } from '../../recsys/users';
 import { AnimeType } from '../anime/anime.type';
 import type { GraphQLContext } from '../context';
-import { CreatedUserType, CreateUserArgs, RateArgs, RatingPageType, RatingsPageArgs, RatingType, UserType } from './user.types';
+import { predictionFor, recommendationsFor } from '../recommend/recommend.resolver';
+import { RecommendationType, UserRecommendArgs } from '../recommend/recommend.types';
+import { mayReadUserData, privateUserError } from './user-data-access';
+import {
+  CreatedUserType,
+  CreateUserArgs,
+  DeletedUserType,
+  IssuedTokenType,
+  RateArgs,
+  RatingPageType,
+  RatingsPageArgs,
+  RatingType,
+  UserType,
+} from './user.types';
+
+/** Every field of a user but id, source and createdAt is private unless the user is in the public sample. */
+function assertMayRead(context: GraphQLContext, user: UserType): void {
+  if (!mayReadUserData(context, user.id, user.source)) throw privateUserError(context.caller, user.id);
+}
 
 @Resolver(() => UserType)
 export class UsersResolver {
-  @Query(() => UserType, { nullable: true, description: 'A user by id; null when there is none.' })
+  @Query(() => UserType, { nullable: true, description: 'A user by id; null when there is none. An API user\'s data is readable only by that user and the admin.' })
   user(@Arg('id', () => Int) id: number, @Ctx() { db }: GraphQLContext): Promise<UserType | null> {
     return findUser(db, id);
   }
 
   @Authorized()
-  @Query(() => UserType, { description: 'The signed-in user.' })
+  @Query(() => UserType, { description: 'The signed-in user: the entry point to their ratings, recommendations and predictions.' })
   async me(@Ctx() { db, caller }: GraphQLContext): Promise<UserType> {
     const user = await findUser(db, caller.userId!);
     if (!user) throw new NotFoundError(`user ${caller.userId} does not exist`);
     return user;
   }
 
+  @FieldResolver(() => String, { nullable: true, description: 'The name given at creation (private for API users).' })
+  name(@Root() user: UserType, @Ctx() context: GraphQLContext): string | null {
+    assertMayRead(context, user);
+    return user.name;
+  }
+
   @FieldResolver(() => [Float], { nullable: true, description: 'The user embedding in a model version (the active one by default); null when it has none.' })
   async embedding(@Root() user: UserType, @Arg('model', () => Int, { nullable: true }) model: number | null, @Ctx() context: GraphQLContext): Promise<number[] | null> {
+    assertMayRead(context, user);
     return embeddingOf(await servingFor(context.models, model), 'user', user.id);
   }
 
   @FieldResolver(() => RatingPageType, { description: "The user's ratings, newest first." })
-  ratings(@Root() user: UserType, @Args(() => RatingsPageArgs) args: RatingsPageArgs, @Ctx() { db }: GraphQLContext): Promise<RatingPageType> {
-    return userRatings(db, user.id, args.first, args.after ?? null);
+  ratings(@Root() user: UserType, @Args(() => RatingsPageArgs) args: RatingsPageArgs, @Ctx() context: GraphQLContext): Promise<RatingPageType> {
+    assertMayRead(context, user);
+    return userRatings(context.db, user.id, args.first, args.after ?? null);
   }
 
-  @Mutation(() => CreatedUserType, { description: 'Creates a user and returns its API token (shown once).' })
-  createUser(@Args(() => CreateUserArgs) args: CreateUserArgs, @Ctx() { db }: GraphQLContext): Promise<CreatedUserType> {
-    return createUser(db, args.name);
+  @FieldResolver(() => [RecommendationType], { description: 'The k anime with the highest predicted ratings for this user.' })
+  recommendations(@Root() user: UserType, @Args(() => UserRecommendArgs) args: UserRecommendArgs, @Ctx() context: GraphQLContext): Promise<RecommendationType[]> {
+    assertMayRead(context, user);
+    return recommendationsFor(context, user.id, args);
+  }
+
+  @FieldResolver(() => Float, { description: "The model's predicted rating (1-10) of an anime by this user." })
+  predictedRating(
+    @Root() user: UserType,
+    @Arg('animeId', () => Int) animeId: number,
+    @Arg('model', () => Int, { nullable: true, description: 'A model version id; the active one when omitted.' }) model: number | null,
+    @Ctx() context: GraphQLContext,
+  ): Promise<number> {
+    assertMayRead(context, user);
+    return predictionFor(context, user.id, animeId, model);
+  }
+
+  @Mutation(() => CreatedUserType, { description: 'Creates a user and returns its API token (shown once; it expires after TOKEN_TTL_DAYS).' })
+  async createUser(@Args(() => CreateUserArgs) args: CreateUserArgs, @Ctx() context: GraphQLContext): Promise<CreatedUserType> {
+    const created = await createUser(context.db, args.name, context.tokenTtlDays);
+    context.createdUsers.add(created.user.id);
+    return { user: created.user, token: created.token, tokenExpiresAt: created.expiresAt };
+  }
+
+  @Authorized()
+  @Mutation(() => IssuedTokenType, { description: "Replaces the signed-in user's token by a new one with a fresh expiry; the old token stops working at once." })
+  rotateToken(@Ctx() { db, caller, tokenTtlDays }: GraphQLContext): Promise<IssuedTokenType> {
+    return rotateToken(db, caller.userId!, tokenTtlDays);
+  }
+
+  @Mutation(() => Boolean, { description: "Revokes the signed-in user's token (nobody can sign in as them after); the admin may name any user. False when there was no token." })
+  revokeToken(@Arg('userId', () => Int, { nullable: true, description: 'Whose token; the signed-in user when omitted (admin only for another user).' }) userId: number | null, @Ctx() { db, caller }: GraphQLContext): Promise<boolean> {
+    if (caller.badToken) throw new UnauthenticatedError('the token is not valid');
+    const target = userId ?? caller.userId;
+    if (target === null) throw new UnauthenticatedError(caller.admin ? 'the admin must name a userId' : 'sign in first: send "Authorization: Bearer <token>"');
+    if (target !== caller.userId && !caller.admin) throw new ForbiddenError("only the admin may revoke another user's token");
+    return revokeToken(db, target);
+  }
+
+  @Authorized()
+  @Mutation(() => DeletedUserType, { description: 'Deletes the signed-in user with their ratings, watched rows, embeddings and token, in one transaction.' })
+  deleteMe(@Ctx() { db, caller }: GraphQLContext): Promise<DeletedUserType> {
+    return deleteUser(db, caller.userId!);
   }
 
   @Authorized()

@@ -55,7 +55,7 @@ function personal(target: HTMLElement, anime: AnimeSummary, session: Session, re
     const load = async () => {
       const [ratings, prediction] = await Promise.all([
         gql<{ me: { ratings: { items: { animeId: number; rating: number }[] } } }>(MY_RATINGS, {}, session.token),
-        gql<{ predictRating: number }>(PREDICT, { user: session.userId, anime: anime.id }).then(
+        gql<{ predictRating: number }>(PREDICT, { user: session.userId, anime: anime.id }, session.token).then(
           (data) => data.predictRating,
           (error: unknown) => {
             if (hasNoEmbeddingYet(error)) return null; // no rating yet: nothing to predict from
@@ -90,7 +90,7 @@ function personal(target: HTMLElement, anime: AnimeSummary, session: Session, re
 
 async function showRecommendations(target: HTMLElement, session: Session): Promise<void> {
   target.hidden = false;
-  await section(target, 'your recommendations', () => loadRecommendations(session.userId, 5), (list) => [h('h3', {}, 'Recommended for you now'), recommendationList(list)]);
+  await section(target, 'your recommendations', () => loadRecommendations(session.userId, 5, session.token), (list) => [h('h3', {}, 'Recommended for you now'), recommendationList(list)]);
 }
 
 export const renderAnime: Page = async (root, { params }) => {

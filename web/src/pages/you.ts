@@ -114,7 +114,7 @@ export const renderYou: Page = async (root) => {
       h('h2', {}, `Your ratings (${data.me.ratings.items.length}${data.me.ratings.items.length === 50 ? '+' : ''})`),
       ratingsTable(session, data.me.ratings.items, refresh),
     ]);
-    void section(recommendations, 'your recommendations', () => loadRecommendations(session.userId, 10), (list) => [h('h2', {}, 'Recommended for you'), recommendationList(list)]);
+    void section(recommendations, 'your recommendations', () => loadRecommendations(session.userId, 10, session.token), (list) => [h('h2', {}, 'Recommended for you'), recommendationList(list)]);
   };
   refresh();
 };
