@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { projectPath } from './paths';
 import type { ModelKind } from './models/kind';
 import { BACKENDS, type BackendName } from './models/backend-names';
+import { DEFAULT_MODEL_VERSIONS_KEPT } from './versions/retention';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -43,6 +44,7 @@ const envSchema = z.object({
   RATE_LIMIT_WINDOW_S: wholeNumber.pipe(z.number().min(1)).default(60),
   RATE_LIMIT_MUTATIONS_PER_TOKEN: wholeNumber.default(600),
   RATE_LIMIT_MUTATIONS_PER_IP: wholeNumber.default(1200),
+  MODEL_VERSIONS_KEPT: wholeNumber.pipe(z.number().min(1, 'must be at least 1').max(1000)).default(DEFAULT_MODEL_VERSIONS_KEPT),
 });
 
 export interface Config {
@@ -78,6 +80,8 @@ export interface Config {
   tokenTtlDays: number;
   /** Mutation budgets per window, per token (signed-in user) and per client IP; 0 turns one off. */
   rateLimit: { windowSeconds: number; mutationsPerToken: number; mutationsPerIp: number };
+  /** Ready model versions kept besides the active one after each training run; older ones are dropped. */
+  modelVersionsKept: number;
 }
 
 export class ConfigError extends Error {
@@ -122,5 +126,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       mutationsPerToken: e.RATE_LIMIT_MUTATIONS_PER_TOKEN,
       mutationsPerIp: e.RATE_LIMIT_MUTATIONS_PER_IP,
     },
+    modelVersionsKept: e.MODEL_VERSIONS_KEPT,
   };
 }

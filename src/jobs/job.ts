@@ -9,6 +9,8 @@ import { runTuneJob, tuneJobArgs } from './tune-job';
 export interface JobContext {
   progress: ProgressSink;
   signal?: AbortSignal;
+  /** MODEL_VERSIONS_KEPT, for the jobs that publish a model version (train, tune). */
+  modelVersionsKept?: number;
 }
 
 interface JobDefinition<Args, Result> {

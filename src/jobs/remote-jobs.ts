@@ -27,7 +27,7 @@ function sameToken(given: string, expected: string): boolean {
 }
 
 /** Serves POST /internal/jobs/:name for CLI processes on this machine. */
-export function registerJobRoutes(app: FastifyInstance, options: { db: Database; token: string; logger: Logger }): void {
+export function registerJobRoutes(app: FastifyInstance, options: { db: Database; token: string; logger: Logger; modelVersionsKept: number }): void {
   app.post<{ Params: { name: string } }>(`${JOBS_ROUTE}/:name`, async (request, reply) => {
     const bearer = (request.headers.authorization ?? '').replace(/^Bearer /, '');
     if (!sameToken(bearer, options.token)) return reply.code(401).send({ error: 'job token required' });
@@ -50,7 +50,7 @@ export function registerJobRoutes(app: FastifyInstance, options: { db: Database;
     };
     options.logger.info({ job: name }, 'job started by a CLI client');
     try {
-      const result = await JOBS[name].run(options.db, parsed.data as never, { progress, signal: aborter.signal });
+      const result = await JOBS[name].run(options.db, parsed.data as never, { progress, signal: aborter.signal, modelVersionsKept: options.modelVersionsKept });
       send({ type: 'result', result });
       options.logger.info({ job: name }, 'job finished');
     } catch (error) {

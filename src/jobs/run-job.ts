@@ -6,7 +6,6 @@
  */
 import type { Config } from '../config';
 import { acquireDataDirLock, readDataDirLock, DataDirBusyError } from '../db/data-dir-lock';
-import type { Database } from '../db/database';
 import { migrate } from '../db/migrate';
 import { openDatabase } from '../db/open';
 import type { ProgressSink } from '../ingest/progress';
@@ -21,15 +20,15 @@ export interface JobRun<Result> {
 }
 
 async function runLocally<Name extends JobName>(
-  openDb: () => Promise<Database>,
+  config: Config,
   name: Name,
   args: JobArgs<Name>,
   progress: ProgressSink,
 ): Promise<JobRun<JobResult<Name>>> {
-  const db = await openDb();
+  const db = await openDatabase(config);
   try {
     await migrate(db);
-    const result = (await JOBS[name].run(db, args as never, { progress })) as JobResult<Name>;
+    const result = (await JOBS[name].run(db, args as never, { progress, modelVersionsKept: config.modelVersionsKept })) as JobResult<Name>;
     return { result, ranIn: 'this process', database: db.location };
   } finally {
     await db.close();
@@ -43,7 +42,7 @@ export async function runJob<Name extends JobName>(
   progress: ProgressSink,
 ): Promise<JobRun<JobResult<Name>>> {
   if (config.databaseUrl !== undefined) {
-    return runLocally(() => openDatabase(config), name, args, progress);
+    return runLocally(config, name, args, progress);
   }
   const holder = readDataDirLock(config.dataDir);
   if (holder?.jobs) {
@@ -53,7 +52,7 @@ export async function runJob<Name extends JobName>(
   if (holder) throw new DataDirBusyError(config.dataDir, holder);
   const lock = acquireDataDirLock(config.dataDir, name);
   try {
-    return await runLocally(() => openDatabase(config), name, args, progress);
+    return await runLocally(config, name, args, progress);
   } finally {
     lock.release();
   }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Database } from '../db/database';
 import { BACKENDS } from '../models/backend-names';
 import { PRESETS } from '../models/hyperparameters';
-import { SUPPORTED_EMBEDDING_DIMS } from '../versions/publish';
+import { SUPPORTED_EMBEDDING_DIMS } from '../versions/embedding-indexes';
 import { MODEL_KINDS } from '../models/kind';
 import type { TrainingReport } from '../trainer/run-training';
 import type { JobContext } from './job';
@@ -55,5 +55,5 @@ export async function runTrainJob(db: Database, args: TrainJobArgs, context: Job
   // Loaded when a training runs: the trainer brings tfjs and umap-js, ~12 MB that the ingest
   // CLI (which shares JOBS) would otherwise carry (BENCHMARKS.md, Memory).
   const { runTraining } = await import('../trainer/run-training');
-  return runTraining(db, { ...args, progress: context.progress, signal: context.signal });
+  return runTraining(db, { ...args, progress: context.progress, signal: context.signal, modelVersionsKept: context.modelVersionsKept });
 }

@@ -28,11 +28,17 @@ export class TrainingRuns {
   private readonly runs: TrainingRun[] = [];
   private nextId = 1;
 
+  private readonly logger: Logger | undefined;
+  private readonly modelVersionsKept: number | undefined;
+
   constructor(
     private readonly db: Database,
     private readonly models: ModelCache,
-    private readonly logger?: Logger,
-  ) {}
+    options: { logger?: Logger; modelVersionsKept?: number } = {},
+  ) {
+    this.logger = options.logger;
+    this.modelVersionsKept = options.modelVersionsKept;
+  }
 
   list(): TrainingRun[] {
     return [...this.runs].reverse();
@@ -71,7 +77,7 @@ export class TrainingRuns {
         observer?.stop();
       },
     };
-    runTraining(this.db, { ...args, progress, logger: this.logger }).then(
+    runTraining(this.db, { ...args, progress, logger: this.logger, modelVersionsKept: this.modelVersionsKept }).then(
       async (report) => {
         Object.assign(run, { status: 'succeeded', phase: 'done', progress: 1, finishedAt: new Date(), modelVersionId: report.modelVersionId, detail: report.activation });
         await this.models.refresh();

@@ -8,7 +8,7 @@ import type { Logger } from '../logger';
 import { ItemScorer } from '../models/item-scorer';
 import type { Model } from '../models/model';
 import type { TailRunner } from '../models/scoring-thread';
-import { activeModelVersionId } from '../versions/publish';
+import { activeModelVersionId } from '../versions/activation';
 import { loadModelVersion } from '../versions/load';
 
 export interface ServingModel {

@@ -6,7 +6,7 @@ import type { Database } from '../db/database';
 import { InvalidInputError, NotFoundError } from '../errors';
 import type { Logger } from '../logger';
 import { MAX_RATING, MIN_RATING } from '../ingest/records';
-import { vectorText } from '../versions/publish';
+import { vectorToSql } from '../versions/vector-codec';
 import { foldInUser } from './fold-in';
 import { setServedUser, type ModelCache } from './model-cache';
 
@@ -59,7 +59,7 @@ export async function foldIn(db: Database, models: ModelCache, userId: number): 
   await db.query(
     `INSERT INTO user_embedding (model_version_id, user_id, dim, embedding, bias, updated_at) VALUES ($1, $2, $3, $4, $5, now())
      ON CONFLICT (model_version_id, user_id) DO UPDATE SET embedding = EXCLUDED.embedding, bias = EXCLUDED.bias, updated_at = now()`,
-    [serving.versionId, userId, dim, vectorText(folded.vector, 0, dim), serving.model.hyper.biases ? folded.bias : null],
+    [serving.versionId, userId, dim, vectorToSql(folded.vector, 0, dim), serving.model.hyper.biases ? folded.bias : null],
   );
   setServedUser(serving, userId, folded.vector, folded.bias);
 }

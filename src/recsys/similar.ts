@@ -8,7 +8,7 @@
 import type { Database } from '../db/database';
 import { NotFoundError } from '../errors';
 import { dot } from '../models/model';
-import { vectorText } from '../versions/publish';
+import { vectorToSql } from '../versions/vector-codec';
 import type { NeighbourList, ServingModel } from './model-cache';
 import { topRows } from './top-rows';
 
@@ -84,7 +84,7 @@ export async function similarAnime(db: Database, serving: ServingModel, animeId:
   if (row === undefined) throw new NotFoundError(`anime ${animeId} has no embedding in model version ${serving.versionId}`);
   if (!isFiltered(filter)) return exactNeighbours(serving, row, k);
   const dim = serving.model.hyper.embeddingDim;
-  const params: unknown[] = [serving.versionId, vectorText(serving.model.itemEmbeddings, row * dim, dim), animeId, k];
+  const params: unknown[] = [serving.versionId, vectorToSql(serving.model.itemEmbeddings, row * dim, dim), animeId, k];
   const where = filterSql(filter, params);
   // The ORDER BY expression must match the version's index: embedding::vector(dim) <=> query.
   const sql = `

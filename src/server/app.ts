@@ -86,6 +86,6 @@ export async function buildApp({ config, db, models, logger, jobToken, trainingR
   });
 
   await registerPlayground(app, { playground: config.playgroundEnabled, graphiql: config.graphiqlEnabled });
-  if (jobToken !== undefined) registerJobRoutes(app, { db, token: jobToken, logger });
+  if (jobToken !== undefined) registerJobRoutes(app, { db, token: jobToken, logger, modelVersionsKept: config.modelVersionsKept });
   return app;
 }

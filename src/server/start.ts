@@ -68,7 +68,7 @@ export async function startServer(config: Config, logger: Logger, progress: Prog
     const models = new ModelCache(db, logger, scoringThread);
     await models.refresh();
     models.start();
-    const trainingRuns = new TrainingRuns(db, models, logger);
+    const trainingRuns = new TrainingRuns(db, models, { logger, modelVersionsKept: config.modelVersionsKept });
     const app = await buildApp({ config, db, models, logger, jobToken, trainingRuns, catalog });
     await app.listen({ host: config.host, port: config.port });
     const url = urlOf(app);

@@ -20,7 +20,9 @@ import { loadRatingsDataset, pick, splitDataset, type DatasetSplit, type Ratings
 import { computeMap, type MapMethod } from './map2d';
 import { rankingMetrics, regressionMetrics, type RankingMetrics, type RegressionMetrics } from './metrics';
 import type { EpochRecord, ModelVersionDraft, PredictionSample } from '../versions/draft';
-import { activeModelVersionId, publishModelVersion } from '../versions/publish';
+import { activeModelVersionId } from '../versions/activation';
+import { publishModelVersion } from '../versions/publish';
+import { DEFAULT_MODEL_VERSIONS_KEPT, retainModelVersions } from '../versions/retention';
 import { samplePredictions } from './prediction-sample';
 import { trainModel, type TrainResult } from './train';
 
@@ -39,6 +41,8 @@ export interface TrainingRunOptions {
   progress?: ProgressSink;
   logger?: Logger;
   signal?: AbortSignal;
+  /** Ready versions kept after publishing besides the active one (MODEL_VERSIONS_KEPT); older ones are dropped. */
+  modelVersionsKept?: number;
 }
 
 export interface ModelMetrics {
@@ -233,7 +237,7 @@ export async function finishTrainingRun(
   prepared: PreparedData,
   hyper: Hyperparameters,
   result: TrainResult,
-  options: Pick<TrainingRunOptions, 'preset' | 'activate' | 'map' | 'progress' | 'signal'>,
+  options: Pick<TrainingRunOptions, 'preset' | 'activate' | 'map' | 'progress' | 'signal' | 'logger' | 'modelVersionsKept'>,
 ): Promise<TrainingReport> {
   const progress = options.progress ?? silentProgress;
   const { dataset, split, rankingUsers } = prepared;
@@ -302,6 +306,9 @@ export async function finishTrainingRun(
   }
   progress.start('publish', 1);
   const published = await publishModelVersion(db, toDraft(model, report, map, testSample), { activate });
+  // The new version is protected: when not activated, an admin may still want to activate it.
+  const dropped = await retainModelVersions(db, { keep: options.modelVersionsKept ?? DEFAULT_MODEL_VERSIONS_KEPT, protect: [published.id] });
+  if (dropped.length > 0) options.logger?.info({ modelVersionIds: dropped }, 'old model versions dropped');
   progress.update(1, 0);
   progress.stop();
   return { ...report, modelVersionId: published.id, activated: published.activated, activation };

@@ -7,6 +7,7 @@ import type { Database } from '../db/database';
 import { NotFoundError } from '../errors';
 import { deserializeHead } from '../models/serialize';
 import type { Model } from '../models/model';
+import { vectorFromSql } from './vector-codec';
 
 export class ModelVersionNotFoundError extends NotFoundError {
   override readonly name = 'ModelVersionNotFoundError';
@@ -21,24 +22,13 @@ interface EmbeddingRow {
   bias: number | null;
 }
 
-/** Parses pgvector's text form `[x,y,...]` into `out` at `offset`. */
-function parseVector(text: string, out: Float32Array, offset: number, dim: number): void {
-  const body = text.slice(1, -1);
-  let start = 0;
-  for (let k = 0; k < dim; k++) {
-    const end = k === dim - 1 ? body.length : body.indexOf(',', start);
-    out[offset + k] = Number(body.slice(start, end));
-    start = end + 1;
-  }
-}
-
 function unpack(rows: EmbeddingRow[], dim: number) {
   const ids = new Int32Array(rows.length);
   const vectors = new Float32Array(rows.length * dim);
   const biases = new Float32Array(rows.length);
   rows.forEach((row, r) => {
     ids[r] = row.id;
-    parseVector(row.embedding, vectors, r * dim, dim);
+    vectorFromSql(row.embedding, vectors, r * dim, dim);
     biases[r] = row.bias ?? 0;
   });
   return { ids, vectors, biases };

@@ -1,12 +1,9 @@
 /** The database contract and the schema, on both drivers. */
 import { readMigrations, migrate, MigrationError } from '../../src/db/migrate';
+import { toSql } from 'pgvector';
 import { describeEachDriver, type TestDatabase } from '../helpers/databases';
 
 const TABLES = ['anime', 'app_user', 'rating', 'watched', 'model_version', 'item_embedding', 'user_embedding', 'item_map_point'];
-
-function vectorText(values: number[]): string {
-  return `[${values.join(',')}]`;
-}
 
 describeEachDriver('database', (driver) => {
   let test: TestDatabase;
@@ -128,10 +125,10 @@ describeEachDriver('database', (driver) => {
 
     it('rejects a vector whose length differs from its dim, and an unindexed dim', async () => {
       await expect(
-        test.db.query(`INSERT INTO item_embedding (model_version_id, anime_id, dim, embedding) VALUES ($1, 1, 8, $2)`, [modelId, vectorText([1, 2, 3])]),
+        test.db.query(`INSERT INTO item_embedding (model_version_id, anime_id, dim, embedding) VALUES ($1, 1, 8, $2)`, [modelId, toSql([1, 2, 3])]),
       ).rejects.toThrow();
       await expect(
-        test.db.query(`INSERT INTO item_embedding (model_version_id, anime_id, dim, embedding) VALUES ($1, 1, 3, $2)`, [modelId, vectorText([1, 2, 3])]),
+        test.db.query(`INSERT INTO item_embedding (model_version_id, anime_id, dim, embedding) VALUES ($1, 1, 3, $2)`, [modelId, toSql([1, 2, 3])]),
       ).rejects.toThrow();
     });
 
@@ -143,16 +140,16 @@ describeEachDriver('database', (driver) => {
         [11, [0, 1, 0, 0, 0, 0, 0, 0]],
       ];
       for (const [animeId, vector] of rows) {
-        await db.query(`INSERT INTO item_embedding (model_version_id, anime_id, dim, embedding) VALUES ($1, $2, 8, $3)`, [modelId, animeId, vectorText(vector)]);
+        await db.query(`INSERT INTO item_embedding (model_version_id, anime_id, dim, embedding) VALUES ($1, $2, 8, $3)`, [modelId, animeId, toSql(vector)]);
       }
       await db.query(`INSERT INTO item_embedding (model_version_id, anime_id, dim, embedding) VALUES ($1, 2, 16, $2)`, [
         modelId,
-        vectorText(Array.from({ length: 16 }, (_, i) => i + 1)),
+        toSql(Array.from({ length: 16 }, (_, i) => i + 1)),
       ]).catch(() => undefined); // anime 2 does not exist: FK keeps it out
       const { rows: found } = await db.query<{ anime_id: number; distance: number }>(
         `SELECT anime_id, embedding::vector(8) <=> $2::vector(8) AS distance FROM item_embedding
          WHERE model_version_id = $1 AND dim = 8 ORDER BY embedding::vector(8) <=> $2::vector(8) LIMIT 2`,
-        [modelId, vectorText([1, 0, 0, 0, 0, 0, 0, 0])],
+        [modelId, toSql([1, 0, 0, 0, 0, 0, 0, 0])],
       );
       expect(found.map((r) => r.anime_id)).toEqual([1, 10]);
       expect(found[0]!.distance).toBeCloseTo(0, 6);

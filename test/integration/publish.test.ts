@@ -11,14 +11,11 @@ import { migrate } from '../../src/db/migrate';
 import { openDatabase } from '../../src/db/open';
 import { openPostgresDatabase } from '../../src/db/postgres';
 import type { ModelVersionDraft } from '../../src/versions/draft';
-import {
-  activateModelVersion,
-  activeModelVersionId,
-  deleteOldModelVersions,
-  InvalidModelVersionDraftError,
-  publishModelVersion,
-  SUPPORTED_EMBEDDING_DIMS,
-} from '../../src/versions/publish';
+import { activateModelVersion, activeModelVersionId } from '../../src/versions/activation';
+import { InvalidModelVersionDraftError } from '../../src/versions/draft-validation';
+import { hnswIndexName, SUPPORTED_EMBEDDING_DIMS } from '../../src/versions/embedding-indexes';
+import { publishModelVersion } from '../../src/versions/publish';
+import { retainModelVersions } from '../../src/versions/retention';
 import { tempDir, type TempDir } from '../helpers/data-slices';
 import { createPostgresTestDatabase, describeEachDriver, TEST_POSTGRES_URL, type TestDatabase, type TestDriver } from '../helpers/databases';
 import { CRASH_DRAFT_SIZE, seedCatalog, syntheticDraft } from '../helpers/publish-child';
@@ -69,6 +66,11 @@ async function storedEmbeddings(db: Database, table: 'item_embedding' | 'user_em
     vectors: Float32Array.from(rows.flatMap((row) => Array.from(decodeVector(row.vec)))),
     biases: Float32Array.from(rows.map((row) => (row.bias === null ? Number.NaN : decodeFloat4(row.bias)))),
   };
+}
+
+/** pgvector's codec writes vectors as JSON numbers, where -0 is 0; every other float32 is kept exactly. */
+function withoutNegativeZero(values: Float32Array): Float32Array {
+  return values.map((value) => (value === 0 ? 0 : value));
 }
 
 /** Random float32 bit patterns over the whole range (subnormals, extremes, -0), all finite. */
@@ -144,7 +146,7 @@ describeEachDriver('publishModelVersion', (driver) => {
     expect(bits(Float32Array.from(points.rows.flatMap((p) => [decodeFloat4(p.x), decodeFloat4(p.y)])))).toEqual(bits(draft.map.xy));
   });
 
-  it('stores every finite float32 exactly: subnormals, extremes, negative zero; no biases, no map, empty head', async () => {
+  it('stores every finite float32 exactly: subnormals, extremes, negative zero (as 0 in vectors); no biases, no map, empty head', async () => {
     const { db } = test;
     const draft = syntheticDraft({ items: 100, users: 60, dim: 32, seed: 12 });
     draft.items.vectors = everyKindOfFloat(100 * 32, 1);
@@ -156,10 +158,10 @@ describeEachDriver('publishModelVersion', (driver) => {
 
     const { id } = await publishModelVersion(db, draft, { activate: false });
     const items = await storedEmbeddings(db, 'item_embedding', id);
-    expect(bits(items.vectors)).toEqual(bits(draft.items.vectors));
+    expect(bits(items.vectors)).toEqual(bits(withoutNegativeZero(draft.items.vectors)));
     expect(bits(items.biases)).toEqual(bits(draft.items.biases));
     const users = await storedEmbeddings(db, 'user_embedding', id);
-    expect(bits(users.vectors)).toEqual(bits(draft.users.vectors));
+    expect(bits(users.vectors)).toEqual(bits(withoutNegativeZero(draft.users.vectors)));
     const nullBiases = await db.query<{ n: number }>('SELECT count(*) AS n FROM user_embedding WHERE model_version_id = $1 AND bias IS NULL', [id]);
     expect(nullBiases.rows[0]!.n).toBe(60);
     expect(await countOf(db, 'item_map_point', id)).toBe(0);
@@ -249,7 +251,7 @@ describeEachDriver('publishModelVersion', (driver) => {
     expect(SUPPORTED_EMBEDDING_DIMS).toEqual([8, 16, 32, 64, 128, 256]);
   });
 
-  it('deleteOldModelVersions deletes the oldest ready versions beyond keep, never the active one', async () => {
+  it('retainModelVersions keeps the newest ready versions, the active one and the protected ones, and drops the rest with their indexes', async () => {
     const { db } = test;
     await db.query('DELETE FROM model_version');
     const small = (seed: number) => syntheticDraft({ items: 10, users: 5, dim: 8, seed });
@@ -259,23 +261,40 @@ describeEachDriver('publishModelVersion', (driver) => {
     await db.query(`UPDATE model_version SET status = 'failed' WHERE id = $1`, [failed]);
     const v3 = (await publishModelVersion(db, small(54), { activate: false })).id;
     const v4 = (await publishModelVersion(db, small(55), { activate: false })).id;
+    const v5 = (await publishModelVersion(db, small(56), { activate: false })).id;
 
-    await expect(deleteOldModelVersions(db, { keep: -1 })).rejects.toThrow('keep must be a whole number ≥ 0');
-    expect(await deleteOldModelVersions(db, { keep: 2 })).toEqual([v2]);
-    const remaining = await db.query<{ id: number }>('SELECT id FROM model_version ORDER BY id');
-    expect(remaining.rows.map((r) => r.id)).toEqual([v1, failed, v3, v4]);
+    await expect(retainModelVersions(db, { keep: -1 })).rejects.toThrow('keep must be a whole number ≥ 0');
+    expect(await retainModelVersions(db, { keep: 2, protect: [v3] })).toEqual([v2]);
+    expect(await versionIds(db)).toEqual([v1, failed, v3, v4, v5]);
     expect(await countOf(db, 'item_embedding', v2)).toBe(0);
     expect(await countOf(db, 'user_embedding', v2)).toBe(0);
     expect(await countOf(db, 'item_map_point', v2)).toBe(0);
     expect(await countOf(db, 'item_embedding', v1)).toBe(10);
+    expect(await hnswIndexesOf(db, v2)).toEqual([]);
+    expect(await hnswIndexesOf(db, v3)).toEqual([hnswIndexName('item_embedding', v3), hnswIndexName('user_embedding', v3)]);
 
-    expect(await deleteOldModelVersions(db, { keep: 0 })).toEqual([v3, v4]);
-    const left = await db.query<{ id: number }>('SELECT id FROM model_version ORDER BY id');
-    expect(left.rows.map((r) => r.id)).toEqual([v1, failed]);
+    expect(await retainModelVersions(db, { keep: 0 })).toEqual([v3, v4, v5]);
+    expect(await versionIds(db)).toEqual([v1, failed]);
     expect(await activeModelVersionId(db)).toBe(v1);
-    expect(await deleteOldModelVersions(db, { keep: 0 })).toEqual([]);
+    expect(await hnswIndexesOf(db, v1)).toHaveLength(2);
+    for (const id of [v3, v4, v5]) expect(await hnswIndexesOf(db, id)).toEqual([]);
+    expect(await retainModelVersions(db, { keep: 0 })).toEqual([]);
   });
 });
+
+async function versionIds(db: Database): Promise<number[]> {
+  const { rows } = await db.query<{ id: number }>('SELECT id FROM model_version ORDER BY id');
+  return rows.map((row) => row.id);
+}
+
+/** The HNSW indexes of a version on both embedding tables, by name. */
+async function hnswIndexesOf(db: Database, versionId: number): Promise<string[]> {
+  const { rows } = await db.query<{ name: string }>(
+    `SELECT indexname AS name FROM pg_indexes WHERE indexname LIKE '%\\_hnsw\\_v' || $1 ORDER BY indexname`,
+    [String(versionId)],
+  );
+  return rows.map((row) => row.name);
+}
 
 // ---- crash atomicity, with real processes ----
 

@@ -13,7 +13,8 @@ import { predictRows } from '../../src/models/model';
 import { loadModelVersion } from '../../src/versions/load';
 import { loadRatingsDataset, pick, splitDataset } from '../../src/trainer/dataset';
 import { regressionMetrics } from '../../src/trainer/metrics';
-import { activateModelVersion, activeModelVersionId, SUPPORTED_EMBEDDING_DIMS } from '../../src/versions/publish';
+import { activateModelVersion, activeModelVersionId } from '../../src/versions/activation';
+import { SUPPORTED_EMBEDDING_DIMS } from '../../src/versions/embedding-indexes';
 import { runTraining, type TrainingReport } from '../../src/trainer/run-training';
 import { trainArgsFromCommandLine } from '../../training/train';
 import { UsageError } from '../../training/cli';
@@ -130,11 +131,19 @@ describeEachDriver('training on a real slice', (driver) => {
 
   if (driver.name !== 'embedded') return;
 
-  it('if-better: a worse model is published but not activated, the active one stays, and the report says why', async () => {
+  it('if-better: a worse model is published but not activated, the active one stays, and the report says why; retention keeps both', async () => {
     const good = reports.get('mf')!;
     await activateModelVersion(test.db, good.modelVersionId);
+    const before = await test.db.query<{ id: number }>('SELECT id FROM model_version');
+    expect(before.rowCount).toBe(MODEL_KINDS.length);
     // One epoch at a tiny learning rate without biases predicts ~0 for ratings of 1..10.
-    const worse = await train(test.db, 'mf', { ...SMALL, epochs: 1, learningRate: 1e-6, biases: false }, 'if-better');
+    const worse = await runTraining(test.db, {
+      kind: 'mf', preset: 'default', overrides: { ...SMALL, epochs: 1, learningRate: 1e-6, biases: false },
+      activate: 'if-better', map: null, rankingUsers: 100, modelVersionsKept: 1,
+    });
+    // MODEL_VERSIONS_KEPT=1: the new version (the newest) and the active one stay; the other kinds' go.
+    const after = await test.db.query<{ id: number }>('SELECT id FROM model_version ORDER BY id');
+    expect(after.rows.map((row) => row.id)).toEqual([good.modelVersionId, worse.modelVersionId]);
     expect(worse.activated).toBe(false);
     expect(worse.modelVersionId).toBeGreaterThan(good.modelVersionId);
     expect(await activeModelVersionId(test.db)).toBe(good.modelVersionId);

@@ -25,6 +25,7 @@ describe('loadConfig defaults', () => {
       logLevel: 'info',
       nodeEnv: 'development',
       seedDemoData: true,
+      modelVersionsKept: 5,
     });
     expect(isAbsolute(config.demoDataDir)).toBe(true);
     expect(basename(config.demoDataDir)).toBe('data');
@@ -60,6 +61,8 @@ describe('loadConfig values', () => {
     [{ DATA_DIR: '/var/lib/animerec' }, { dataDir: '/var/lib/animerec' }],
     [{ DATA_DIR: 'relative/dir' }, { dataDir: resolve('relative/dir') }],
     [{ DEMO_DATA_DIR: '/srv/demo' }, { demoDataDir: '/srv/demo' }],
+    [{ MODEL_VERSIONS_KEPT: '1' }, { modelVersionsKept: 1 }],
+    [{ MODEL_VERSIONS_KEPT: '20' }, { modelVersionsKept: 20 }],
   ])('reads %j as %j', (env, expected) => {
     expect(loadConfig(env)).toMatchObject(expected);
   });
@@ -92,6 +95,9 @@ describe('loadConfig errors', () => {
     ['NODE_ENV', 'staging'],
     ['SEED_DEMO_DATA', 'maybe'],
     ['SEED_DEMO_DATA', 'TRUE'],
+    ['MODEL_VERSIONS_KEPT', '0'],
+    ['MODEL_VERSIONS_KEPT', '-2'],
+    ['MODEL_VERSIONS_KEPT', 'all'],
   ])('%s=%s is a ConfigError naming the variable and value', (variable, value) => {
     const error = configError({ [variable]: value });
     expect(error.name).toBe('ConfigError');

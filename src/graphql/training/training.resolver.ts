@@ -5,7 +5,7 @@ import { InvalidInputError } from '../../errors';
 import { hyperparameterOverrides } from '../../jobs/train-job';
 import { PRESETS } from '../../models/hyperparameters';
 import { MODEL_KINDS, type ModelKind } from '../../models/kind';
-import { activateModelVersion } from '../../versions/publish';
+import { activateModelVersion } from '../../versions/activation';
 import { ADMIN } from '../auth-checker';
 import type { GraphQLContext } from '../context';
 import { ModelVersionType } from '../models/model-version.type';
