@@ -15,12 +15,12 @@ import { parseArgs } from 'node:util';
 import { randomModel } from '../test/helpers/random-model';
 import { currentBackend, GPU_BACKENDS, selectBackend, tfjsName, type BackendName } from '../src/models/backend';
 import { predictRowsOn } from '../src/models/head-scoring';
-import { isModelKind, type ModelKind } from '../src/models/kind';
+import { isModelKind, type ModelKind } from '../src/models/kinds';
 import { writeHeadInput, type Model } from '../src/models/model';
 import { describeMachine } from './machine';
 import { runBenchmark } from './lifecycle';
-import { ItemScorer } from '../src/models/item-scorer';
-import { headTrainStepOn } from '../src/models/head-train-step-on';
+import { ItemScorer } from '../src/models/all-items-scorer';
+import { headTrainStepOn } from '../src/models/head-train-step';
 
 const USERS = 2000;
 /** Users per batched-scoring call: pairs = this × items (a predictRatings-style batch). */

@@ -2,7 +2,7 @@
  * npm run bench:scoring [-- --users 300 --reps 3]
  *
  * The per-request head pass of `recommendations` on the CPU: one user's scores for every item
- * through the head tail, as the hand-written WebAssembly kernel (head-tail-kernel.ts) against
+ * through the head tail, as the hand-written WebAssembly kernel (all-items-head-kernel.ts) against
  * the same tail in tfjs ops on the wasm backend (XNNPACK), measured in the same run, and the
  * served ItemScorer around the kernel. The model is the trained hybrid in bench:api's cache
  * (.data/bench-api, copied first) when it is there — the kernel's gain depends on how many
@@ -14,9 +14,9 @@ import { parseArgs } from 'node:util';
 import { openPGliteHere } from '../src/db/embedded';
 import { embeddedDir } from '../src/db/open';
 import { selectBackend } from '../src/models/backend';
-import { HeadTail } from '../src/models/head-tail';
-import { KernelHeadTail, kernelFits } from '../src/models/head-tail-kernel';
-import { headTailSpec, ItemScorer, userHalfOfLayer1 } from '../src/models/item-scorer';
+import { HeadTail } from '../src/models/all-items-head';
+import { KernelHeadTail, kernelFits } from '../src/models/all-items-head-kernel';
+import { headTailSpec, ItemScorer, userHalfOfLayer1 } from '../src/models/all-items-scorer';
 import type { Model } from '../src/models/model';
 import { loadModelVersion } from '../src/versions/load';
 import { randomModel } from '../test/helpers/random-model';

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../src/models/backend';
 import { presetHyperparameters, type Hyperparameters, type PresetName } from '../src/models/hyperparameters';
-import type { ModelKind } from '../src/models/kind';
+import type { ModelKind } from '../src/models/kinds';
 import type { DatasetSplit, RatingsDataset } from '../src/trainer/dataset';
 import { trainModel } from '../src/trainer/train';
 import { benchSplit, readBenchDataset } from './train-data';

@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { fitFeatureSpec, featureWidth, itemFeatures } from '../src/models/features';
 import { RATING_CLASSES, type Hyperparameters } from '../src/models/hyperparameters';
-import { headForward } from '../src/models/mlp-head';
+import { headForward } from '../src/models/dense-head';
 import { headInputWidth, initModel, writeHeadInput, type Model } from '../src/models/model';
 import type { DatasetSplit, RatingsDataset } from '../src/trainer/dataset';
 import { evaluateLoss } from '../src/trainer/train';

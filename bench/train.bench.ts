@@ -31,7 +31,7 @@ import type { Database } from '../src/db/database';
 import type { ProgressSink } from '../src/ingest/progress';
 import type { Logger } from '../src/logger';
 import { presetHyperparameters, PRESETS, type Hyperparameters, type PresetName } from '../src/models/hyperparameters';
-import { isModelKind, MODEL_KINDS, type ModelKind } from '../src/models/kind';
+import { isModelKind, MODEL_KINDS, type ModelKind } from '../src/models/kinds';
 import { loadRatingsDataset } from '../src/trainer/dataset';
 import { finishTrainingRun, prepareTrainingData, trainPrepared, type ModelMetrics, type TrainingReport } from '../src/trainer/run-training';
 import { RESULT_PREFIX, type StockBackend, type ThroughputJob, type ThroughputResult } from './train-child';

@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { projectPath } from './paths';
-import type { ModelKind } from './models/kind';
+import type { ModelKind } from './models/kinds';
 import { BACKENDS, type BackendName } from './models/backend-names';
 import { DEFAULT_MODEL_VERSIONS_KEPT } from './versions/retention';
 

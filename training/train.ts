@@ -6,7 +6,7 @@ import { loadConfig } from '../src/config';
 import { silentProgress, terminalProgress } from '../src/ingest/progress';
 import { BACKENDS, isBackendName } from '../src/models/backend';
 import { isPresetName, PRESETS } from '../src/models/hyperparameters';
-import { isModelKind, MODEL_KINDS } from '../src/models/kind';
+import { isModelKind, MODEL_KINDS } from '../src/models/kinds';
 import { trainJobArgs, type TrainJobArgs } from '../src/jobs/train-job';
 import { runJob } from '../src/jobs/run-job';
 import { formatTrainingReport } from '../src/trainer/report-table';

@@ -4,7 +4,7 @@ import type { Database } from '../db/database';
 import { BACKENDS } from '../models/backend-names';
 import { PRESETS } from '../models/hyperparameters';
 import { SUPPORTED_EMBEDDING_DIMS } from '../versions/embedding-indexes';
-import { MODEL_KINDS } from '../models/kind';
+import { MODEL_KINDS } from '../models/kinds';
 import type { TrainingReport } from '../trainer/run-training';
 import type { JobContext } from './job';
 

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { dispatchOn, readsAsynchronously, tfjsName, type BackendName } from './backend';
 import { RATING_CLASSES } from './hyperparameters';
-import { headForwardOps } from './mlp-head';
+import { headForwardOps } from './dense-head';
 import { expectedRating, headInputWidth, rowRating, predictRows, writeHeadInput, type Model } from './model';
 
 /** Pairs per GPU dispatch: [chunk, inputs] float32 stays a few MB for any supported width. */

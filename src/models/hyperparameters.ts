@@ -3,7 +3,7 @@
  * defaults (what makes the models better: biases and a global mean, L2, a learning-rate
  * decay, early stopping on validation loss, larger batches).
  */
-import { unreachable, type ModelKind } from './kind';
+import { unreachable, type ModelKind } from './kinds';
 import type { FeatureOptions } from './features';
 
 /** huber: squared error up to 1 rating point, absolute beyond (between what MAE and RMSE reward). */

@@ -6,8 +6,8 @@
 import { featureWidth, type FeatureSpec } from './features';
 import type { Hyperparameters } from './hyperparameters';
 import { RATING_CLASSES } from './hyperparameters';
-import { headForward, initMlpHead, type MlpHeadWeights } from './mlp-head';
-import { unreachable } from './kind';
+import { headForward, initMlpHead, type MlpHeadWeights } from './dense-head';
+import { unreachable } from './kinds';
 import { MAX_RATING, MIN_RATING } from '../ingest/records';
 
 export interface Model {

@@ -9,7 +9,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../logger';
 import type { BackendName } from './backend';
-import type { HeadTailSpec } from './head-tail';
+import type { HeadTailSpec } from './all-items-head';
 
 export type ThreadRequest =
   | { type: 'load'; tail: number; spec: HeadTailSpec }

@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { selectBackend, type BackendName } from './backend';
-import { makeItemTail, type HeadTailSpec, type ItemTail } from './head-tail';
+import { makeItemTail, type HeadTailSpec, type ItemTail } from './all-items-head';
 import type { ThreadReply, ThreadRequest } from './scoring-thread';
 
 const port = parentPort!;

@@ -5,7 +5,7 @@
  */
 import type { FeatureSpec } from './features';
 import type { Hyperparameters } from './hyperparameters';
-import type { DenseLayer } from './mlp-head';
+import type { DenseLayer } from './dense-head';
 import type { Model } from './model';
 
 const FORMAT = 'animerec-head/1';

@@ -6,7 +6,7 @@
  * - heads: a few Adam steps on the user's input to the fixed head.
  */
 import { DenseAdam } from '../models/adam';
-import { headTrainStep } from '../models/mlp-head';
+import { headTrainStep } from '../models/dense-head';
 import { dot, hasDotTerm, headInputWidth, writeHeadInput, type Model } from '../models/model';
 import { RATING_CLASSES } from '../models/hyperparameters';
 import { crossEntropy } from '../models/losses';

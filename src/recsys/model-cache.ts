@@ -5,7 +5,7 @@
  */
 import type { Database } from '../db/database';
 import type { Logger } from '../logger';
-import { ItemScorer } from '../models/item-scorer';
+import { ItemScorer } from '../models/all-items-scorer';
 import type { Model } from '../models/model';
 import type { TailRunner } from '../models/scoring-thread';
 import { activeModelVersionId } from '../versions/activation';

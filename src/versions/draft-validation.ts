@@ -1,5 +1,5 @@
 /** Checks a model version draft before publishing touches the database. */
-import { isModelKind } from '../models/kind';
+import { isModelKind } from '../models/kinds';
 import type { EmbeddingSet, ModelVersionDraft } from './draft';
 import { SUPPORTED_EMBEDDING_DIMS } from './embedding-indexes';
 

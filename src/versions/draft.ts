@@ -1,5 +1,5 @@
 /** What a finished training run hands to publishing: everything a model version stores. */
-import type { ModelKind } from '../models/kind';
+import type { ModelKind } from '../models/kinds';
 
 /** Learned vectors for a set of entities (users or items), row i belonging to ids[i]. */
 export interface EmbeddingSet {

@@ -11,7 +11,7 @@ import { mulberry32 } from '../../src/trainer/random';
 import { parseArgs } from 'node:util';
 import type { Queryable } from '../../src/db/database';
 import { openDatabase } from '../../src/db/open';
-import type { ModelKind } from '../../src/models/kind';
+import type { ModelKind } from '../../src/models/kinds';
 import type { ModelVersionDraft } from '../../src/versions/draft';
 import { publishModelVersion } from '../../src/versions/publish';
 

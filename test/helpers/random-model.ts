@@ -5,7 +5,7 @@
  */
 import { fitFeatureSpec, itemFeatures, type ItemMetadata } from '../../src/models/features';
 import { presetHyperparameters, type Hyperparameters } from '../../src/models/hyperparameters';
-import type { ModelKind } from '../../src/models/kind';
+import type { ModelKind } from '../../src/models/kinds';
 import { initModel, type Model } from '../../src/models/model';
 import { mulberry32 } from '../../src/trainer/random';
 

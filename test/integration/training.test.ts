@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import type { Database } from '../../src/db/database';
 import { selectBackend } from '../../src/models/backend';
 import type { Hyperparameters } from '../../src/models/hyperparameters';
-import { MODEL_KINDS, type ModelKind } from '../../src/models/kind';
+import { MODEL_KINDS, type ModelKind } from '../../src/models/kinds';
 import { predictRows } from '../../src/models/model';
 import { loadModelVersion } from '../../src/versions/load';
 import { loadRatingsDataset, pick, splitDataset } from '../../src/trainer/dataset';

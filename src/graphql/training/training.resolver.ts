@@ -4,7 +4,7 @@ import { Arg, Args, ArgsType, Authorized, Ctx, Field, Float, Int, Mutation, Obje
 import { InvalidInputError } from '../../errors';
 import { hyperparameterOverrides } from '../../jobs/train-job';
 import { PRESETS } from '../../models/hyperparameters';
-import { MODEL_KINDS, type ModelKind } from '../../models/kind';
+import { MODEL_KINDS, type ModelKind } from '../../models/kinds';
 import { activateModelVersion } from '../../versions/activation';
 import { ADMIN } from '../auth-checker';
 import type { GraphQLContext } from '../context';

@@ -1,6 +1,6 @@
 /**
  * npm run build:kernels — assembles kernels/*.wat into the .wasm files served code loads
- * (committed, so running animerec needs no assembler; test/unit/head-tail-kernel.test.ts fails when a
+ * (committed, so running animerec needs no assembler; test/unit/all-items-head-kernel.test.ts fails when a
  * committed .wasm no longer matches its .wat). wabt is a dev dependency.
  */
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';

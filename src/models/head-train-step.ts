@@ -1,6 +1,6 @@
 /**
  * One training step of a model head on a given backend: the same passes as headTrainStep
- * (mlp-head.ts) — forward, dLoss/dOutputs on the CPU, hand-written backward, the dropout mask
+ * (dense-head.ts) — forward, dLoss/dOutputs on the CPU, hand-written backward, the dropout mask
  * on the input — with the ops dispatched on `backend`. WebGPU in Node reads only
  * asynchronously, so its step awaits the two reads (outputs, then gradients) that headTrainStep
  * does with dataSync; synchronous backends run headTrainStep itself. Used by the trainer when
@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { dispatchOn } from './backend';
-import { headTrainStep, type HeadGradients, type MlpHeadWeights } from './mlp-head';
+import { headTrainStep, type HeadGradients, type MlpHeadWeights } from './dense-head';
 
 export async function headTrainStepOn(
   backend: string,

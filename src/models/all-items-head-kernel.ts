@@ -1,5 +1,5 @@
 /**
- * The head tail (head-tail.ts) for the common shape — ReLU layer 1, one ReLU hidden layer whose
+ * The head tail (all-items-head.ts) for the common shape — ReLU layer 1, one ReLU hidden layer whose
  * width is a multiple of 16, a linear output layer: the hybrid model and its classifier — as a
  * small hand-written WebAssembly SIMD kernel (kernels/head-tail.wat) instead of tfjs ops.
  * Why by hand: tfjs-wasm's XNNPACK multiplies the dense [items, units] layer-1 activations,
@@ -10,7 +10,7 @@
  * backends keep the tfjs ops.
  */
 import { readFileSync } from 'node:fs';
-import type { HeadTailSpec } from './head-tail';
+import type { HeadTailSpec } from './all-items-head';
 import { projectPath } from '../paths';
 
 /** kernels/head-tail.wasm, built from kernels/head-tail.wat by `npm run build:kernels`. */

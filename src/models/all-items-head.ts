@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { dispatchOn } from './backend';
-import { KernelHeadTail, kernelFits } from './head-tail-kernel';
+import { KernelHeadTail, kernelFits } from './all-items-head-kernel';
 
 export interface HeadTailSpec {
   items: number;
@@ -28,7 +28,7 @@ const KERNEL_BACKENDS = new Set(['wasm', 'cpu']);
 
 /**
  * The fastest tail for this spec on the current tfjs backend: the hand-written kernel on the
- * CPU backends when the head's shape fits it (head-tail-kernel.ts), else tfjs ops.
+ * CPU backends when the head's shape fits it (all-items-head-kernel.ts), else tfjs ops.
  */
 export function makeItemTail(spec: HeadTailSpec): ItemTail {
   return KERNEL_BACKENDS.has(tf.getBackend()) && kernelFits(spec) ? new KernelHeadTail(spec) : new HeadTail(spec);
@@ -53,7 +53,7 @@ export class HeadTail implements ItemTail {
   /** The head's raw outputs [items, outputs] for one user's half of layer 1 ([units]). */
   outputs(userPart: Float32Array): Float32Array {
     let outputs: Float32Array = new Float32Array(0);
-    // Results leave the tidy through a closure (see headForward in mlp-head.ts).
+    // Results leave the tidy through a closure (see headForward in dense-head.ts).
     tf.tidy(() => {
       outputs = this.forward(userPart).dataSync() as Float32Array;
     });

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { selectBackend } from '../../src/models/backend';
-import { HeadTail, makeItemTail, type HeadTailSpec } from '../../src/models/head-tail';
-import { KERNEL_WASM, KernelHeadTail, kernelFits } from '../../src/models/head-tail-kernel';
+import { HeadTail, makeItemTail, type HeadTailSpec } from '../../src/models/all-items-head';
+import { KERNEL_WASM, KernelHeadTail, kernelFits } from '../../src/models/all-items-head-kernel';
 import { assemble, KERNELS_DIR } from '../../src/models/kernels/build';
 import { mulberry32 } from '../../src/trainer/random';
 

@@ -2,7 +2,7 @@
  * Scores every item for one user, fast: what `recommendations` and the ranking evaluation do
  * per request. A head's first Dense layer is linear in its input [user | item | features], so
  * its item half (item embedding and features times their weights, plus the bias) is the same
- * for every user: computed once per model and kept (head-tail.ts). Per user only the user half
+ * for every user: computed once per model and kept (all-items-head.ts). Per user only the user half
  * (a [dim] x [dim, units] product) and the rest of the head remain. For the hybrid model on the
  * demo data that removes ~70% of the multiply-adds and the per-request input assembly.
  * `scoreAsync` runs the head tail on a scoring thread when one is given (scoring-thread.ts).
@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { currentBackend, dispatchOn, readsAsynchronously, tfjsName, type BackendName } from './backend';
-import { HeadTail, makeItemTail, type HeadTailSpec, type ItemTail } from './head-tail';
+import { HeadTail, makeItemTail, type HeadTailSpec, type ItemTail } from './all-items-head';
 import { RATING_CLASSES } from './hyperparameters';
 import { expectedRating, ratingOf, type Model } from './model';
 import type { TailRunner } from './scoring-thread';
