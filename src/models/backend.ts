@@ -260,6 +260,24 @@ export function currentBackend(): BackendChoice | undefined {
 }
 
 /**
+ * Initialises `name` so that dispatchOn can run ops on it, leaving tfjs' global backend as it was
+ * (EASE's solve runs on wasm whatever backend training selected).
+ * @throws Error when the backend cannot be loaded here.
+ */
+export async function initialiseBackend(name: BackendName): Promise<void> {
+  if (tf.findBackend(tfjsName(name))) return;
+  const previous = tf.engine().backendName as string | null;
+  try {
+    await activate(name, true);
+    await tf.ready();
+  } catch (error) {
+    throw new Error(`tensor backend ${name} is not available: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    if (previous && previous !== tf.getBackend()) await tf.setBackend(previous);
+  }
+}
+
+/**
  * Runs `dispatch` with `backend` as tfjs' engine backend and switches back before returning:
  * ops are queued on that backend, and their results are read later with `await data()`, which
  * routes to the tensor's own backend. setBackend switches synchronously for an initialised
