@@ -14,13 +14,13 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { randomModel } from '../test/helpers/random-model';
 import { currentBackend, GPU_BACKENDS, selectBackend, tfjsName, type BackendName } from '../src/models/backend';
-import { predictRowsOn } from '../src/models/head-scoring';
-import { isModelKind, type ModelKind } from '../src/models/kinds';
+import { isModelKind, kindDefinition, MODEL_KINDS, type ModelKind } from '../src/models/kinds';
 import { writeHeadInput, type Model } from '../src/models/model';
 import { describeMachine } from './machine';
 import { runBenchmark } from './lifecycle';
 import { ItemScorer } from '../src/models/all-items-scorer';
 import { headTrainStepOn } from '../src/models/head-train-step';
+import { predictRowsOn } from '../src/models/predict';
 
 const USERS = 2000;
 /** Users per batched-scoring call: pairs = this × items (a predictRatings-style batch). */
@@ -207,7 +207,8 @@ async function main(): Promise<void> {
     },
   });
   const kinds = values.kinds.split(',').map((kind) => kind.trim());
-  for (const kind of kinds) if (!isModelKind(kind) || kind === 'mf') throw new Error(`--kinds takes head kinds (deep, hybrid, hybrid-classifier), got "${kind}"`);
+  const headKinds = MODEL_KINDS.filter((kind) => kindDefinition(kind).headOutputs > 0);
+  for (const kind of kinds) if (!isModelKind(kind) || !headKinds.includes(kind)) throw new Error(`--kinds takes head kinds (${headKinds.join(', ')}), got "${kind}"`);
   const items = Number(values.items);
   const seconds = Number(values.seconds);
 

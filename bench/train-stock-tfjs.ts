@@ -13,13 +13,15 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { fitFeatureSpec, featureWidth, itemFeatures } from '../src/models/features';
-import { RATING_CLASSES, type Hyperparameters } from '../src/models/hyperparameters';
+import type { Hyperparameters } from '../src/models/hyperparameters';
+import { kindDefinition } from '../src/models/kinds';
 import { headForward } from '../src/models/dense-head';
 import { headInputWidth, initModel, writeHeadInput, type Model } from '../src/models/model';
 import type { DatasetSplit, RatingsDataset } from '../src/trainer/dataset';
 import { evaluateLoss } from '../src/trainer/train';
 import { mulberry32, shuffleInPlace } from '../src/trainer/random';
 import { WindowMeter, type Throughput } from './train-meter';
+import { RATING_CLASSES } from '../src/models/rating-scale';
 
 /** A single-pass UnsortedSegmentSum for the wasm backend, which lacks one (tensorflow/tfjs#8082). */
 export function registerWasmUnsortedSegmentSum(): void {
@@ -79,7 +81,8 @@ export function buildStockModel(hyper: Hyperparameters, users: number, items: nu
   const inputs = [userInput, itemInput];
   const dense: tf.layers.Layer[] = [];
   let output: tf.SymbolicTensor;
-  if (hyper.kind === 'mf') {
+  const { headOutputs, rating } = kindDefinition(hyper.kind);
+  if (headOutputs === 0) {
     output = tf.layers.dot({ axes: 1 }).apply([u, i]) as tf.SymbolicTensor;
   } else {
     const parts = [u, i];
@@ -95,8 +98,7 @@ export function buildStockModel(hyper: Hyperparameters, users: number, items: nu
       dense.push(layer);
       x = layer.apply(x) as tf.SymbolicTensor;
     }
-    const classifier = hyper.kind === 'hybrid-classifier';
-    const last = tf.layers.dense({ units: classifier ? RATING_CLASSES : 1, activation: classifier ? 'softmax' : 'linear' });
+    const last = tf.layers.dense({ units: headOutputs, activation: rating === 'class-expectation' ? 'softmax' : 'linear' });
     dense.push(last);
     output = last.apply(x) as tf.SymbolicTensor;
   }
@@ -289,7 +291,7 @@ function rawOutputs(model: Model, dataset: RatingsDataset, indices: Int32Array):
   const x = new Float32Array(count * headInputWidth(model.hyper, model.featureSpec));
   for (let k = 0; k < count; k++) writeHeadInput(model, x, k, dataset.users[indices[k]!]!, dataset.items[indices[k]!]!);
   const out = headForward(model.head, x, count);
-  if (model.hyper.kind !== 'hybrid-classifier') return out;
+  if (kindDefinition(model.hyper.kind).rating !== 'class-expectation') return out;
   for (let k = 0; k < count; k++) {
     const row = out.subarray(k * RATING_CLASSES, (k + 1) * RATING_CLASSES);
     const max = Math.max(...row);

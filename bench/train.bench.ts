@@ -31,7 +31,7 @@ import type { Database } from '../src/db/database';
 import type { ProgressSink } from '../src/ingest/progress';
 import type { Logger } from '../src/logger';
 import { presetHyperparameters, PRESETS, type Hyperparameters, type PresetName } from '../src/models/hyperparameters';
-import { isModelKind, MODEL_KINDS, type ModelKind } from '../src/models/kinds';
+import { isModelKind, kindDefinition, MODEL_KINDS, type ModelKind } from '../src/models/kinds';
 import { loadRatingsDataset } from '../src/trainer/dataset';
 import { finishTrainingRun, prepareTrainingData, trainPrepared, type ModelMetrics, type TrainingReport } from '../src/trainer/run-training';
 import { RESULT_PREFIX, type StockBackend, type ThroughputJob, type ThroughputResult } from './train-child';
@@ -74,7 +74,7 @@ function parseOptions(): Options {
   const { values } = parseArgs({
     options: {
       quick: { type: 'boolean', default: false },
-      kinds: { type: 'string', default: MODEL_KINDS.join(',') },
+      kinds: { type: 'string', default: MODEL_KINDS.filter((kind) => kindDefinition(kind).trainer === 'sgd').join(',') },
       'skip-throughput': { type: 'boolean', default: false },
       'skip-accuracy': { type: 'boolean', default: false },
       out: { type: 'string' },

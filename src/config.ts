@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { projectPath } from './paths';
-import type { ModelKind } from './models/kinds';
+import { MODEL_KINDS, type ModelKind } from './models/kinds';
 import { BACKENDS, type BackendName } from './models/backend-names';
 import { DEFAULT_MODEL_VERSIONS_KEPT } from './versions/retention';
 
@@ -29,7 +29,7 @@ const envSchema = z.object({
   SEED_DEMO_DATA: booleanFlag.default(true),
   DEMO_DATA_DIR: z.string().min(1).optional(),
   ADMIN_TOKEN: z.string().min(16, 'must have at least 16 characters').optional(),
-  TRAIN_AT_START: z.enum(['mf', 'deep', 'hybrid', 'hybrid-classifier', 'none']).default('hybrid'),
+  TRAIN_AT_START: z.enum([...MODEL_KINDS, 'none']).default('hybrid'),
   PLAYGROUND_ENABLED: booleanFlag.default(true),
   GRAPHIQL_ENABLED: booleanFlag.default(true),
   TFJS_BACKEND: z.enum(['auto', ...BACKENDS]).default('auto'),

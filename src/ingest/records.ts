@@ -16,8 +16,6 @@ export interface AnimeRecord {
 
 /** Rating value the source uses for "watched, not rated". */
 export const WATCHED_UNRATED = -1;
-export const MIN_RATING = 1;
-export const MAX_RATING = 10;
 
 export interface RatingRecord {
   userId: number;

@@ -4,7 +4,7 @@ import type { Database } from '../db/database';
 import { BACKENDS } from '../models/backend-names';
 import { PRESETS } from '../models/hyperparameters';
 import { SUPPORTED_EMBEDDING_DIMS } from '../versions/embedding-indexes';
-import { MODEL_KINDS } from '../models/kinds';
+import { kindDefinition, MODEL_KINDS } from '../models/kinds';
 import type { TrainingReport } from '../trainer/run-training';
 import type { JobContext } from './job';
 
@@ -44,9 +44,13 @@ export const trainJobArgs = z
     backend: z.enum(BACKENDS).optional(),
     rankingUsers: z.number().int().positive().optional(),
   })
-  // The classifier's output is a distribution: a point loss or biases would train on nonsense.
-  .refine((args) => args.kind !== 'hybrid-classifier' || (args.overrides.loss === undefined && !args.overrides.biases), {
-    message: 'hybrid-classifier always uses cross-entropy without biases: loss and biases cannot be set',
+  // A classifier's output is a distribution: a point loss or biases would train on nonsense.
+  .superRefine((args, context) => {
+    const definition = kindDefinition(args.kind);
+    if (definition.loss === 'crossentropy' && args.overrides.loss !== undefined) {
+      context.addIssue({ code: 'custom', message: `${args.kind} always trains with cross-entropy: loss cannot be set` });
+    }
+    if (!definition.biases && args.overrides.biases) context.addIssue({ code: 'custom', message: `${args.kind} has no biases: biases cannot be set` });
   });
 
 export type TrainJobArgs = z.infer<typeof trainJobArgs>;

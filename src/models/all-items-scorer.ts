@@ -11,8 +11,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { currentBackend, dispatchOn, readsAsynchronously, tfjsName, type BackendName } from './backend';
 import { HeadTail, makeItemTail, type HeadTailSpec, type ItemTail } from './all-items-head';
-import { RATING_CLASSES } from './hyperparameters';
-import { expectedRating, ratingOf, type Model } from './model';
+import type { Model } from './model';
+import { ratingOf } from './rating';
 import type { TailRunner } from './scoring-thread';
 
 /** Distinguishes scorers' tails in a scoring thread. */
@@ -75,15 +75,11 @@ export class ItemScorer {
     this.thread?.forget(this.tailId);
   }
 
-  /** Head outputs (null for mf) to ratings: biases, the dot term, clipping; expected rating for the classifier. */
+  /** Head outputs (null without a head) to ratings, row `item` of the outputs being item row `item`. */
   private finish(outputs: Float32Array | null, userVector: Float32Array, userBias: number, scores: Float32Array): Float32Array {
     const { model } = this;
     const items = model.itemIds.length;
-    if (outputs !== null && model.hyper.kind === 'hybrid-classifier') {
-      for (let item = 0; item < items; item++) scores[item] = expectedRating(outputs, item * RATING_CLASSES);
-      return scores;
-    }
-    for (let item = 0; item < items; item++) scores[item] = ratingOf(model, userVector, 0, userBias, item, outputs === null ? 0 : outputs[item]!);
+    for (let item = 0; item < items; item++) scores[item] = ratingOf(model, outputs, item, userVector, 0, userBias, item);
     return scores;
   }
 

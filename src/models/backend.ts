@@ -8,7 +8,7 @@
  * WebGPU in Node cannot read results synchronously (tfjs' readSync needs an OffscreenCanvas), and
  * training steps, fold-in and predictRows read with dataSync. So under `webgpu` the global tfjs
  * backend stays the best synchronous one (`name`), and only batched head scoring
- * (src/models/head-scoring.ts) runs on the GPU, switching the engine for the op dispatch alone.
+ * (src/models/predict.ts) runs on the GPU, switching the engine for the op dispatch alone.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';

@@ -3,7 +3,7 @@
  * defaults (what makes the models better: biases and a global mean, L2, a learning-rate
  * decay, early stopping on validation loss, larger batches).
  */
-import { unreachable, type ModelKind } from './kinds';
+import { kindDefinition, unreachable, type ModelKind } from './kinds';
 import type { FeatureOptions } from './features';
 
 /** huber: squared error up to 1 rating point, absolute beyond (between what MAE and RMSE reward). */
@@ -73,15 +73,16 @@ const RICH_FEATURES: FeatureOptions = { quantile: true, genres: true, types: tru
 
 /** The notebook's models: embedding 64, Adam defaults, MAE loss, batch 64, 10 epochs. */
 function notebook(kind: ModelKind): Hyperparameters {
+  const features = kindDefinition(kind).itemFeatures ? NOTEBOOK_FEATURES : null;
   switch (kind) {
     case 'mf':
-      return { ...NOTEBOOK_COMMON, kind, hiddenUnits: [], dropout: 0, loss: 'mae', features: null };
+      return { ...NOTEBOOK_COMMON, kind, hiddenUnits: [], dropout: 0, loss: 'mae', features };
     case 'deep':
-      return { ...NOTEBOOK_COMMON, kind, hiddenUnits: [64], dropout: 0.5, loss: 'mae', features: null };
+      return { ...NOTEBOOK_COMMON, kind, hiddenUnits: [64], dropout: 0.5, loss: 'mae', features };
     case 'hybrid':
-      return { ...NOTEBOOK_COMMON, kind, hiddenUnits: [64, 64], dropout: 0.3, loss: 'mae', features: NOTEBOOK_FEATURES };
+      return { ...NOTEBOOK_COMMON, kind, hiddenUnits: [64, 64], dropout: 0.3, loss: 'mae', features };
     case 'hybrid-classifier':
-      return { ...NOTEBOOK_COMMON, kind, hiddenUnits: [64, 64], dropout: 0.3, loss: 'crossentropy', features: NOTEBOOK_FEATURES };
+      return { ...NOTEBOOK_COMMON, kind, hiddenUnits: [64, 64], dropout: 0.3, loss: 'crossentropy', features };
     default:
       return unreachable(kind);
   }
@@ -103,18 +104,19 @@ const DEFAULT_COMMON = {
 
 /** Our defaults: what measured best on the shipped sample (BENCHMARKS.md). */
 function defaults(kind: ModelKind): Hyperparameters {
+  const features = kindDefinition(kind).itemFeatures ? RICH_FEATURES : null;
   switch (kind) {
     case 'mf':
-      return { ...DEFAULT_COMMON, kind, hiddenUnits: [], dropout: 0, loss: 'mse', biases: true, dotTerm: false, features: null };
+      return { ...DEFAULT_COMMON, kind, hiddenUnits: [], dropout: 0, loss: 'mse', biases: true, dotTerm: false, features };
     case 'deep':
       // Huber: with MSE the deep model lost to the notebook's MAE-trained one on test MAE (0.894 vs 0.886).
-      return { ...DEFAULT_COMMON, kind, hiddenUnits: [128], dropout: 0.3, loss: 'huber', biases: true, dotTerm: false, features: null };
+      return { ...DEFAULT_COMMON, kind, hiddenUnits: [128], dropout: 0.3, loss: 'huber', biases: true, dotTerm: false, features };
     case 'hybrid':
       // L2 on embeddings chosen by validation loss on the sample among 1e-4, 2e-4 and 5e-4
       // (validation MSE 1.3652, 1.3661, 1.3717). dotTerm: test RMSE 1.161 (vs 1.164) but MAE 0.879 (vs 0.878); off.
-      return { ...DEFAULT_COMMON, kind, hiddenUnits: [64, 64], dropout: 0.3, loss: 'mse', biases: true, dotTerm: false, l2Embeddings: 0.0001, features: RICH_FEATURES };
+      return { ...DEFAULT_COMMON, kind, hiddenUnits: [64, 64], dropout: 0.3, loss: 'mse', biases: true, dotTerm: false, l2Embeddings: 0.0001, features };
     case 'hybrid-classifier':
-      return { ...DEFAULT_COMMON, kind, hiddenUnits: [64, 64], dropout: 0.3, loss: 'crossentropy', biases: false, dotTerm: false, features: RICH_FEATURES };
+      return { ...DEFAULT_COMMON, kind, hiddenUnits: [64, 64], dropout: 0.3, loss: 'crossentropy', biases: false, dotTerm: false, features };
     default:
       return unreachable(kind);
   }
@@ -123,6 +125,3 @@ function defaults(kind: ModelKind): Hyperparameters {
 export function presetHyperparameters(kind: ModelKind, preset: PresetName): Hyperparameters {
   return preset === 'notebook' ? notebook(kind) : defaults(kind);
 }
-
-/** Classes of the classifier: the ratings 1..10. */
-export const RATING_CLASSES = 10;

@@ -1,18 +1,22 @@
 /** The training losses, per prediction, shared by training and fold-in. */
-import { RATING_CLASSES, type LossName } from './hyperparameters';
+import type { LossName } from './hyperparameters';
+import { RATING_CLASSES } from './rating-scale';
+
+/** The losses of a single predicted rating (the regression kinds'). */
+export type PointLossName = Exclude<LossName, 'crossentropy'>;
 
 /** Huber's switch from squared to absolute error, in rating points. */
 export const HUBER_DELTA = 1;
 
 /** Loss of one prediction (the derivative is pointLossDerivative; no tuple: this runs per sample). */
-export function pointLoss(loss: Exclude<LossName, 'crossentropy'>, predicted: number, actual: number): number {
+export function pointLoss(loss: PointLossName, predicted: number, actual: number): number {
   const error = predicted - actual;
   if (loss === 'mae') return Math.abs(error);
   if (loss === 'huber') return Math.abs(error) <= HUBER_DELTA ? 0.5 * error * error : HUBER_DELTA * (Math.abs(error) - 0.5 * HUBER_DELTA);
   return error * error;
 }
 
-export function pointLossDerivative(loss: Exclude<LossName, 'crossentropy'>, predicted: number, actual: number): number {
+export function pointLossDerivative(loss: PointLossName, predicted: number, actual: number): number {
   const error = predicted - actual;
   if (loss === 'mae') return Math.sign(error);
   if (loss === 'huber') return Math.max(-HUBER_DELTA, Math.min(HUBER_DELTA, error));

@@ -5,10 +5,8 @@
  */
 import { featureWidth, type FeatureSpec } from './features';
 import type { Hyperparameters } from './hyperparameters';
-import { RATING_CLASSES } from './hyperparameters';
-import { headForward, initMlpHead, type MlpHeadWeights } from './dense-head';
-import { unreachable } from './kinds';
-import { MAX_RATING, MIN_RATING } from '../ingest/records';
+import { initMlpHead, type MlpHeadWeights } from './dense-head';
+import { kindDefinition } from './kinds';
 
 export interface Model {
   hyper: Hyperparameters;
@@ -34,8 +32,9 @@ export function headInputWidth(hyper: Hyperparameters, featureSpec: FeatureSpec 
   return 2 * hyper.embeddingDim + (featureSpec ? featureWidth(featureSpec) : 0);
 }
 
+/** Width of the head's output layer (0: the kind has no head). */
 export function headOutputWidth(hyper: Hyperparameters): number {
-  return hyper.kind === 'hybrid-classifier' ? RATING_CLASSES : 1;
+  return kindDefinition(hyper.kind).headOutputs;
 }
 
 /** A fresh model: small random embeddings (Keras' uniform ±0.05), Glorot head, zero biases. */
@@ -53,8 +52,8 @@ export function initModel(
     for (let j = 0; j < length; j++) out[j] = (random() * 2 - 1) * 0.05;
     return out;
   };
-  const head =
-    hyper.kind === 'mf' ? null : initMlpHead(headInputWidth(hyper, featureSpec), hyper.hiddenUnits, headOutputWidth(hyper), random);
+  const outputs = headOutputWidth(hyper);
+  const head = outputs === 0 ? null : initMlpHead(headInputWidth(hyper, featureSpec), hyper.hiddenUnits, outputs, random);
   return {
     hyper,
     userIds: ids.users,
@@ -78,105 +77,4 @@ export function writeHeadInput(model: Model, x: Float32Array, sample: number, us
   x.set(model.userEmbeddings.subarray(userRow * dim, (userRow + 1) * dim), base);
   x.set(model.itemEmbeddings.subarray(itemRow * dim, (itemRow + 1) * dim), base + dim);
   if (width > 0) x.set(model.itemFeatures.subarray(itemRow * width, (itemRow + 1) * width), base + 2 * dim);
-}
-
-/** Whether the model adds the embeddings' dot product to its head's output (see Hyperparameters.dotTerm). */
-export function hasDotTerm(hyper: Hyperparameters): boolean {
-  return hyper.dotTerm === true && hyper.kind !== 'mf' && hyper.kind !== 'hybrid-classifier';
-}
-
-/** The classifier's predicted rating: the expected value Σ p·r (argmax+1 is reported apart). */
-export function expectedRating(logits: Float32Array, offset: number): number {
-  let max = -Infinity;
-  for (let c = 0; c < RATING_CLASSES; c++) max = Math.max(max, logits[offset + c]!);
-  let total = 0;
-  let weighted = 0;
-  for (let c = 0; c < RATING_CLASSES; c++) {
-    const p = Math.exp(logits[offset + c]! - max);
-    total += p;
-    weighted += p * (c + 1);
-  }
-  return weighted / total;
-}
-
-/** The notebook's classifier prediction: the most probable rating. */
-export function argmaxRating(logits: Float32Array, offset: number): number {
-  let best = 0;
-  for (let c = 1; c < RATING_CLASSES; c++) if (logits[offset + c]! > logits[offset + best]!) best = c;
-  return best + 1;
-}
-
-export function dot(a: Float32Array, aOffset: number, b: Float32Array, bOffset: number, dim: number): number {
-  let sum = 0;
-  for (let j = 0; j < dim; j++) sum += a[aOffset + j]! * b[bOffset + j]!;
-  return sum;
-}
-
-const PREDICT_CHUNK = 8192;
-
-/** Regression outputs are clipped to the rating scale, as Surprise and most recommenders do. */
-export function clipRating(rating: number): number {
-  return rating < MIN_RATING ? MIN_RATING : rating > MAX_RATING ? MAX_RATING : rating;
-}
-
-/**
- * A predicted rating of item `itemRow` for a user given by its vector (at `userOffset` in
- * `user`) and bias, from the head's raw output (0 for mf): global mean and biases when the model
- * has them, the embeddings' dot product for mf and a head with the dot term, clipped to 1..10.
- * Every regression path assembles its ratings here (CPU, GPU, all-items scoring, folded-in users).
- */
-export function ratingOf(model: Model, user: Float32Array, userOffset: number, userBias: number, itemRow: number, headOutput: number): number {
-  const { hyper } = model;
-  const dim = hyper.embeddingDim;
-  let rating = headOutput;
-  if (hyper.biases) rating += model.globalMean + userBias + model.itemBias[itemRow]!;
-  if (hyper.kind === 'mf' || hasDotTerm(hyper)) rating += dot(user, userOffset, model.itemEmbeddings, itemRow * dim, dim);
-  return clipRating(rating);
-}
-
-/** `ratingOf` for a user row of the model. */
-export function rowRating(model: Model, userRow: number, itemRow: number, headOutput: number): number {
-  return ratingOf(model, model.userEmbeddings, userRow * model.hyper.embeddingDim, model.userBias[userRow]!, itemRow, headOutput);
-}
-
-/**
- * Predicted ratings for pairs of rows (userRows[k], itemRows[k]), within 1..10. For the
- * classifier, the expected rating; `classifierArgmax` receives the argmax+1 predictions.
- */
-export function predictRows(
-  model: Model,
-  userRows: Int32Array,
-  itemRows: Int32Array,
-  out: Float32Array = new Float32Array(userRows.length),
-  classifierArgmax?: Float32Array,
-): Float32Array {
-  const { hyper } = model;
-  switch (hyper.kind) {
-    case 'mf':
-      for (let k = 0; k < userRows.length; k++) out[k] = rowRating(model, userRows[k]!, itemRows[k]!, 0);
-      return out;
-    case 'deep':
-    case 'hybrid':
-    case 'hybrid-classifier': {
-      const head = model.head!;
-      const width = headInputWidth(hyper, model.featureSpec);
-      for (let start = 0; start < userRows.length; start += PREDICT_CHUNK) {
-        const count = Math.min(PREDICT_CHUNK, userRows.length - start);
-        const x = new Float32Array(count * width);
-        for (let k = 0; k < count; k++) writeHeadInput(model, x, k, userRows[start + k]!, itemRows[start + k]!);
-        const outputs = headForward(head, x, count);
-        for (let k = 0; k < count; k++) {
-          if (hyper.kind === 'hybrid-classifier') {
-            out[start + k] = expectedRating(outputs, k * RATING_CLASSES);
-            if (classifierArgmax) classifierArgmax[start + k] = argmaxRating(outputs, k * RATING_CLASSES);
-          } else {
-            out[start + k] = rowRating(model, userRows[start + k]!, itemRows[start + k]!, outputs[k]!);
-          }
-        }
-      }
-      return out;
-    }
-    default:
-      return unreachable(hyper.kind);
-  }
 }

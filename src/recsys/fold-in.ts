@@ -6,10 +6,11 @@
  * - heads: a few Adam steps on the user's input to the fixed head.
  */
 import { DenseAdam } from '../models/adam';
-import { headTrainStep } from '../models/dense-head';
-import { dot, hasDotTerm, headInputWidth, writeHeadInput, type Model } from '../models/model';
-import { RATING_CLASSES } from '../models/hyperparameters';
-import { crossEntropy } from '../models/losses';
+import { headTrainStep } from '../models/head-train-step';
+import { kindDefinition } from '../models/kinds';
+import { headInputWidth, writeHeadInput, type Model } from '../models/model';
+import { crossEntropy, pointLossDerivative } from '../models/losses';
+import { addsDotProduct, unclippedRating } from '../models/rating';
 
 export interface RatedItem {
   /** Item row in the model. */
@@ -101,21 +102,21 @@ function foldInHead(model: Model, rated: readonly RatedItem[]): FoldedUser {
   // A scratch model whose only user row is the one being fitted.
   const scratch: Model = { ...model, userEmbeddings: params.subarray(0, dim), userBias: params.subarray(dim) };
   const x = new Float32Array(count * width);
-  const outputWidth = model.hyper.kind === 'hybrid-classifier' ? RATING_CLASSES : 1;
+  const { loss, headOutputs: outputWidth } = kindDefinition(model.hyper.kind);
   const outputGrad = new Float32Array(count * outputWidth);
   const grads = new Float32Array(dim + 1);
-  const withDot = hasDotTerm(model.hyper);
+  const withDot = addsDotProduct(model.hyper);
   for (let step = 0; step < FOLD_IN_STEPS; step++) {
     rated.forEach(({ itemRow }, k) => writeHeadInput(scratch, x, k, 0, itemRow));
     const result = headTrainStep(model.head!, x, count, (outputs) => {
       rated.forEach(({ itemRow, rating }, k) => {
-        if (model.hyper.kind === 'hybrid-classifier') {
-          crossEntropy(outputs, k * RATING_CLASSES, rating, outputGrad);
-          for (let c = 0; c < RATING_CLASSES; c++) outputGrad[k * RATING_CLASSES + c] = outputGrad[k * RATING_CLASSES + c]! / count;
+        if (loss === 'crossentropy') {
+          crossEntropy(outputs, k * outputWidth, rating, outputGrad);
+          for (let c = 0; c < outputWidth; c++) outputGrad[k * outputWidth + c] = outputGrad[k * outputWidth + c]! / count;
         } else {
-          let offset = model.hyper.biases ? model.globalMean + params[dim]! + model.itemBias[itemRow]! : 0;
-          if (withDot) offset += dot(params, 0, model.itemEmbeddings, itemRow * dim, dim);
-          outputGrad[k] = (2 * (offset + outputs[k]! - rating)) / count;
+          // Squared error whatever the training loss: it fits a few ratings fastest.
+          const predicted = unclippedRating(model, params, 0, params[dim]!, itemRow, outputs[k]!);
+          outputGrad[k] = pointLossDerivative('mse', predicted, rating) / count;
         }
       });
       return outputGrad;
@@ -133,5 +134,5 @@ function foldInHead(model: Model, rated: readonly RatedItem[]): FoldedUser {
 
 export function foldInUser(model: Model, rated: readonly RatedItem[]): FoldedUser {
   if (rated.length === 0) return { vector: meanUser(model).slice(), bias: 0 };
-  return model.head ? foldInHead(model, rated) : foldInDot(model, rated);
+  return kindDefinition(model.hyper.kind).headOutputs > 0 ? foldInHead(model, rated) : foldInDot(model, rated);
 }

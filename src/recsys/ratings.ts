@@ -5,10 +5,10 @@
 import type { Database } from '../db/database';
 import { InvalidInputError, NotFoundError } from '../errors';
 import type { Logger } from '../logger';
-import { MAX_RATING, MIN_RATING } from '../ingest/records';
 import { vectorToSql } from '../versions/vector-codec';
 import { foldInUser } from './fold-in';
 import { setServedUser, type ModelCache } from './model-cache';
+import { MAX_RATING, MIN_RATING } from '../models/rating-scale';
 
 export interface RatingRecord {
   userId: number;

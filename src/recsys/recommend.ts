@@ -6,11 +6,11 @@
 import type { Database } from '../db/database';
 import { ModelNotReadyError, NotFoundError } from '../errors';
 import { currentBackend } from '../models/backend';
-import { predictRowsOn } from '../models/head-scoring';
-import { dot, predictRows } from '../models/model';
 import type { ServingModel } from './model-cache';
 import type { AnimeFilter } from './similar';
 import { topRows } from './top-rows';
+import { predictRowsOn, predictRows } from '../models/predict';
+import { dot } from '../models/rating';
 
 export interface Recommendation {
   animeId: number;

@@ -7,10 +7,10 @@
  */
 import type { Database } from '../db/database';
 import { NotFoundError } from '../errors';
-import { dot } from '../models/model';
 import { vectorToSql } from '../versions/vector-codec';
 import type { NeighbourList, ServingModel } from './model-cache';
 import { topRows } from './top-rows';
+import { dot } from '../models/rating';
 
 export interface AnimeFilter {
   /** Anime having ALL of these genres. */

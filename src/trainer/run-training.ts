@@ -9,9 +9,9 @@ import { failpoint } from '../faults/failpoint';
 import { silentProgress, type ProgressSink } from '../ingest/progress';
 import { selectBackend, type BackendName } from '../models/backend';
 import { presetHyperparameters, type Hyperparameters, type PresetName } from '../models/hyperparameters';
-import type { ModelKind } from '../models/kinds';
+import { kindDefinition, type ModelKind } from '../models/kinds';
 import { ItemScorer } from '../models/all-items-scorer';
-import { predictRows, type Model } from '../models/model';
+import { type Model } from '../models/model';
 import { serializeHead } from '../models/serialize';
 import { loadModelVersion } from '../versions/load';
 import type { Logger } from '../logger';
@@ -25,6 +25,7 @@ import { publishModelVersion } from '../versions/publish';
 import { DEFAULT_MODEL_VERSIONS_KEPT, retainModelVersions } from '../versions/retention';
 import { samplePredictions } from './prediction-sample';
 import { trainModel, type TrainResult } from './train';
+import { predictRows } from '../models/predict';
 
 export interface TrainingRunOptions {
   kind: ModelKind;
@@ -49,7 +50,7 @@ export interface ModelMetrics {
   train: RegressionMetrics;
   test: RegressionMetrics;
   ranking: RankingMetrics;
-  /** hybrid-classifier only: the notebook's argmax+1 prediction on the test set. */
+  /** Classifiers only: the notebook's argmax+1 prediction on the test set. */
   testArgmax?: RegressionMetrics;
 }
 
@@ -212,11 +213,23 @@ export async function prepareTrainingData(
   };
 }
 
+/** A function that fits a model of its kind to the training split (trainModel's contract). */
+export type ModelTrainer = typeof trainModel;
+
+/** The trainers of the kinds not trained by the SGD trainer (ModelKindDefinition.trainer 'own'). */
+const OWN_TRAINERS: Partial<Record<ModelKind, ModelTrainer>> = {};
+
+function trainerOf(kind: ModelKind): ModelTrainer {
+  const trainer = kindDefinition(kind).trainer === 'sgd' ? trainModel : OWN_TRAINERS[kind];
+  if (!trainer) throw new Error(`model kind ${kind} has no trainer`);
+  return trainer;
+}
+
 /** Trains one model on prepared data, reporting progress per epoch. */
 export function trainPrepared(prepared: PreparedData, hyper: Hyperparameters, options: Pick<TrainingRunOptions, 'progress' | 'logger' | 'signal'>): Promise<TrainResult> {
   const progress = options.progress ?? silentProgress;
   let shownEpoch = 0;
-  return trainModel(prepared.dataset, prepared.split, hyper, {
+  return trainerOf(hyper.kind)(prepared.dataset, prepared.split, hyper, {
     signal: options.signal,
     onBatch: (p) => {
       // Reports come every ~200 ms, not every batch: a new epoch starts its bar at its first report.
@@ -247,7 +260,7 @@ export async function finishTrainingRun(
   const scorer = new ItemScorer(model);
   const metrics: ModelMetrics = evaluate(modelEvaluator(model, scorer), dataset, split, rankingUsers, hyper.seed);
   scorer.release();
-  if (hyper.kind === 'hybrid-classifier') {
+  if (kindDefinition(hyper.kind).rating === 'class-expectation') {
     const test = pick(dataset, split.test);
     const argmax = new Float32Array(test.users.length);
     predictRows(model, test.users, test.items, undefined, argmax);

@@ -6,17 +6,19 @@
  */
 import { DenseAdam, KERAS_ADAM, LazyAdam } from '../models/adam';
 import { fitFeatureSpec, itemFeatures } from '../models/features';
-import { RATING_CLASSES, type Hyperparameters, type LossName } from '../models/hyperparameters';
+import type { Hyperparameters } from '../models/hyperparameters';
 import { currentBackend, readsAsynchronously, tfjsName } from '../models/backend';
-import { headTrainStepOn } from '../models/head-train-step';
-import { headForward, headTrainStep, type HeadGradients } from '../models/dense-head';
-import { hasDotTerm, headInputWidth, initModel, writeHeadInput, type Model } from '../models/model';
+import { headTrainStep, headTrainStepOn, type HeadGradients } from '../models/head-train-step';
+import { headForward } from '../models/dense-head';
+import { kindDefinition } from '../models/kinds';
+import { headInputWidth, headOutputWidth, initModel, writeHeadInput, type Model } from '../models/model';
+import { addsDotProduct, unclippedRating } from '../models/rating';
 import { SparseRowGradients } from '../models/sparse-rows';
 import type { EpochRecord } from '../versions/draft';
 import { pick, type DatasetSplit, type RatingsDataset } from './dataset';
 import { fitBaselineOnly } from './baselines';
 import { mulberry32, shuffleInPlace } from './random';
-import { crossEntropy, pointLoss, pointLossDerivative } from '../models/losses';
+import { crossEntropy, pointLoss, pointLossDerivative, type PointLossName } from '../models/losses';
 import { failpoint } from '../faults/failpoint';
 
 export interface TrainProgress {
@@ -102,6 +104,7 @@ export function evaluateLoss(model: Model, dataset: RatingsDataset, indices: Int
   let sum = 0;
   const width = headInputWidth(hyper, model.featureSpec);
   const dim = hyper.embeddingDim;
+  const { loss: lossKind, headOutputs } = kindDefinition(hyper.kind);
   for (let start = 0; start < indices.length; start += EVAL_CHUNK) {
     const count = Math.min(EVAL_CHUNK, indices.length - start);
     const outputs = model.head ? (() => {
@@ -117,14 +120,12 @@ export function evaluateLoss(model: Model, dataset: RatingsDataset, indices: Int
       const u = dataset.users[index]!;
       const i = dataset.items[index]!;
       const y = dataset.ratings[index]!;
-      if (hyper.loss === 'crossentropy') {
-        sum += crossEntropy(outputs!, k * RATING_CLASSES, y);
+      if (lossKind === 'crossentropy') {
+        sum += crossEntropy(outputs!, k * headOutputs, y);
         continue;
       }
-      const offset = hyper.biases ? model.globalMean + model.userBias[u]! + model.itemBias[i]! : 0;
-      let value = outputs ? outputs[k]! : 0;
-      if (!outputs || hasDotTerm(hyper)) for (let j = 0; j < dim; j++) value += model.userEmbeddings[u * dim + j]! * model.itemEmbeddings[i * dim + j]!;
-      sum += pointLoss(hyper.loss, offset + value, y);
+      const predicted = unclippedRating(model, model.userEmbeddings, u * dim, model.userBias[u]!, i, outputs ? outputs[k]! : 0);
+      sum += pointLoss(hyper.loss as PointLossName, predicted, y);
     }
   }
   return sum / indices.length;
@@ -166,9 +167,12 @@ export async function trainModel(
   const itemBiasGrads = new SparseRowGradients(dataset.itemIds.length, 1, B);
   const x = new Float32Array(B * width);
   const mask = hyper.dropout > 0 ? new Float32Array(B * width) : undefined;
-  const outputWidth = hyper.kind === 'hybrid-classifier' ? RATING_CLASSES : 1;
+  const { loss: lossKind } = kindDefinition(hyper.kind);
+  const pointLossName = hyper.loss as PointLossName;
+  // Without a head, one gradient per sample (dLoss/dRating) still flows to the biases.
+  const outputWidth = Math.max(1, headOutputWidth(hyper));
   const outputGrad = new Float32Array(B * outputWidth);
-  const withDot = hasDotTerm(hyper);
+  const withDot = addsDotProduct(hyper);
   // Under webgpu (results read only asynchronously) the head's steps run on the GPU and are
   // awaited; on every other backend headTrainStep runs on tfjs' global backend.
   const scoring = currentBackend()?.scoring;
@@ -210,16 +214,14 @@ export async function trainModel(
             for (let k = 0; k < count; k++) {
               const index = order[from + k]!;
               const y = dataset.ratings[index]!;
-              if (hyper.loss === 'crossentropy') {
-                batchLoss += crossEntropy(outputs, k * RATING_CLASSES, y, outputGrad);
+              if (lossKind === 'crossentropy') {
+                batchLoss += crossEntropy(outputs, k * outputWidth, y, outputGrad);
                 continue;
               }
               const u = dataset.users[index]!;
-              const i = dataset.items[index]!;
-              let offset = hyper.biases ? model.globalMean + model.userBias[u]! + model.itemBias[i]! : 0;
-              if (withDot) for (let j = 0; j < dim; j++) offset += model.userEmbeddings[u * dim + j]! * model.itemEmbeddings[i * dim + j]!;
-              batchLoss += pointLoss(hyper.loss, offset + outputs[k]!, y);
-              outputGrad[k] = pointLossDerivative(hyper.loss, offset + outputs[k]!, y);
+              const predicted = unclippedRating(model, model.userEmbeddings, u * dim, model.userBias[u]!, dataset.items[index]!, outputs[k]!);
+              batchLoss += pointLoss(pointLossName, predicted, y);
+              outputGrad[k] = pointLossDerivative(pointLossName, predicted, y);
             }
             const scaled = outputGrad.subarray(0, count * outputWidth);
             for (let j = 0; j < scaled.length; j++) scaled[j] = scaled[j]! / count;
@@ -250,11 +252,9 @@ export async function trainModel(
           const index = order[from + k]!;
           const u = dataset.users[index]!;
           const i = dataset.items[index]!;
-          let value = hyper.biases ? model.globalMean + model.userBias[u]! + model.itemBias[i]! : 0;
-          for (let j = 0; j < dim; j++) value += model.userEmbeddings[u * dim + j]! * model.itemEmbeddings[i * dim + j]!;
-          const loss = hyper.loss as Exclude<LossName, 'crossentropy'>;
-          batchLoss += pointLoss(loss, value, dataset.ratings[index]!);
-          const g = pointLossDerivative(loss, value, dataset.ratings[index]!) / count;
+          const predicted = unclippedRating(model, model.userEmbeddings, u * dim, model.userBias[u]!, i, 0);
+          batchLoss += pointLoss(pointLossName, predicted, dataset.ratings[index]!);
+          const g = pointLossDerivative(pointLossName, predicted, dataset.ratings[index]!) / count;
           userGrads.add(u, model.itemEmbeddings, i * dim, g);
           itemGrads.add(i, model.userEmbeddings, u * dim, g);
           if (hyper.biases) {

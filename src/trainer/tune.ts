@@ -5,6 +5,7 @@
  */
 import type { Database } from '../db/database';
 import { presetHyperparameters, type Hyperparameters } from '../models/hyperparameters';
+import { kindDefinition } from '../models/kinds';
 import { mulberry32, type RandomSource } from './random';
 import {
   finishTrainingRun,
@@ -46,7 +47,7 @@ export function sampleHyperparameters(base: Hyperparameters, random: RandomSourc
   const width = choose(random, SEARCH_SPACE.layerSizes);
   return {
     ...base,
-    dropout: base.kind === 'mf' ? 0 : SEARCH_SPACE.dropout[0] + random() * (SEARCH_SPACE.dropout[1] - SEARCH_SPACE.dropout[0]),
+    dropout: kindDefinition(base.kind).headOutputs === 0 ? 0 : SEARCH_SPACE.dropout[0] + random() * (SEARCH_SPACE.dropout[1] - SEARCH_SPACE.dropout[0]),
     hiddenUnits: base.hiddenUnits.map(() => width),
     embeddingDim: choose(random, SEARCH_SPACE.embeddingDims),
     learningRate: logUniform(random, SEARCH_SPACE.learningRate),

@@ -8,13 +8,13 @@ import { loadConfig } from '../../src/config';
 import { silentProgress } from '../../src/ingest/progress';
 import { createLogger } from '../../src/logger';
 import { selectBackend } from '../../src/models/backend';
-import { predictRows } from '../../src/models/model';
 import { loadModelVersion } from '../../src/versions/load';
 import { startServer, type RunningServer } from '../../src/server/start';
 import { runTraining, type TrainingReport } from '../../src/trainer/run-training';
 import { headLines, SHIPPED_ANIME, SHIPPED_RATINGS, tempDir, type TempDir } from '../helpers/data-slices';
 import { describeEachDriver, type TestDatabase } from '../helpers/databases';
 import { graphql, type GraphQLResponse } from '../helpers/graphql';
+import { predictRows } from '../../src/models/predict';
 
 function codeOf(response: GraphQLResponse): string | undefined {
   return response.errors?.[0]?.extensions?.code;

@@ -9,7 +9,6 @@ import type { Database } from '../../src/db/database';
 import { selectBackend } from '../../src/models/backend';
 import type { Hyperparameters } from '../../src/models/hyperparameters';
 import { MODEL_KINDS, type ModelKind } from '../../src/models/kinds';
-import { predictRows } from '../../src/models/model';
 import { loadModelVersion } from '../../src/versions/load';
 import { loadRatingsDataset, pick, splitDataset } from '../../src/trainer/dataset';
 import { regressionMetrics } from '../../src/trainer/metrics';
@@ -21,6 +20,7 @@ import { UsageError } from '../../training/cli';
 import { tempDir } from '../helpers/data-slices';
 import { describeEachDriver, TEST_DRIVERS, type TestDatabase } from '../helpers/databases';
 import { loadShippedSlice } from '../helpers/training-data';
+import { predictRows } from '../../src/models/predict';
 
 const ROOT = resolve(__dirname, '../..');
 /** ~17,100 explicit ratings of 194 users on ~3,000 anime. */

@@ -1,6 +1,6 @@
 /**
  * Backend selection (src/models/backend.ts), the TFJS_BACKEND setting, serverInfo, and batched
- * head scoring (src/models/head-scoring.ts) against the CPU path: the GPU path's code on the CPU
+ * head scoring (src/models/predict.ts) against the CPU path: the GPU path's code on the CPU
  * here, and on the GPU backend wherever one is found (reported as skipped, by name, elsewhere).
  */
 import { availableParallelism } from 'node:os';
@@ -10,16 +10,15 @@ import { graphql } from 'graphql';
 import { ConfigError, loadConfig } from '../../src/config';
 import { buildGraphQLSchema } from '../../src/graphql/schema';
 import { dispatchOn, isInstalled, selectBackend, tfjsName } from '../../src/models/backend';
-import { predictRowsOn, scoreAllItemsOn } from '../../src/models/head-scoring';
 import type { Hyperparameters } from '../../src/models/hyperparameters';
 import type { ModelKind } from '../../src/models/kinds';
-import { headTrainStepOn } from '../../src/models/head-train-step';
+import { headTrainStepOn, headTrainStep, type HeadGradients } from '../../src/models/head-train-step';
 import { ItemScorer } from '../../src/models/all-items-scorer';
-import { headTrainStep, type HeadGradients } from '../../src/models/dense-head';
-import { predictRows, type Model } from '../../src/models/model';
+import { type Model } from '../../src/models/model';
 import { mulberry32 } from '../../src/trainer/random';
 import { probeGpuBackend } from '../helpers/gpu';
 import { randomModel } from '../helpers/random-model';
+import { predictRowsOn, scoreAllItemsOn, predictRows } from '../../src/models/predict';
 
 /** Every head model: the kinds, and the hybrid with its optional dot term. */
 const HEAD_MODELS: [string, ModelKind, Partial<Hyperparameters>][] = [

@@ -9,10 +9,10 @@ import { selectBackend } from '../../src/models/backend';
 import { fitFeatureSpec, fitQuantileScaler, itemFeatures, quantileTransform } from '../../src/models/features';
 import { presetHyperparameters, type Hyperparameters } from '../../src/models/hyperparameters';
 import { MODEL_KINDS, type ModelKind } from '../../src/models/kinds';
-import { headForward, headTrainStep, initMlpHead, type MlpHeadWeights } from '../../src/models/dense-head';
+import { headForward, initMlpHead, type MlpHeadWeights } from '../../src/models/dense-head';
 import { ItemScorer } from '../../src/models/all-items-scorer';
 import { ScoringPool, ScoringThread } from '../../src/models/scoring-thread';
-import { predictRows, type Model } from '../../src/models/model';
+import { type Model } from '../../src/models/model';
 import { deserializeHead, ModelFormatError, serializeHead } from '../../src/models/serialize';
 import { SparseRowGradients } from '../../src/models/sparse-rows';
 import { splitDataset } from '../../src/trainer/dataset';
@@ -20,6 +20,8 @@ import { mulberry32 } from '../../src/trainer/random';
 import { trainModel } from '../../src/trainer/train';
 import { syntheticRatings } from '../helpers/training-data';
 import { randomModel as randomTrainedLooking } from '../helpers/random-model';
+import { headTrainStep } from '../../src/models/head-train-step';
+import { predictRows } from '../../src/models/predict';
 
 beforeAll(async () => {
   await selectBackend('wasm');

@@ -1,5 +1,6 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, Int, ObjectType } from 'type-graphql';
+import { MODEL_KINDS } from '../../models/kinds';
 
 @ObjectType('EpochRecord')
 export class EpochRecordType {
@@ -30,7 +31,7 @@ export class ModelVersionType {
   @Field(() => Int)
   id!: number;
 
-  @Field(() => String, { description: 'mf, deep, hybrid or hybrid-classifier.' })
+  @Field(() => String, { description: `One of ${MODEL_KINDS.join(', ')}.` })
   kind!: string;
 
   @Field(() => Int)

@@ -5,8 +5,9 @@
 import { decode as decodeHtmlEntities } from 'html-entities';
 import { ID_RANGE, parseDecimal, parseInteger, parseRequiredText } from '../fields';
 import { RowError } from '../input-error';
-import { MAX_RATING, MIN_RATING, WATCHED_UNRATED, type AnimeRecord, type RatingRecord } from '../records';
+import { WATCHED_UNRATED, type AnimeRecord, type RatingRecord } from '../records';
 import type { DatasetFormat, TableFormat } from '../table-format';
+import { MAX_RATING, MIN_RATING } from '../../models/rating-scale';
 
 export const KAGGLE_ANIME_HEADER = ['anime_id', 'name', 'genre', 'type', 'episodes', 'rating', 'members'] as const;
 export const KAGGLE_RATING_HEADER = ['user_id', 'anime_id', 'rating'] as const;
