@@ -3,6 +3,7 @@
  * transaction under an advisory lock that publishing and retention take as well.
  */
 import type { Database, Queryable } from '../db/database';
+import { NotFoundError } from '../errors';
 
 /** Serializes activations (and deletions) so two of them cannot race on the single active flag. */
 export const ACTIVATION_LOCK_KEY = 72707370;
@@ -12,15 +13,18 @@ export async function lockActivations(tx: Queryable): Promise<void> {
   await tx.query('SELECT pg_advisory_xact_lock($1)', [ACTIVATION_LOCK_KEY]);
 }
 
-/** Makes the ready version `id` the only active one, in one transaction. */
+/**
+ * Makes the ready version `id` the only active one, in one transaction. A version that does not
+ * exist or is not ready (the API lists only ready ones) is a NotFoundError.
+ */
 export async function activateModelVersion(db: Database, id: number): Promise<void> {
   await db.transaction(async (tx) => {
     // The lock first, as in publishing: taking it after the row lock could deadlock with a publish.
     await lockActivations(tx);
     const { rows } = await tx.query<{ status: string }>('SELECT status FROM model_version WHERE id = $1 FOR UPDATE', [id]);
     const row = rows[0];
-    if (!row) throw new Error(`cannot activate model version ${id}: it does not exist`);
-    if (row.status !== 'ready') throw new Error(`cannot activate model version ${id}: its status is '${row.status}', not 'ready'`);
+    if (!row) throw new NotFoundError(`cannot activate model version ${id}: it does not exist`);
+    if (row.status !== 'ready') throw new NotFoundError(`cannot activate model version ${id}: its status is '${row.status}', not 'ready'`);
     await activateWithin(tx, id, { locked: true });
   });
 }

@@ -301,6 +301,9 @@ describeEachDriver('recommendation API', (driver) => {
     const user = (await graphql(server.url, 'mutation { createUser(name: "Eve") { token } }')).data!.createUser.token as string;
     expect(codeOf(await graphql(server.url, activate, undefined, user))).toBe('FORBIDDEN');
     expect((await graphql(server.url, activate, undefined, ADMIN)).data).toEqual({ activateModel: { id: report.modelVersionId, isActive: true } });
+    const missing = await graphql(server.url, 'mutation { activateModel(id: 999999) { id } }', undefined, ADMIN);
+    expect(codeOf(missing)).toBe('NOT_FOUND');
+    expect(missing.errors![0]!.message).toBe('cannot activate model version 999999: it does not exist');
 
     const start = 'mutation { startTraining(kind: "mf", params: { epochs: 1, embeddingDim: 8 }, map: "none") { id status } }';
     expect(codeOf(await graphql(server.url, start, undefined, user))).toBe('FORBIDDEN');

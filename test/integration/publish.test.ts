@@ -8,6 +8,7 @@ import { cpSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Database } from '../../src/db/database';
 import { migrate } from '../../src/db/migrate';
+import { NotFoundError } from '../../src/errors';
 import { openDatabase } from '../../src/db/open';
 import { openPostgresDatabase } from '../../src/db/postgres';
 import type { ModelVersionDraft } from '../../src/versions/draft';
@@ -201,7 +202,9 @@ describeEachDriver('publishModelVersion', (driver) => {
     const { db } = test;
     const active = await activeModelVersionId(db);
     expect(active).not.toBeNull();
-    await expect(activateModelVersion(db, 999_999)).rejects.toThrow('cannot activate model version 999999: it does not exist');
+    const missing = await activateModelVersion(db, 999_999).catch((error: unknown) => error);
+    expect(missing).toBeInstanceOf(NotFoundError);
+    expect((missing as Error).message).toBe('cannot activate model version 999999: it does not exist');
     const failed = await publishModelVersion(db, syntheticDraft({ items: 5, users: 5, dim: 8, seed: 31 }), { activate: false });
     await db.query(`UPDATE model_version SET status = 'failed' WHERE id = $1`, [failed.id]);
     await expect(activateModelVersion(db, failed.id)).rejects.toThrow(`cannot activate model version ${failed.id}: its status is 'failed', not 'ready'`);
