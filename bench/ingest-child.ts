@@ -13,7 +13,7 @@ import { openDatabase } from '../src/db/open';
 import { migrate } from '../src/db/migrate';
 import { kaggleFormat } from '../src/ingest/formats/kaggle';
 import { ingest } from '../src/ingest/ingest';
-import type { ProgressSink } from '../src/ingest/progress';
+import type { ProgressSink } from '../src/progress';
 
 export interface ChildProgress {
   type: 'progress';

@@ -10,7 +10,7 @@ import type { Database } from '../src/db/database';
 import { openEmbeddedDatabase } from '../src/db/embedded';
 import { migrate } from '../src/db/migrate';
 import { seedDemoDataIfEmpty } from '../src/ingest/demo';
-import { silentProgress } from '../src/ingest/progress';
+import { silentProgress } from '../src/progress';
 import { presetHyperparameters } from '../src/models/hyperparameters';
 import { splitDataset, type DatasetSplit, type RatingsDataset } from '../src/trainer/dataset';
 import { projectPath } from '../src/paths';

@@ -28,7 +28,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import type { Database } from '../src/db/database';
-import type { ProgressSink } from '../src/ingest/progress';
+import type { ProgressSink } from '../src/progress';
 import type { Logger } from '../src/logger';
 import { presetHyperparameters, PRESETS, type Hyperparameters, type PresetName } from '../src/models/hyperparameters';
 import { isModelKind, kindDefinition, MODEL_KINDS, type ModelKind } from '../src/models/kinds';

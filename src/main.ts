@@ -1,7 +1,7 @@
 /** `npm start`: the animerec server. */
 import 'reflect-metadata';
 import { loadConfig } from './config';
-import { terminalProgress } from './ingest/progress';
+import { terminalProgress } from './progress';
 import { createLogger } from './logger';
 import { startServer } from './server/start';
 

@@ -5,7 +5,7 @@
 import { loadConfig } from '../src/config';
 import { FORMATS, isFormatName } from '../src/ingest/formats';
 import { isPresetName, NO_FILTERS, PRESETS, type RatingFilters } from '../src/ingest/filters';
-import { silentProgress, terminalProgress } from '../src/ingest/progress';
+import { silentProgress, terminalProgress } from '../src/progress';
 import { absoluteIngestPaths, type IngestJobArgs } from '../src/jobs/ingest-job';
 import { runJob } from '../src/jobs/run-job';
 import type { IngestReport } from '../src/ingest/ingest';

@@ -3,7 +3,7 @@
  * Trains one model on the ratings in the database and publishes it as a model version.
  */
 import { loadConfig } from '../src/config';
-import { silentProgress, terminalProgress } from '../src/ingest/progress';
+import { silentProgress, terminalProgress } from '../src/progress';
 import { BACKENDS, isBackendName } from '../src/models/backend';
 import { isPresetName, PRESETS } from '../src/models/hyperparameters';
 import { isModelKind, MODEL_KINDS } from '../src/models/kinds';

@@ -4,7 +4,7 @@
  * by validation loss is published as a model version.
  */
 import { loadConfig } from '../src/config';
-import { silentProgress, terminalProgress } from '../src/ingest/progress';
+import { silentProgress, terminalProgress } from '../src/progress';
 import { runJob } from '../src/jobs/run-job';
 import { formatTrainingReport } from '../src/trainer/report-table';
 import { formatTrials } from '../src/trainer/tune';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Database } from '../db/database';
 import { kaggleFormat } from './formats/kaggle';
 import { ingest, type IngestReport } from './ingest';
-import type { ProgressSink } from './progress';
+import type { ProgressSink } from '../progress';
 
 export const DEMO_FILES = {
   anime: 'anime.csv.gz',

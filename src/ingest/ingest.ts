@@ -13,7 +13,7 @@ import { arrayLiteral, copyRow } from './copy-text';
 import { CopyLane, type CopyBuffer } from './copy-lane';
 import { fileSize, readTable, type TableRow } from './read-table';
 import { NO_FILTERS, type RatingFilters } from './filters';
-import { silentProgress, type ProgressSink } from './progress';
+import { silentProgress, type ProgressSink } from '../progress';
 import { RatingGate } from './rating-gate';
 import { WATCHED_UNRATED, type AnimeRecord, type RatingRecord } from './records';
 import type { DatasetFormat, TableFormat } from './table-format';

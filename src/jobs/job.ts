@@ -1,7 +1,7 @@
 /** Long-running jobs (ingest, train, tune) that a CLI runs itself or in the running server. */
 import type { z } from 'zod';
 import type { Database } from '../db/database';
-import type { ProgressSink } from '../ingest/progress';
+import type { ProgressSink } from '../progress';
 import { ingestJobArgs, runIngestJob } from './ingest-job';
 import { runTrainJob, trainJobArgs } from './train-job';
 import { runTuneJob, tuneJobArgs } from './tune-job';

@@ -7,7 +7,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../db/database';
-import type { ProgressSink } from '../ingest/progress';
+import type { ProgressSink } from '../progress';
 import type { Logger } from '../logger';
 import { isJobName, JobFailedError, JOBS, type JobArgs, type JobName, type JobResult } from './job';
 

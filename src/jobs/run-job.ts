@@ -8,7 +8,7 @@ import type { Config } from '../config';
 import { acquireDataDirLock, readDataDirLock, DataDirBusyError } from '../db/data-dir-lock';
 import { migrate } from '../db/migrate';
 import { openDatabase } from '../db/open';
-import type { ProgressSink } from '../ingest/progress';
+import type { ProgressSink } from '../progress';
 import { JOBS, type JobArgs, type JobName, type JobResult } from './job';
 import { runRemoteJob } from './remote-jobs';
 

@@ -4,7 +4,7 @@
  */
 import type { Database } from '../db/database';
 import type { Logger } from '../logger';
-import type { ProgressSink } from '../ingest/progress';
+import type { ProgressSink } from '../progress';
 import type { TrainJobArgs } from './train-job';
 import { runTraining } from '../trainer/run-training';
 import type { ModelCache } from '../recsys/model-cache';

@@ -11,7 +11,7 @@ import type { Database } from '../db/database';
 import { migrate } from '../db/migrate';
 import { openDatabase } from '../db/open';
 import { seedDemoDataIfEmpty } from '../ingest/demo';
-import type { ProgressSink } from '../ingest/progress';
+import type { ProgressSink } from '../progress';
 import type { Logger } from '../logger';
 import { ModelCache } from '../recsys/model-cache';
 import { selectBackend } from '../models/backend';

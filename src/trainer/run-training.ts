@@ -6,7 +6,7 @@
  */
 import type { Database } from '../db/database';
 import { failpoint } from '../faults/failpoint';
-import { silentProgress, type ProgressSink } from '../ingest/progress';
+import { silentProgress, type ProgressSink } from '../progress';
 import { selectBackend, type BackendName } from '../models/backend';
 import { presetHyperparameters, type Hyperparameters, type PresetName } from '../models/hyperparameters';
 import { kindDefinition, type ModelKind } from '../models/kinds';

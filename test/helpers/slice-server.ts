@@ -5,7 +5,7 @@
 import { copyFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { loadConfig } from '../../src/config';
-import { silentProgress } from '../../src/ingest/progress';
+import { silentProgress } from '../../src/progress';
 import { createLogger } from '../../src/logger';
 import { startServer, type RunningServer } from '../../src/server/start';
 import { headLines, SHIPPED_ANIME, SHIPPED_RATINGS, tempDir } from './data-slices';

@@ -5,7 +5,7 @@
 import { gzipSync } from 'node:zlib';
 import { copyFileSync } from 'node:fs';
 import { loadConfig } from '../../src/config';
-import { silentProgress } from '../../src/ingest/progress';
+import { silentProgress } from '../../src/progress';
 import { createLogger } from '../../src/logger';
 import { selectBackend } from '../../src/models/backend';
 import { loadModelVersion } from '../../src/versions/load';

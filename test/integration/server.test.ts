@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { resolve } from 'node:path';
 import { loadConfig, type Config } from '../../src/config';
 import { acquireDataDirLock, DataDirBusyError, readDataDirLock } from '../../src/db/data-dir-lock';
-import { silentProgress } from '../../src/ingest/progress';
+import { silentProgress } from '../../src/progress';
 import { createLogger } from '../../src/logger';
 import { startServer, type RunningServer } from '../../src/server/start';
 import { headLines, SHIPPED_ANIME, SHIPPED_RATINGS, tempDir, type TempDir } from '../helpers/data-slices';

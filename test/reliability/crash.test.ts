@@ -16,7 +16,7 @@ import { loadConfig } from '../../src/config';
 import type { Database } from '../../src/db/database';
 import { openDatabase } from '../../src/db/open';
 import { openPostgresDatabase } from '../../src/db/postgres';
-import { silentProgress } from '../../src/ingest/progress';
+import { silentProgress } from '../../src/progress';
 import { createLogger } from '../../src/logger';
 import { startServer, type RunningServer } from '../../src/server/start';
 import { mulberry32 } from '../../src/trainer/random';

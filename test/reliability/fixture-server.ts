@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config';
 import type { Database } from '../../src/db/database';
 import { migrate } from '../../src/db/migrate';
 import { openDatabase } from '../../src/db/open';
-import { silentProgress } from '../../src/ingest/progress';
+import { silentProgress } from '../../src/progress';
 import { createLogger } from '../../src/logger';
 import { startServer, type RunningServer } from '../../src/server/start';
 import { runTraining } from '../../src/trainer/run-training';

@@ -1,4 +1,4 @@
-/** Progress of a long load: a terminal bar (cli-progress) with rows/s and ETA, or nothing. */
+/** Progress of long work (loading, training): a terminal bar (cli-progress) with rows/s and ETA, or nothing. */
 import { SingleBar } from 'cli-progress';
 
 export interface ProgressSink {
