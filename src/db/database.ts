@@ -32,6 +32,28 @@ export interface Queryable {
   copyFrom(table: string, columns: readonly string[], data: string | Uint8Array, options?: CopyOptions): Promise<void>;
 }
 
+/** What a listener is told (see `Database.listen`). */
+export interface NotificationHandlers {
+  /** A NOTIFY on one of the channels, after the sending transaction committed. */
+  onNotification(channel: string, payload: string): void;
+  /** The listener lost its connection: notifications may be missed until `onReconnected`. */
+  onDisconnected?(): void;
+  /** The listener is back after a loss: whatever was notified in between was missed. */
+  onReconnected?(): void;
+}
+
+/** A running listener. */
+export interface Subscription {
+  /** False while the listener is reconnecting (callers then poll). */
+  readonly connected: boolean;
+  close(): Promise<void>;
+}
+
+/** A held session-level advisory lock. */
+export interface AdvisoryLock {
+  release(): Promise<void>;
+}
+
 export interface Database extends Queryable {
   readonly driver: DriverKind;
   /** Human-readable location: the data directory or the URL without its password. */
@@ -40,6 +62,16 @@ export interface Database extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Prisma Client over the same connection(s), for relational work. Created on first use. */
   prisma(): PrismaClient;
+  /**
+   * LISTENs on `channels` over a connection of its own (PostgreSQL; reconnected after a loss)
+   * or in process (PGlite, where every writer is this process). Send with `pg_notify`.
+   */
+  listen(channels: readonly string[], handlers: NotificationHandlers): Promise<Subscription>;
+  /**
+   * Takes the advisory lock `key` for as long as it is held, across every process on this
+   * database, or returns null at once when another holder has it.
+   */
+  tryAdvisoryLock(key: number): Promise<AdvisoryLock | null>;
   close(): Promise<void>;
 }
 
@@ -73,5 +105,7 @@ export abstract class DatabaseOverQueryable implements Database {
   }
   abstract transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   abstract prisma(): PrismaClient;
+  abstract listen(channels: readonly string[], handlers: NotificationHandlers): Promise<Subscription>;
+  abstract tryAdvisoryLock(key: number): Promise<AdvisoryLock | null>;
   abstract close(): Promise<void>;
 }

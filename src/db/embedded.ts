@@ -7,7 +7,7 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client';
 import { initializeInChild, isInitialized } from './embedded-init';
 import { PgliteCopySource } from './pglite-copy-source';
-import { copyStatement, DatabaseOverQueryable, type CopyOptions, type Database, type Queryable, type QueryResult } from './database';
+import { copyStatement, DatabaseOverQueryable, type AdvisoryLock, type CopyOptions, type Database, type NotificationHandlers, type Queryable, type QueryResult, type Subscription } from './database';
 
 /** Settings every embedded database opens with (openPGliteHere: here and in the init child). */
 const EMBEDDED_SETTINGS = [
@@ -41,6 +41,8 @@ class EmbeddedDatabase extends DatabaseOverQueryable {
   private prismaClient: PrismaClient | undefined;
   private readonly copySource = new PgliteCopySource();
   protected readonly base: Queryable;
+  /** Advisory locks held: PGlite is one session, where pg_try_advisory_lock always succeeds. */
+  private readonly heldLocks = new Set<number>();
 
   constructor(
     private readonly pglite: PGlite,
@@ -56,6 +58,22 @@ class EmbeddedDatabase extends DatabaseOverQueryable {
   prisma(): PrismaClient {
     this.prismaClient ??= new PrismaClient({ adapter: new PrismaPGlite(this.pglite) });
     return this.prismaClient;
+  }
+  async listen(channels: readonly string[], handlers: NotificationHandlers): Promise<Subscription> {
+    // PGlite delivers NOTIFYs of its own session, after commit; the connection is never lost.
+    const stops = await Promise.all(channels.map((channel) => this.pglite.listen(channel, (payload) => handlers.onNotification(channel, payload))));
+    return {
+      connected: true,
+      close: async () => {
+        if (!this.pglite.closed) for (const stop of stops) await stop();
+      },
+    };
+  }
+  async tryAdvisoryLock(key: number): Promise<AdvisoryLock | null> {
+    // One process owns the data directory (data-dir-lock.ts), so a lock in memory is enough.
+    if (this.heldLocks.has(key)) return null;
+    this.heldLocks.add(key);
+    return { release: async () => void this.heldLocks.delete(key) };
   }
   async close(): Promise<void> {
     await this.prismaClient?.$disconnect();

@@ -7,7 +7,8 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client';
 import { ServiceUnavailableError } from '../errors';
 import { isConnectFailure, isConnectionLoss } from './connection-loss';
-import { copyStatement, DatabaseOverQueryable, type CopyOptions, type Database, type Queryable, type QueryResult } from './database';
+import { copyStatement, DatabaseOverQueryable, type AdvisoryLock, type CopyOptions, type Database, type NotificationHandlers, type Queryable, type QueryResult, type Subscription } from './database';
+import { listenOnPostgres, type ClientSettings } from './pg-listener';
 
 /**
  * Pool settings that keep a database outage short and loud: a connect that does not succeed
@@ -100,6 +101,7 @@ class PostgresDatabase extends DatabaseOverQueryable {
   constructor(
     private readonly pool: pg.Pool,
     private readonly url: string,
+    private readonly settings: ClientSettings,
   ) {
     super();
     this.base = queryable(
@@ -141,6 +143,27 @@ class PostgresDatabase extends DatabaseOverQueryable {
     this.prismaClient ??= new PrismaClient({ adapter: new PrismaPg(this.pool) });
     return this.prismaClient;
   }
+  listen(channels: readonly string[], handlers: NotificationHandlers): Promise<Subscription> {
+    return listenOnPostgres(this.settings, channels, handlers);
+  }
+  async tryAdvisoryLock(key: number): Promise<AdvisoryLock | null> {
+    // A session lock lives as long as its connection: one of its own, so the pool keeps its size.
+    const client = new pg.Client(this.settings);
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [key]);
+      if (!rows[0]!.locked) {
+        await client.end();
+        return null;
+      }
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      return rethrow(error);
+    }
+    // Ending the session releases its locks (also if the connection is lost first).
+    return { release: () => client.end().catch(() => undefined) };
+  }
   async close(): Promise<void> {
     await this.prismaClient?.$disconnect();
     await this.pool.end();
@@ -149,7 +172,8 @@ class PostgresDatabase extends DatabaseOverQueryable {
 
 /** Connects to the PostgreSQL server at `url` and checks that it answers. */
 export async function openPostgresDatabase(url: string, options: { maxConnections?: number } = {}): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
+  const settings: ClientSettings = { connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true };
+  const pool = new pg.Pool({ ...settings, max: options.maxConnections ?? 10 });
   // An idle client's error (server restart) must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
   // Nor may a busy client's: when the server cuts a connection under a query, the query fails
@@ -158,5 +182,5 @@ export async function openPostgresDatabase(url: string, options: { maxConnection
   pool.on('connect', (client) => client.on('error', () => undefined));
   const client = await pool.connect();
   client.release();
-  return new PostgresDatabase(pool, url);
+  return new PostgresDatabase(pool, url, settings);
 }

@@ -1,15 +1,20 @@
 /**
  * The active model, in memory: loaded once, and reloaded when another version becomes active
- * — by this process or another one (a CLI training run, another server), noticed by polling
- * the active version's id. Requests read `current()`; they never wait for a reload.
+ * — by this process or another one (a CLI training run, another server). Other processes'
+ * activations and fold-ins arrive by LISTEN/NOTIFY (model-sync.ts) within a fraction of a
+ * second; polling the active version's id stays as the fallback, and while the listener is
+ * down, fold-ins are read back by time. Requests read `current()`; they never wait for a reload.
  */
-import type { Database } from '../db/database';
+import type { Database, Subscription } from '../db/database';
 import type { Logger } from '../logger';
 import { ItemScorer } from '../models/all-items-scorer';
 import type { Model } from '../models/model';
 import type { TailRunner } from '../models/scoring-thread';
 import { activeModelVersionId } from '../versions/activation';
 import { loadModelVersion } from '../versions/load';
+import { MODEL_ACTIVATED_CHANNEL, parseFoldedUsers, PROCESS_ORIGIN, reloadFoldedSince, reloadServedUsers, USERS_FOLDED_CHANNEL } from './model-sync';
+import { foldInUsers } from './user-fold-in';
+import { UserWorkQueue } from './user-work-queue';
 
 export interface ServingModel {
   versionId: number;
@@ -30,6 +35,11 @@ export interface NeighbourList {
 }
 
 export const DEFAULT_POLL_MS = 2000;
+/**
+ * Margin added to the catch-up window after a listener loss or a reload: covers the time
+ * between a vector's commit and its notice, so nothing folded in at the edge is missed.
+ */
+export const CATCH_UP_MARGIN_MS = 5000;
 
 /**
  * Puts a folded-in user vector into the served model (a new row for a new user). Arrays are
@@ -83,13 +93,23 @@ export class ModelCache {
   private readonly versions = new Map<number, ServingModel>();
   private timer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | null = null;
+  private subscription: Subscription | null = null;
+  /** When the fold-ins were last known complete (listener connected or caught up); performance.now(). */
+  private caughtUpAt = performance.now();
+  /** Users whose vectors are being re-fitted after a rating, off the request path. */
+  readonly foldIns: UserWorkQueue;
 
   constructor(
     private readonly db: Database,
     private readonly logger?: Logger,
     /** Where recommendations' head passes run; null: in this thread. */
     private readonly scoringThread: TailRunner | null = null,
-  ) {}
+  ) {
+    this.foldIns = new UserWorkQueue((userIds) => foldInUsers(db, this, userIds), {
+      // The ratings are stored either way; a failed fold-in only delays their effect to the next training.
+      onError: (error, userIds) => this.logger?.warn({ err: error, users: userIds.length }, 'fold-in failed'),
+    });
+  }
 
   /** The active model, or null when no version is active. */
   current(): ServingModel | null {
@@ -123,7 +143,10 @@ export class ModelCache {
       try {
         const id = await activeModelVersionId(this.db);
         if (id === (this.active?.versionId ?? null)) return;
+        const loadStarted = performance.now();
         this.active = id === null ? null : await this.version(id);
+        // Fold-ins into this version stored while it loaded were announced before it was served.
+        if (this.active) await reloadFoldedSince(this.db, this.active, performance.now() - loadStarted + CATCH_UP_MARGIN_MS);
         // A request still holding a dropped version rebuilds its scorer's tensors if it scores.
         for (const dropped of this.versions.values()) if (dropped !== this.active) dropped.scorer.release();
         this.versions.clear();
@@ -136,15 +159,62 @@ export class ModelCache {
     return this.refreshing;
   }
 
-  /** Polls for activations made elsewhere. */
-  start(pollMs = DEFAULT_POLL_MS): void {
+  private refreshLogged(): void {
+    this.refresh().catch((error: unknown) => this.logger?.warn({ err: error }, 'model refresh failed'));
+  }
+
+  /** Serves what other servers folded in; this server's own fold-ins are served already. */
+  private onFoldedUsers(payload: string): void {
+    const notice = parseFoldedUsers(payload);
+    const serving = this.active;
+    if (!notice || notice.origin === PROCESS_ORIGIN || serving?.versionId !== notice.versionId) return;
+    reloadServedUsers(this.db, serving, notice.userIds).catch((error: unknown) => this.logger?.warn({ err: error }, 'loading folded-in users failed'));
+  }
+
+  /**
+   * The activation poll, plus (while the listener is down, or on `catchUp` after it is back)
+   * the fold-ins stored since the last catch-up.
+   */
+  private async poll({ catchUp = false } = {}): Promise<void> {
+    await this.refresh();
+    if ((!catchUp && this.subscription?.connected !== false) || !this.active) return;
+    const started = performance.now();
+    await reloadFoldedSince(this.db, this.active, started - this.caughtUpAt + CATCH_UP_MARGIN_MS);
+    this.caughtUpAt = started;
+  }
+
+  /** Listens for activations and fold-ins made elsewhere, and polls as the fallback. */
+  async start(pollMs = DEFAULT_POLL_MS): Promise<void> {
+    this.subscription = await this.db.listen([MODEL_ACTIVATED_CHANNEL, USERS_FOLDED_CHANNEL], {
+      onNotification: (channel, payload) => {
+        if (channel === MODEL_ACTIVATED_CHANNEL) this.refreshLogged();
+        else this.onFoldedUsers(payload);
+      },
+      onDisconnected: () => {
+        this.caughtUpAt = performance.now();
+        this.logger?.warn('model listener lost its connection: polling until it is back');
+      },
+      onReconnected: () => {
+        this.logger?.info('model listener reconnected');
+        this.poll({ catchUp: true }).catch((error: unknown) => this.logger?.warn({ err: error }, 'model catch-up failed'));
+      },
+    });
     this.timer = setInterval(() => {
-      this.refresh().catch((error: unknown) => this.logger?.warn({ err: error }, 'model refresh failed'));
+      this.poll().catch((error: unknown) => this.logger?.warn({ err: error }, 'model refresh failed'));
     }, pollMs);
     this.timer.unref();
   }
 
-  stop(): void {
+  /** Whether activations and fold-ins of other servers arrive as they happen (else by polling). */
+  get listening(): boolean {
+    return this.subscription?.connected ?? false;
+  }
+
+  /** Stops listening and polling, after the fold-ins already scheduled. */
+  async stop(): Promise<void> {
     clearInterval(this.timer);
+    await this.foldIns.idle();
+    await this.subscription?.close();
+    this.subscription = null;
   }
 }

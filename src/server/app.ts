@@ -17,6 +17,7 @@ import { buildGraphQLSchema } from '../graphql/schema';
 import { registerJobRoutes } from '../jobs/remote-jobs';
 import type { Logger } from '../logger';
 import { BadTokenLimiter, mutationRateLimitPlugin } from './rate-limit';
+import { foldInReadsPlugin } from './fold-in-reads';
 import { registerPlayground } from './playground';
 import { registerUtf8JsonParser, rejectNulPlugin } from './input-guards';
 
@@ -51,7 +52,7 @@ export async function buildApp({ config, db, models, logger, jobToken, trainingR
     introspection: config.introspection,
     // The default landing page (Apollo Sandbox) loads from a CDN, which fails offline.
     // No cache hints are used: the cache-control plugin would only add per-field work.
-    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), rejectNulPlugin(), mutationRateLimitPlugin(config.rateLimit), errorStatusPlugin()],
+    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), rejectNulPlugin(), mutationRateLimitPlugin(config.rateLimit), foldInReadsPlugin(), errorStatusPlugin()],
   });
   // No CORS_ORIGINS: no CORS headers at all, so browsers allow only same-origin pages.
   if (config.corsOrigins.length > 0) {

@@ -67,7 +67,7 @@ export async function startServer(config: Config, logger: Logger, progress: Prog
     const scoringThread = await threadStarting;
     const models = new ModelCache(db, logger, scoringThread);
     await models.refresh();
-    models.start();
+    await models.start();
     const trainingRuns = new TrainingRuns(db, models, { logger, modelVersionsKept: config.modelVersionsKept });
     const app = await buildApp({ config, db, models, logger, jobToken, trainingRuns, catalog });
     await app.listen({ host: config.host, port: config.port });
@@ -86,9 +86,10 @@ export async function startServer(config: Config, logger: Logger, progress: Prog
       trainingRuns,
       url,
       async close() {
-        models.stop();
         catalog.stop();
         await app.close();
+        // After the last request: the fold-ins it scheduled still reach the database.
+        await models.stop();
         await opened.close();
         await scoringThread?.close();
         lock?.release();

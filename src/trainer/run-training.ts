@@ -26,6 +26,7 @@ import { DEFAULT_MODEL_VERSIONS_KEPT, retainModelVersions } from '../versions/re
 import { samplePredictions } from './prediction-sample';
 import { trainModel, type TrainResult } from './train';
 import { predictRows } from '../models/predict';
+import { withTrainingLock } from './training-lock';
 
 export interface TrainingRunOptions {
   kind: ModelKind;
@@ -327,7 +328,12 @@ export async function finishTrainingRun(
   return { ...report, modelVersionId: published.id, activated: published.activated, activation };
 }
 
-export async function runTraining(db: Database, options: TrainingRunOptions): Promise<TrainingReport> {
+/** Trains, evaluates and publishes one model (see the top of this file); one per kind at a time. */
+export function runTraining(db: Database, options: TrainingRunOptions): Promise<TrainingReport> {
+  return withTrainingLock(db, options.kind, () => trainAndPublish(db, options));
+}
+
+async function trainAndPublish(db: Database, options: TrainingRunOptions): Promise<TrainingReport> {
   const hyper: Hyperparameters = { ...presetHyperparameters(options.kind, options.preset), ...options.overrides, kind: options.kind };
   const prepared = await prepareTrainingData(db, hyper, options);
   const result = await trainPrepared(prepared, hyper, options);

@@ -64,7 +64,7 @@ describeEachDriver('recommendation API', (driver) => {
     });
 
   it('serves the first activated model at once, without waiting for the poll', async () => {
-    server.models.stop();
+    await server.models.stop();
     try {
       const first = await trainMf();
       // Activated outside the server's cache, and no poll since: the next request loads it.
@@ -73,7 +73,7 @@ describeEachDriver('recommendation API', (driver) => {
       expect(response.data!.activeModel).toEqual({ id: first.modelVersionId });
       expect(server.models.current()?.versionId).toBe(first.modelVersionId);
     } finally {
-      server.models.start();
+      await server.models.start();
     }
   });
 

@@ -105,14 +105,14 @@ export class UsersResolver {
 
   @Authorized()
   @Mutation(() => RatingType, { description: "Rates an anime as the signed-in user (upsert); recommendations follow at once." })
-  rateAnime(@Args(() => RateArgs) args: RateArgs, @Ctx() { db, models, logger, caller }: GraphQLContext): Promise<RatingType> {
-    return rateAnime(db, models, logger, caller.userId!, args.animeId, args.rating);
+  rateAnime(@Args(() => RateArgs) args: RateArgs, @Ctx() { db, models, caller }: GraphQLContext): Promise<RatingType> {
+    return rateAnime(db, models, caller.userId!, args.animeId, args.rating);
   }
 
   @Authorized()
   @Mutation(() => Boolean, { description: "Removes the signed-in user's rating; false when there was none." })
-  deleteRating(@Arg('animeId', () => Int) animeId: number, @Ctx() { db, models, logger, caller }: GraphQLContext): Promise<boolean> {
-    return deleteRating(db, models, logger, caller.userId!, animeId);
+  deleteRating(@Arg('animeId', () => Int) animeId: number, @Ctx() { db, models, caller }: GraphQLContext): Promise<boolean> {
+    return deleteRating(db, models, caller.userId!, animeId);
   }
 }
 

@@ -1,0 +1,49 @@
+/**
+ * The fold-in of a batch of users: re-fits each user's vector in the active model from all
+ * their ratings (fold-in.ts), stores the batch in one statement that also announces it to the
+ * other servers, and serves the new vectors here. Runs off the request path (UserWorkQueue).
+ */
+import type { Database } from '../db/database';
+import { vectorToSql } from '../versions/vector-codec';
+import { foldInUser, type RatedItem } from './fold-in';
+import { setServedUser, type ModelCache } from './model-cache';
+import { foldedUsersPayload, USERS_FOLDED_CHANNEL } from './model-sync';
+
+const RATINGS_OF_USERS = `SELECT user_id, array_agg(anime_id) AS anime_ids, array_agg(rating::int) AS ratings
+  FROM rating WHERE user_id = ANY($1::int[]) GROUP BY user_id`;
+
+// One round trip: the upsert and its announcement, delivered when the statement commits.
+const STORE_AND_ANNOUNCE = `WITH stored AS (
+    INSERT INTO user_embedding (model_version_id, user_id, dim, embedding, bias, updated_at)
+    SELECT $1, folded.user_id, $2, folded.embedding::vector, folded.bias, now()
+      FROM unnest($3::int[], $4::text[], $5::real[]) AS folded(user_id, embedding, bias)
+      JOIN app_user ON app_user.id = folded.user_id -- a user deleted meanwhile is skipped
+    ON CONFLICT (model_version_id, user_id) DO UPDATE SET embedding = EXCLUDED.embedding, bias = EXCLUDED.bias, updated_at = now()
+    RETURNING 1
+  )
+  SELECT pg_notify($6, $7) FROM (SELECT count(*) FROM stored) AS done`;
+
+/** Folds `userIds` into the active model (nothing when none is active). */
+export async function foldInUsers(db: Database, models: ModelCache, userIds: readonly number[]): Promise<void> {
+  const serving = await models.currentOrLoaded();
+  if (!serving) return;
+  const { rows } = await db.query<{ user_id: number; anime_ids: number[]; ratings: number[] }>(RATINGS_OF_USERS, [userIds]);
+  const ratedBy = new Map(rows.map((row) => [row.user_id, row]));
+  const dim = serving.model.hyper.embeddingDim;
+  const vectors: string[] = [];
+  const biases: (number | null)[] = [];
+  const folded = userIds.map((userId) => {
+    const row = ratedBy.get(userId);
+    const rated: RatedItem[] = [];
+    row?.anime_ids.forEach((animeId, k) => {
+      const itemRow = serving.itemRow.get(animeId);
+      if (itemRow !== undefined) rated.push({ itemRow, rating: row.ratings[k]! });
+    });
+    const user = foldInUser(serving.model, rated);
+    vectors.push(vectorToSql(user.vector, 0, dim));
+    biases.push(serving.model.hyper.biases ? user.bias : null);
+    return user;
+  });
+  await db.query(STORE_AND_ANNOUNCE, [serving.versionId, dim, userIds, vectors, biases, USERS_FOLDED_CHANNEL, foldedUsersPayload(serving.versionId, userIds)]);
+  userIds.forEach((userId, k) => setServedUser(serving, userId, folded[k]!.vector, folded[k]!.bias));
+}
