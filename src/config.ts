@@ -2,6 +2,7 @@
  * The one place that reads the environment. `loadConfig(env)` is pure: it validates every
  * setting, applies defaults and fails with one message naming the bad variable.
  */
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
@@ -15,6 +16,35 @@ const booleanFlag = z
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
 
 const wholeNumber = z.string().regex(/^\d+$/, 'must be a whole number').transform(Number);
+
+/** proxy-addr's names for address ranges (what fastify's trustProxy accepts besides addresses). */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** An IPv4/IPv6 address, optionally with a /prefix, or one of PROXY_RANGE_NAMES. */
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.includes(entry)) return true;
+  const [address, prefix, extra] = entry.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || extra !== undefined) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
+/**
+ * Which proxies' X-Forwarded-For to believe for the client address (rate limits per address):
+ * false (none: the socket's peer), true (any), a hop count, or proxy addresses/ranges.
+ */
+const trustProxySetting = z.string().transform((value, context): boolean | number | string[] => {
+  if (value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  const entries = value.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  const bad = entries.find((entry) => !isProxyAddress(entry));
+  if (entries.length === 0 || bad !== undefined) {
+    context.addIssue({ code: 'custom', message: `must be false, true, a hop count, or proxy addresses/CIDR ranges (or ${PROXY_RANGE_NAMES.join(', ')}) separated by commas${bad === undefined ? '' : `; ${JSON.stringify(bad)} is none of these`}` });
+    return z.NEVER;
+  }
+  return entries;
+});
 
 const envSchema = z.object({
   DATABASE_URL: z
@@ -41,6 +71,11 @@ const envSchema = z.object({
     .optional(),
   GRAPHQL_INTROSPECTION: booleanFlag.optional(),
   TOKEN_TTL_DAYS: wholeNumber.pipe(z.number().min(1, 'must be at least 1 day').max(3650, 'must be at most 3650 days (10 years)')).default(90),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .optional(),
+  TRUST_PROXY: trustProxySetting.default(false),
   RATE_LIMIT_WINDOW_S: wholeNumber.pipe(z.number().min(1)).default(60),
   RATE_LIMIT_MUTATIONS_PER_TOKEN: wholeNumber.default(600),
   RATE_LIMIT_MUTATIONS_PER_IP: wholeNumber.default(1200),
@@ -82,6 +117,10 @@ export interface Config {
   rateLimit: { windowSeconds: number; mutationsPerToken: number; mutationsPerIp: number };
   /** Ready model versions kept besides the active one after each training run; older ones are dropped. */
   modelVersionsKept: number;
+  /** Redis for the rate-limit counters shared by several servers; unset: PostgreSQL (or memory, embedded). */
+  redisUrl: string | undefined;
+  /** Proxies whose X-Forwarded-For gives the client address (fastify's trustProxy); false: none. */
+  trustProxy: boolean | number | string[];
 }
 
 export class ConfigError extends Error {
@@ -127,5 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       mutationsPerIp: e.RATE_LIMIT_MUTATIONS_PER_IP,
     },
     modelVersionsKept: e.MODEL_VERSIONS_KEPT,
+    redisUrl: e.REDIS_URL,
+    trustProxy: e.TRUST_PROXY,
   };
 }

@@ -1,6 +1,6 @@
 /**
  * Keeps every server's served model in step with the database: model activations and fold-ins
- * are announced with NOTIFY (activations by a trigger, migration 20261205000000; fold-ins by
+ * are announced with NOTIFY (activations by a trigger, migration 20261205010000; fold-ins by
  * the server that folded, in the statement that stores the vectors), and each server's
  * ModelCache LISTENs. What a lost listener missed is read back by time: vectors folded in since.
  */

@@ -69,6 +69,18 @@ export async function authenticate(db: Database, verified: VerifiedTokens, token
   return { userId: parsed.userId };
 }
 
+/**
+ * Whether `token` was verified by this process within VerifiedTokens' lifetime and still
+ * matches its user's stored hash: one key lookup, no scrypt (see BadTokenLimiter).
+ */
+export async function recentlyVerified(db: Database, verified: VerifiedTokens, token: string): Promise<boolean> {
+  const parsed = parseToken(token);
+  if (!parsed) return false;
+  const { rows } = await db.query<{ token_hash: string | null }>('SELECT token_hash FROM app_user WHERE id = $1', [parsed.userId]);
+  const stored = rows[0]?.token_hash;
+  return stored !== undefined && stored !== null && verified.verified(token, stored);
+}
+
 export async function findUser(db: Database, id: number): Promise<UserRecord | null> {
   return db.prisma().appUser.findUnique({ where: { id }, select: { id: true, name: true, source: true, createdAt: true } });
 }

@@ -5,18 +5,20 @@ import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastif
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from '../config';
 import type { Database } from '../db/database';
-import { createContext, type GraphQLContext } from '../graphql/context';
+import { bearerToken, createContext, type GraphQLContext } from '../graphql/context';
 import cors from '@fastify/cors';
 import { contextError, errorStatusPlugin, formatError } from '../graphql/format-error';
 import { queryLimitsRule } from '../graphql/limits';
 import type { ModelCache } from '../recsys/model-cache';
 import { VerifiedTokens } from '../recsys/tokens';
+import { recentlyVerified } from '../recsys/users';
 import type { TrainingRuns } from '../jobs/training-runs';
 import type { AnimeCatalog } from '../recsys/anime-catalog';
 import { buildGraphQLSchema } from '../graphql/schema';
 import { registerJobRoutes } from '../jobs/remote-jobs';
 import type { Logger } from '../logger';
 import { BadTokenLimiter, mutationRateLimitPlugin } from './rate-limit';
+import { openRateLimitStore } from './rate-limit-store';
 import { foldInReadsPlugin } from './fold-in-reads';
 import { registerPlayground } from './playground';
 import { registerUtf8JsonParser, rejectNulPlugin } from './input-guards';
@@ -37,10 +39,17 @@ export interface AppOptions {
   catalog: AnimeCatalog;
 }
 
+/** TRUST_PROXY for fastify; a hop count becomes proxy-addr's trust function (hop 0 is the socket's peer). */
+function trustedProxies(setting: Config['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof setting === 'number' ? (_address, hop) => hop < setting : setting;
+}
+
 export async function buildApp({ config, db, models, logger, jobToken, trainingRuns, catalog }: AppOptions): Promise<FastifyInstance> {
   // No log line per request: errors are logged once, by formatError.
   const logController = new LogController({ disableRequestLogging: true });
-  const app: FastifyInstance = Fastify({ loggerInstance: logger as FastifyBaseLogger, logController, bodyLimit: BODY_LIMIT_BYTES });
+  const app: FastifyInstance = Fastify({ loggerInstance: logger as FastifyBaseLogger, logController, bodyLimit: BODY_LIMIT_BYTES, trustProxy: trustedProxies(config.trustProxy) });
+  const limitStore = openRateLimitStore(db, config.redisUrl, logger);
+  app.addHook('onClose', () => limitStore.close());
   const apollo = new ApolloServer<GraphQLContext>({
     schema: await buildGraphQLSchema(),
     includeStacktraceInErrorResponses: config.nodeEnv === 'development',
@@ -52,7 +61,7 @@ export async function buildApp({ config, db, models, logger, jobToken, trainingR
     introspection: config.introspection,
     // The default landing page (Apollo Sandbox) loads from a CDN, which fails offline.
     // No cache hints are used: the cache-control plugin would only add per-field work.
-    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), rejectNulPlugin(), mutationRateLimitPlugin(config.rateLimit), foldInReadsPlugin(), errorStatusPlugin()],
+    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), rejectNulPlugin(), mutationRateLimitPlugin(config.rateLimit, limitStore), foldInReadsPlugin(), errorStatusPlugin()],
   });
   // No CORS_ORIGINS: no CORS headers at all, so browsers allow only same-origin pages.
   if (config.corsOrigins.length > 0) {
@@ -60,15 +69,17 @@ export async function buildApp({ config, db, models, logger, jobToken, trainingR
   }
   await apollo.start();
   registerUtf8JsonParser(app);
-  const badTokens = new BadTokenLimiter(config.rateLimit);
-  const services = { db, catalog, models, trainingRuns, logger, verifiedTokens: new VerifiedTokens(), adminToken: config.adminToken, tokenTtlDays: config.tokenTtlDays };
+  const badTokens = new BadTokenLimiter(config.rateLimit, limitStore, config.adminToken);
+  const verifiedTokens = new VerifiedTokens();
+  const services = { db, catalog, models, trainingRuns, logger, verifiedTokens, adminToken: config.adminToken, tokenTtlDays: config.tokenTtlDays };
   await app.register(fastifyApollo(apollo), {
     context: async (request) => {
       try {
         const { authorization } = request.headers;
-        if (authorization !== undefined) await badTokens.check(request.ip);
+        const token = bearerToken(authorization);
+        if (token !== undefined) await badTokens.check(request.ip, token, () => recentlyVerified(db, verifiedTokens, token));
         const context = await createContext(services, authorization, request.ip);
-        if (context.caller.badToken) await badTokens.failed(request.ip);
+        if (context.caller.badToken && token !== undefined) await badTokens.failed(request.ip, token);
         return context;
       } catch (error) {
         throw contextError(error);

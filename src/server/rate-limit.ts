@@ -3,15 +3,18 @@
  * plugin: queries are never limited here; a request of N mutation fields costs N. Over budget,
  * the request fails before any resolver runs, with RATE_LIMITED (HTTP 429, Retry-After).
  *
- * Counters live in this process (rate-limiter-flexible's memory store): with several server
- * processes behind a balancer each enforces its own budget.
+ * Counters live in the rate-limit store (rate-limit-store.ts): Redis or PostgreSQL, so that
+ * several servers behind a balancer share one budget; this process's memory on the embedded
+ * database.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind, type OperationDefinitionNode } from 'graphql';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Config } from '../config';
 import { RateLimitedError } from '../errors';
 import type { GraphQLContext } from '../graphql/context';
+import { parseToken, sameSecret } from '../recsys/tokens';
+import type { RateLimitStore } from './rate-limit-store';
 
 /** Root fields of a mutation (aliases count once each; fragments are rare here and count one). */
 function mutationCost(operation: OperationDefinitionNode): number {
@@ -19,7 +22,7 @@ function mutationCost(operation: OperationDefinitionNode): number {
 }
 
 /** Consumes `points` from `limiter` for `key`; throws RateLimitedError when over budget. */
-async function spend(limiter: RateLimiterMemory, key: string, points: number, what: string): Promise<void> {
+async function spend(limiter: RateLimiterAbstract, key: string, points: number, what: string): Promise<void> {
   try {
     await limiter.consume(key, points);
   } catch (rejection) {
@@ -29,9 +32,10 @@ async function spend(limiter: RateLimiterMemory, key: string, points: number, wh
   }
 }
 
-export function mutationRateLimitPlugin(limits: Config['rateLimit']): ApolloServerPlugin<GraphQLContext> {
-  const perToken = limits.mutationsPerToken > 0 ? new RateLimiterMemory({ points: limits.mutationsPerToken, duration: limits.windowSeconds }) : null;
-  const perIp = limits.mutationsPerIp > 0 ? new RateLimiterMemory({ points: limits.mutationsPerIp, duration: limits.windowSeconds }) : null;
+export function mutationRateLimitPlugin(limits: Config['rateLimit'], store: RateLimitStore): ApolloServerPlugin<GraphQLContext> {
+  const durationSeconds = limits.windowSeconds;
+  const perToken = limits.mutationsPerToken > 0 ? store.limiter({ name: 'mutations-per-token', points: limits.mutationsPerToken, durationSeconds }) : null;
+  const perIp = limits.mutationsPerIp > 0 ? store.limiter({ name: 'mutations-per-ip', points: limits.mutationsPerIp, durationSeconds }) : null;
   return {
     async requestDidStart() {
       if (!perToken && !perIp) return;
@@ -50,31 +54,55 @@ export function mutationRateLimitPlugin(limits: Config['rateLimit']): ApolloServ
 }
 
 /**
- * Failed token verifications allowed per client IP per window. A forged token of a real user
- * costs a scrypt hash (~50 ms of CPU) to refuse, on queries too; past this budget the address
- * gets RATE_LIMITED without any hashing until the window ends.
+ * Failed token verifications allowed per window from one client address for one claimed user
+ * (a token names its user: `<userId>.<secret>`). A forged token of a real user costs a scrypt
+ * hash (~50 ms of CPU) to refuse, on queries too; past this budget that address's tokens for
+ * that user get RATE_LIMITED without any hashing until the window ends.
  */
 export const BAD_TOKENS_PER_IP = 30;
 
-/** Counts failed token verifications per IP; `check` refuses an address over budget. */
+/**
+ * Counts failed token verifications per (address, claimed user); `check` refuses a pair over
+ * budget. Valid tokens get through: the admin token is never counted; forged tokens of one
+ * user (or malformed ones) use up only their own budget, so a guessing client behind the same
+ * proxy, or one spraying random user ids, locks out no one else; and a token this server
+ * verified recently passes even when its own pair is over budget (no hashing needed to know).
+ * What stays refused: a valid token this server has not seen lately, for a user whose tokens
+ * were forged 30 times from the same address within the window.
+ */
 export class BadTokenLimiter {
-  private readonly limiter: RateLimiterMemory | null;
+  private readonly limiter: RateLimiterAbstract | null;
 
-  constructor(limits: Config['rateLimit']) {
-    this.limiter = limits.mutationsPerIp > 0 ? new RateLimiterMemory({ points: BAD_TOKENS_PER_IP, duration: limits.windowSeconds }) : null;
+  constructor(
+    limits: Config['rateLimit'],
+    store: RateLimitStore,
+    private readonly adminToken: string | undefined,
+  ) {
+    this.limiter = limits.mutationsPerIp > 0 ? store.limiter({ name: 'bad-tokens', points: BAD_TOKENS_PER_IP, durationSeconds: limits.windowSeconds }) : null;
   }
 
-  /** Throws RateLimitedError when `ip` has used up its failed verifications. */
-  async check(ip: string): Promise<void> {
-    const state = await this.limiter?.get(ip);
-    if (state && state.consumedPoints >= BAD_TOKENS_PER_IP) {
+  /** The counter's key, or null for the admin token (never limited). */
+  private key(ip: string, token: string): string | null {
+    if (this.adminToken !== undefined && sameSecret(token, this.adminToken)) return null;
+    return `${ip}|${parseToken(token)?.userId ?? 'malformed'}`;
+  }
+
+  /**
+   * Throws RateLimitedError when tokens for `token`'s user from `ip` have used up their failed
+   * verifications, unless `recentlyVerified` (cheap: no hashing) vouches for this one.
+   */
+  async check(ip: string, token: string, recentlyVerified: () => Promise<boolean>): Promise<void> {
+    const key = this.key(ip, token);
+    const state = key === null ? null : await this.limiter?.get(key);
+    if (state && state.consumedPoints >= BAD_TOKENS_PER_IP && !(await recentlyVerified())) {
       const retryAfterSeconds = Math.max(1, Math.ceil(state.msBeforeNext / 1000));
-      throw new RateLimitedError(`too many invalid tokens from this address; retry after ${retryAfterSeconds} s`, retryAfterSeconds);
+      throw new RateLimitedError(`too many invalid tokens for this user from this address; retry after ${retryAfterSeconds} s`, retryAfterSeconds);
     }
   }
 
-  /** Records one failed verification from `ip`. */
-  async failed(ip: string): Promise<void> {
-    await this.limiter?.penalty(ip, 1);
+  /** Records one failed verification of `token` from `ip`. */
+  async failed(ip: string, token: string): Promise<void> {
+    const key = this.key(ip, token);
+    if (key !== null) await this.limiter?.penalty(key, 1);
   }
 }

@@ -63,6 +63,12 @@ describe('loadConfig values', () => {
     [{ DEMO_DATA_DIR: '/srv/demo' }, { demoDataDir: '/srv/demo' }],
     [{ MODEL_VERSIONS_KEPT: '1' }, { modelVersionsKept: 1 }],
     [{ MODEL_VERSIONS_KEPT: '20' }, { modelVersionsKept: 20 }],
+    [{}, { trustProxy: false, redisUrl: undefined }],
+    [{ TRUST_PROXY: 'false' }, { trustProxy: false }],
+    [{ TRUST_PROXY: 'true' }, { trustProxy: true }],
+    [{ TRUST_PROXY: '2' }, { trustProxy: 2 }],
+    [{ TRUST_PROXY: '10.0.0.1, 10.1.0.0/16,loopback,::1,fd00::/8' }, { trustProxy: ['10.0.0.1', '10.1.0.0/16', 'loopback', '::1', 'fd00::/8'] }],
+    [{ REDIS_URL: 'redis://127.0.0.1:6379' }, { redisUrl: 'redis://127.0.0.1:6379' }],
   ])('reads %j as %j', (env, expected) => {
     expect(loadConfig(env)).toMatchObject(expected);
   });
@@ -98,6 +104,11 @@ describe('loadConfig errors', () => {
     ['MODEL_VERSIONS_KEPT', '0'],
     ['MODEL_VERSIONS_KEPT', '-2'],
     ['MODEL_VERSIONS_KEPT', 'all'],
+    ['TRUST_PROXY', 'yes please'],
+    ['TRUST_PROXY', '10.0.0.1/33'],
+    ['TRUST_PROXY', '10.0.0.300'],
+    ['TRUST_PROXY', ','],
+    ['REDIS_URL', 'localhost:6379'],
   ])('%s=%s is a ConfigError naming the variable and value', (variable, value) => {
     const error = configError({ [variable]: value });
     expect(error.name).toBe('ConfigError');
