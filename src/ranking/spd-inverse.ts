@@ -4,21 +4,30 @@
  * Recursive block inversion by the Schur complement, with M = [A B; Bᵀ D]:
  *   C = A⁻¹B, S = D − BᵀC, M⁻¹ = [A⁻¹ + C S⁻¹ Cᵀ, −C S⁻¹; −(C S⁻¹)ᵀ, S⁻¹].
  * A and S are SPD again, so no pivoting is needed. Almost all of the (4/3)·n³ flops are in four
- * matrix products per level, which run on tfjs' wasm backend (XNNPACK, SIMD: about 25 GFLOP/s on one
- * core, where a scalar JS loop manages one or two); blocks of at most `leafSize` rows are inverted
- * in Float64 JS, where the work is too small for a kernel call to pay. Results are Float32.
+ * matrix products per level, which run on tfjs' wasm backend (XNNPACK, SIMD): about 28 GFLOP/s on
+ * one core, where a cache-blocked JS loop measured about 1 (Float32 and Float64 alike), so 7,390
+ * items take about 25 s of CPU instead of several minutes. Blocks of at most `leafSize` rows are
+ * inverted in Float64 JS, where the work is too small for a kernel call to pay. Results are Float32.
  */
 import * as tf from '@tensorflow/tfjs';
 import { dispatchOn, initialiseBackend } from '../models/backend';
 
 /** Largest block inverted in JS: 256³ flops are a few milliseconds there. */
 export const DEFAULT_LEAF_SIZE = 256;
+/**
+ * Widest right-hand panel in one product: tfjs-wasm's matMul drops from about 28 to 15-20 GFLOP/s
+ * once the right-hand matrix has thousands of rows and over ~1,500 columns (measured at 3,584), so
+ * wider products run panel by panel.
+ */
+export const DEFAULT_PANEL_COLUMNS = 1024;
 /** The backend the products run on: one core, deterministic, always installed. */
 const SOLVE_BACKEND = 'wasm';
 
 export interface SpdInverseOptions {
   /** Blocks of at most this many rows are inverted in JS; default {@link DEFAULT_LEAF_SIZE}. */
   leafSize?: number;
+  /** Products run by column panels of the right-hand matrix at most this wide; default {@link DEFAULT_PANEL_COLUMNS}. */
+  panelColumns?: number;
 }
 
 /**
@@ -27,12 +36,14 @@ export interface SpdInverseOptions {
  */
 export async function invertSpd(matrix: Float32Array, n: number, options: SpdInverseOptions = {}): Promise<Float32Array> {
   if (matrix.length !== n * n) throw new RangeError(`invertSpd: ${matrix.length} entries for a ${n} × ${n} matrix`);
-  const leafSize = options.leafSize ?? DEFAULT_LEAF_SIZE;
-  if (!Number.isInteger(leafSize) || leafSize < 1) throw new RangeError(`invertSpd: leafSize must be a positive integer, got ${leafSize}`);
-  if (n <= leafSize) return invertLeaf(matrix, n);
+  const sizes = { leafSize: options.leafSize ?? DEFAULT_LEAF_SIZE, panelColumns: options.panelColumns ?? DEFAULT_PANEL_COLUMNS };
+  for (const [name, value] of Object.entries(sizes)) {
+    if (!Number.isInteger(value) || value < 1) throw new RangeError(`invertSpd: ${name} must be a positive integer, got ${value}`);
+  }
+  if (n <= sizes.leafSize) return invertLeaf(matrix, n);
   await initialiseBackend(SOLVE_BACKEND);
   return dispatchOn(SOLVE_BACKEND, () => {
-    const inverse = invertBlock(tf.tensor2d(matrix, [n, n]), leafSize);
+    const inverse = invertBlock(tf.tensor2d(matrix, [n, n]), sizes);
     try {
       return inverse.dataSync() as Float32Array;
     } finally {
@@ -42,31 +53,45 @@ export async function invertSpd(matrix: Float32Array, n: number, options: SpdInv
 }
 
 /** Inverts `block` (disposing it, to free its memory before the recursion goes deeper). */
-function invertBlock(block: tf.Tensor2D, leafSize: number): tf.Tensor2D {
+function invertBlock(block: tf.Tensor2D, sizes: Required<SpdInverseOptions>): tf.Tensor2D {
   const n = block.shape[0];
-  if (n <= leafSize) {
+  if (n <= sizes.leafSize) {
     const data = block.dataSync() as Float32Array;
     block.dispose();
     return tf.tensor2d(invertLeaf(data, n), [n, n]);
   }
   const half = n >> 1;
   const rest = n - half;
-  const aInverse = invertBlock(tf.slice(block, [0, 0], [half, half]), leafSize);
+  const aInverse = invertBlock(tf.slice(block, [0, 0], [half, half]), sizes);
+  // M is symmetric, so its bottom-left block is Bᵀ: sliced, not transposed. tfjs-wasm's matMul with
+  // a transpose flag skips XNNPACK and runs 15-20× slower, so no product below sets one.
   const [c, schur] = tf.tidy(() => {
-    const b = tf.slice(block, [0, half], [half, rest]);
-    const cKept = tf.matMul(aInverse, b);
-    return [cKept, tf.sub(tf.slice(block, [half, half], [rest, rest]), tf.matMul(b, cKept, true, false))] as const;
+    const cKept = product(aInverse, tf.slice(block, [0, half], [half, rest]), sizes.panelColumns);
+    const bTransposed = tf.slice(block, [half, 0], [rest, half]);
+    return [cKept, tf.sub(tf.slice(block, [half, half], [rest, rest]), product(bTransposed, cKept, sizes.panelColumns))] as const;
   });
   block.dispose();
-  const schurInverse = invertBlock(schur as tf.Tensor2D, leafSize);
+  const schurInverse = invertBlock(schur as tf.Tensor2D, sizes);
   const inverse = tf.tidy(() => {
-    const e = tf.matMul(c, schurInverse);
-    const topLeft = tf.add(aInverse, tf.matMul(e, c, false, true));
-    const negE = tf.neg(e);
+    const negE = tf.neg(product(c, schurInverse, sizes.panelColumns));
+    const topLeft = tf.sub(aInverse, product(negE, tf.transpose(c), sizes.panelColumns));
     return tf.concat([tf.concat([topLeft, negE], 1), tf.concat([tf.transpose(negE), schurInverse], 1)], 0) as tf.Tensor2D;
   });
   tf.dispose([aInverse, c, schurInverse]);
   return inverse;
+}
+
+/** a · b, by column panels of b at most `panelColumns` wide. */
+function product(a: tf.Tensor2D, b: tf.Tensor2D, panelColumns: number): tf.Tensor2D {
+  const [inner, columns] = b.shape;
+  if (columns <= panelColumns) return tf.matMul(a, b);
+  const panels = Math.ceil(columns / panelColumns);
+  const width = Math.ceil(columns / panels);
+  return tf.tidy(() => {
+    const parts: tf.Tensor2D[] = [];
+    for (let start = 0; start < columns; start += width) parts.push(tf.matMul(a, tf.slice(b, [0, start], [inner, Math.min(width, columns - start)])));
+    return tf.concat(parts, 1);
+  });
 }
 
 /** In-place Gauss-Jordan in Float64 without pivoting (safe for SPD: every pivot is a Schur complement's diagonal). */

@@ -176,12 +176,13 @@ describe('invertSpd', () => {
   it.each([
     { leafSize: 8, label: 'tfjs products over JS leaves' },
     { leafSize: 7, label: 'uneven splits' },
+    { leafSize: 8, panelColumns: 7, label: 'products by column panels' },
     { leafSize: 60, label: 'one JS leaf' },
-  ])('matches a Float64 Gauss-Jordan inverse of a random 60 × 60 SPD matrix ($label)', async ({ leafSize }) => {
+  ])('matches a Float64 Gauss-Jordan inverse of a random 60 × 60 SPD matrix ($label)', async ({ leafSize, panelColumns }) => {
     const matrix = randomSpd(5, 60);
     const expected = referenceInverse(matrix, 60);
     const scale = Math.max(...Array.from(expected, Math.abs));
-    const inverse = await invertSpd(matrix, 60, { leafSize });
+    const inverse = await invertSpd(matrix, 60, { leafSize, panelColumns });
     expect(maxAbsDifference(inverse, expected) / scale).toBeLessThan(1e-5);
   });
 
