@@ -10,6 +10,7 @@ import { basename, join } from 'node:path';
 import { launchServer } from '../test/reliability/processes';
 import { projectPath } from '../src/paths';
 import { compiledEntry } from '../training/compile';
+import { BENCH_POSTGRES_URL, databaseUrlOf, recreateDatabase } from './postgres';
 
 const MAIN = projectPath('src', 'main.ts');
 
@@ -71,8 +72,11 @@ export async function graphqlRetrying<T>(url: string, query: string, variables?:
 
 // ---- the server process ----
 
+/** Where the server keeps its data: an embedded data directory or a PostgreSQL database. */
+export type DataTarget = { dataDir: string } | { databaseUrl: string };
+
 export interface ServerOptions {
-  dataDir: string;
+  target: DataTarget;
   /** TRAIN_AT_START: the model trained in the background when none is active; 'none' for never. */
   trainAtStart: 'hybrid' | 'none';
   adminToken: string;
@@ -102,7 +106,6 @@ export function killServers(): void {
 export async function startServerProcess(options: ServerOptions, timeoutMs = 180_000): Promise<ServerProcess> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    DATA_DIR: options.dataDir,
     HOST: '127.0.0.1',
     PORT: '0',
     SEED_DEMO_DATA: 'true',
@@ -114,7 +117,11 @@ export async function startServerProcess(options: ServerOptions, timeoutMs = 180
     RATE_LIMIT_MUTATIONS_PER_TOKEN: '0',
     RATE_LIMIT_MUTATIONS_PER_IP: '0',
   };
-  delete env.DATABASE_URL; // always the embedded database in DATA_DIR
+  if ('databaseUrl' in options.target) env.DATABASE_URL = options.target.databaseUrl;
+  else {
+    env.DATA_DIR = options.target.dataDir;
+    delete env.DATABASE_URL;
+  }
   // As `npm start` runs it: the JavaScript compiled into build/.
   const node = [compiledEntry(MAIN)];
   const [command, args] = options.cpus !== undefined ? ['taskset', ['-c', options.cpus, process.execPath, ...node]] : [process.execPath, node];
@@ -174,7 +181,15 @@ export async function waitIdle(pid: number, options: { windowMs?: number; maxSha
   return (performance.now() - started) / 1000;
 }
 
-// ---- the cached data directory: demo data plus a trained hybrid model ----
+// ---- the cached database: demo data plus a trained hybrid model ----
+
+/** The PostgreSQL database that holds bench:api's cache (--db postgres); each run copies it. */
+export const POSTGRES_CACHE_DATABASE = 'animerec_bench_api_cache';
+
+/** Where the cache's data lives: `db/` in the cache folder, or POSTGRES_CACHE_DATABASE. */
+export function cacheTarget(cacheDir: string, db: 'embedded' | 'postgres'): DataTarget {
+  return db === 'embedded' ? { dataDir: cachePaths(cacheDir).db } : { databaseUrl: databaseUrlOf(BENCH_POSTGRES_URL, POSTGRES_CACHE_DATABASE) };
+}
 
 export interface CachedModel {
   modelVersionId: number;
@@ -192,7 +207,7 @@ interface ModelState {
 const MODEL_STATE = '{ activeModel { id kind } trainingRuns { id kind status phase progress error } }';
 const START_TRAINING = `mutation { startTraining(kind: "hybrid", preset: "default", activate: true, map: "umap") { id } }`;
 
-/** Folder layout of the cache: `db/` is DATA_DIR, `model.json` says it is ready. */
+/** Folder layout of the cache: `db/` is DATA_DIR (embedded), `model.json` says it is ready. */
 export function cachePaths(cacheDir: string) {
   return { db: join(cacheDir, 'db'), marker: join(cacheDir, 'model.json') };
 }
@@ -213,20 +228,21 @@ export function readCachedModel(cacheDir: string): CachedModel | null {
  * server on an empty folder loads the demo data and (TRAIN_AT_START=hybrid) trains in the
  * background; this waits for it (or starts a run itself through the admin API if none runs).
  */
-export async function prepareCache(cacheDir: string, options: { fresh: boolean; trainTimeoutS: number; cpus: string | undefined }): Promise<CachedModel> {
+export async function prepareCache(cacheDir: string, options: { db: 'embedded' | 'postgres'; fresh: boolean; trainTimeoutS: number; cpus: string | undefined }): Promise<CachedModel> {
   const paths = cachePaths(cacheDir);
   if (options.fresh) rmSync(cacheDir, { recursive: true, force: true });
+  if (options.db === 'postgres' && !existsSync(paths.marker)) await recreateDatabase(BENCH_POSTGRES_URL, POSTGRES_CACHE_DATABASE);
   const cached = readCachedModel(cacheDir);
   if (cached) {
     log(`reusing ${cacheDir} (model version ${cached.modelVersionId}, ${cached.kind}, prepared ${cached.preparedAt}); --fresh rebuilds it`);
     return cached;
   }
   rmSync(paths.marker, { force: true });
-  mkdirSync(paths.db, { recursive: true });
+  mkdirSync(options.db === 'embedded' ? paths.db : cacheDir, { recursive: true });
   log(`preparing ${cacheDir}: demo data and a trained hybrid model (first time: several minutes)`);
   const started = performance.now();
   const adminToken = randomBytes(24).toString('hex');
-  const server = await startServerProcess({ dataDir: paths.db, trainAtStart: 'hybrid', adminToken, cpus: options.cpus, echo: true }, 600_000);
+  const server = await startServerProcess({ target: cacheTarget(cacheDir, options.db), trainAtStart: 'hybrid', adminToken, cpus: options.cpus, echo: true }, 600_000);
   try {
     const deadline = performance.now() + options.trainTimeoutS * 1000;
     let startedRun: number | null = null;

@@ -1,16 +1,21 @@
 /**
- * npm run bench:api [-- --duration S] [--connections N] [--rate R] [--warmup S] [--users N] [--fresh-runs N]
- *                   [--only name,name] [--out FILE] [--fresh] [--cache DIR] [--pin] [--train-timeout-s S]
+ * npm run bench:api [-- --db embedded|postgres] [--duration S] [--connections N] [--rate R] [--warmup S] [--users N]
+ *                   [--fresh-runs N] [--only name,name] [--out FILE] [--fresh] [--cache DIR] [--pin] [--train-timeout-s S]
  *
  * GraphQL API throughput and latency on the shipped demo sample (5,000 users) with a trained
  * hybrid model, measured with autocannon against the real server (`src/main.ts`, as `npm start`
  * runs it) in a separate process: on 2 cores, one for the server and one for the load.
+ * --db: the embedded PGlite (default) or PostgreSQL at BENCH_POSTGRES_URL / TEST_POSTGRES_URL
+ * (default postgres://postgres@127.0.0.1:5432/postgres).
  *
- * 1. The cache (--cache, default .data/bench-api): demo data plus an active hybrid model. The
- *    first run fills it (the server's first start loads the demo data and TRAIN_AT_START=hybrid
- *    trains in the background: minutes); later runs reuse it; --fresh rebuilds it.
- * 2. Each run copies the cached database to a throwaway folder and serves that copy (no
- *    training), so the users and ratings a run writes never change the next run's data.
+ * 1. The cache (--cache, default .data/bench-api, or .data/bench-api-postgres with --db postgres):
+ *    demo data plus an active hybrid model, in the cache folder or (postgres) in the database
+ *    animerec_bench_api_cache. The first run fills it (the server's first start loads the demo
+ *    data and TRAIN_AT_START=hybrid trains in the background: minutes); later runs reuse it;
+ *    --fresh rebuilds it.
+ * 2. Each run copies the cached database (a folder copy, or CREATE DATABASE … TEMPLATE) and
+ *    serves that copy (no training), so the users and ratings a run writes never change the next
+ *    run's data.
  * 3. For each query: a warm-up (--warmup s, default as long as --duration, at most 10 s: a
  *    freshly started server answers slower for its first ~8 s under load, while V8 compiles the
  *    hot JavaScript and PGlite's WebAssembly; BENCHMARKS.md, API, shows both), then --duration s
@@ -42,7 +47,8 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { PROJECT_ROOT } from '../src/paths';
-import { copyForRun, describeError, graphql, graphqlRetrying, killServers, log, prepareCache, startServerProcess, waitIdle, type CachedModel, type ServerProcess } from './api-server';
+import { copyForRun, describeError, graphql, graphqlRetrying, killServers, log, POSTGRES_CACHE_DATABASE, prepareCache, startServerProcess, waitIdle, type CachedModel, type DataTarget, type ServerProcess } from './api-server';
+import { BENCH_POSTGRES_URL, createScratchDatabase } from './postgres';
 import { describeMachine } from './machine';
 import { mulberry32 } from '../src/trainer/random';
 
@@ -58,13 +64,22 @@ const RATED_POOL = 1000;
 const REQUEST_TIMEOUT_S = 10;
 /** Users 1..DEMO_USERS are the demo sample's. */
 const DEMO_USERS = 5000;
-const GOALS = { similarRps: 1000, similarP99Ms: 20, recommendationsP99Ms: 50, freshMaxMs: 1000 };
+const GOALS = {
+  similarRps: 1000,
+  similarP99Ms: 20,
+  recommendationsP99Ms: 50,
+  freshMaxMs: 1000,
+  /** rateAnime at 10 connections: req/s per database, and p99 on PostgreSQL. */
+  rateRps: { embedded: 300, postgres: 1000 },
+  ratePostgresP99Ms: 50,
+};
 const SCENARIO_NAMES = ['typename', 'similarAnime', 'recommendations', 'predictRating', 'rateAnime'] as const;
 type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 // ---- options ----
 
 interface Options {
+  db: 'embedded' | 'postgres';
   duration: number;
   warmup: number;
   connections: number;
@@ -83,6 +98,7 @@ interface Options {
 function parseOptions(): Options {
   const { values } = parseArgs({
     options: {
+      db: { type: 'string', default: 'embedded' },
       duration: { type: 'string', default: '10' },
       warmup: { type: 'string' },
       connections: { type: 'string', default: '10' },
@@ -92,7 +108,7 @@ function parseOptions(): Options {
       only: { type: 'string', default: SCENARIO_NAMES.join(',') },
       out: { type: 'string' },
       fresh: { type: 'boolean', default: false },
-      cache: { type: 'string', default: '.data/bench-api' },
+      cache: { type: 'string' },
       pin: { type: 'boolean', default: false },
       'train-timeout-s': { type: 'string', default: '3600' },
     },
@@ -110,7 +126,10 @@ function parseOptions(): Options {
     if (!(SCENARIO_NAMES as readonly string[]).includes(name)) throw new Error(`--only: unknown query "${name}" (${SCENARIO_NAMES.join(', ')})`);
   }
   const duration = number('duration', values.duration!, false);
+  const db = values.db!;
+  if (db !== 'embedded' && db !== 'postgres') throw new Error(`--db must be embedded or postgres, got "${db}"`);
   return {
+    db,
     duration,
     warmup: values.warmup !== undefined ? number('warmup', values.warmup, false, true) : Math.min(10, Math.max(1, duration)),
     connections: number('connections', values.connections!, true),
@@ -120,7 +139,7 @@ function parseOptions(): Options {
     only: only as ScenarioName[],
     out: values.out,
     fresh: values.fresh!,
-    cache: resolve(PROJECT_ROOT, values.cache!),
+    cache: resolve(PROJECT_ROOT, values.cache ?? (db === 'embedded' ? '.data/bench-api' : '.data/bench-api-postgres')),
     pin: values.pin!,
     trainTimeoutS: number('train-timeout-s', values['train-timeout-s']!, false),
   };
@@ -499,8 +518,13 @@ function errorCell(m: Measurement): string {
 
 const errorsOf = (m: Measurement) => m.connectionErrors + m.timeouts + m.non2xx + m.graphqlErrors + m.badResults + (m.responses === 0 ? 1 : 0);
 
-function goalCell(m: Measurement): string {
+function goalCell(m: Measurement, db: Options['db']): string {
   const clean = errorsOf(m) === 0;
+  if (m.scenario.name === 'rateAnime') {
+    const rps = GOALS.rateRps[db];
+    if (db === 'embedded') return `≥ ${int(rps)} req/s: ${met(clean && m.rps >= rps)}`;
+    return `≥ ${int(rps)} req/s, p99 ≤ ${GOALS.ratePostgresP99Ms} ms: ${met(clean && m.rps >= rps && m.p99 <= GOALS.ratePostgresP99Ms)}`;
+  }
   if (m.scenario.name === 'similarAnime') {
     const ok = clean && m.rps >= GOALS.similarRps && m.p99 <= GOALS.similarP99Ms;
     return `≥ ${int(GOALS.similarRps)} req/s, p99 ≤ ${GOALS.similarP99Ms} ms: ${met(ok)}`;
@@ -522,7 +546,7 @@ function report(options: Options, model: CachedModel, server: ServerProcess, mea
       `load average (1 min) ${context.loadStart.toFixed(2)} at the start, ${context.loadEnd.toFixed(2)} at the end.`,
     '',
     `Server: \`src/main.ts\` compiled into build/, as \`npm start\` runs it, in its own process (pid ${server.pid}${options.pin ? ', pinned to CPU 1, the load generator to CPU 0' : ''}; NODE_ENV=production, ` +
-      `LOG_LEVEL=warn, embedded PGlite) on a copy of the cached database: the demo sample and model version ${model.modelVersionId} ` +
+      `LOG_LEVEL=warn, ${options.db === 'embedded' ? 'embedded PGlite' : 'PostgreSQL'}) on a copy of the cached database: the demo sample and model version ${model.modelVersionId} ` +
       `(${model.kind}, default preset, trained ${model.preparedAt.slice(0, 10)}). Load: autocannon ${options.connections} connections, ` +
       `one request at a time each${options.rate !== undefined ? `, ${options.rate} requests/s offered in all (autocannon's overallRate)` : ''}, ${options.warmup} s warm-up then ${options.duration} s per query; before each run the benchmark waits ` +
       `until the server's CPU is idle (it still answers the requests autocannon dropped at the end of the previous one). ` +
@@ -533,7 +557,7 @@ function report(options: Options, model: CachedModel, server: ServerProcess, mea
     ...measurements.map(
       (m) =>
         `| ${m.scenario.label} | ${int(m.responses)} | ${int(m.rps)} | ${ms(m.p50)} | ${ms(m.p99)} | ${ms(m.max)} | ${errorCell(m)} | ` +
-        `${baseline && baseline.rps > 0 ? `${(m.rps / baseline.rps).toFixed(m.rps / baseline.rps < 0.1 ? 3 : 2)}x` : '—'} | ${goalCell(m)} |`,
+        `${baseline && baseline.rps > 0 ? `${(m.rps / baseline.rps).toFixed(m.rps / baseline.rps < 0.1 ? 3 : 2)}x` : '—'} | ${goalCell(m, options.db)} |`,
     ),
     '',
     'Requests:',
@@ -576,13 +600,23 @@ function report(options: Options, model: CachedModel, server: ServerProcess, mea
 
 // ---- main ----
 
-let runCopy: string | undefined;
+/** The run's copy of the cached database, and how to remove it. */
+let runCopy: { target: DataTarget; remove(): Promise<void> } | undefined;
 let serverToStop: ServerProcess | undefined;
+
+async function copyCacheForRun(options: Options): Promise<{ target: DataTarget; remove(): Promise<void> }> {
+  if (options.db === 'embedded') {
+    const dataDir = copyForRun(options.cache);
+    return { target: { dataDir }, remove: async () => rmSync(dataDir, { recursive: true, force: true }) };
+  }
+  const copy = await createScratchDatabase(BENCH_POSTGRES_URL, POSTGRES_CACHE_DATABASE);
+  return { target: { databaseUrl: copy.url }, remove: copy.drop };
+}
 
 async function stopServer(): Promise<void> {
   await serverToStop?.stop(5000).catch(() => undefined);
   killServers();
-  if (runCopy) rmSync(runCopy, { recursive: true, force: true });
+  await runCopy?.remove();
   runCopy = undefined;
 }
 
@@ -597,12 +631,12 @@ async function main(): Promise<void> {
     serverCpus = '1';
   }
   log(`machine: ${describeMachine()}`);
-  const model = await prepareCache(options.cache, { fresh: options.fresh, trainTimeoutS: options.trainTimeoutS, cpus: serverCpus });
-  runCopy = copyForRun(options.cache);
+  const model = await prepareCache(options.cache, { db: options.db, fresh: options.fresh, trainTimeoutS: options.trainTimeoutS, cpus: serverCpus });
+  runCopy = await copyCacheForRun(options);
   const loadStart = loadavg()[0]!;
-  const server = await startServerProcess({ dataDir: runCopy, trainAtStart: 'none', adminToken: randomBytes(24).toString('hex'), cpus: serverCpus, echo: false });
+  const server = await startServerProcess({ target: runCopy.target, trainAtStart: 'none', adminToken: randomBytes(24).toString('hex'), cpus: serverCpus, echo: false });
   serverToStop = server;
-  log(`server pid ${server.pid} at ${server.url} (database copy ${runCopy})`);
+  log(`server pid ${server.pid} at ${server.url} (database copy ${JSON.stringify(runCopy.target)})`);
 
   const active = await graphqlRetrying<{ activeModel: { id: number; kind: string } | null }>(server.url, '{ activeModel { id kind } }');
   if (active.activeModel?.kind !== 'hybrid') {

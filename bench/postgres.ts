@@ -28,14 +28,30 @@ export interface ScratchDatabase {
   drop(): Promise<void>;
 }
 
-/** Creates an empty, uniquely named database on the server of `adminUrl`. */
-export async function createScratchDatabase(adminUrl: string): Promise<ScratchDatabase> {
-  const name = `animerec_bench_${process.pid}_${randomBytes(4).toString('hex')}`;
-  await withClient(adminUrl, (client) => client.query(`CREATE DATABASE ${name}`));
+/** The URL of database `name` on the server of `adminUrl`. */
+export function databaseUrlOf(adminUrl: string, name: string): string {
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Drops database `name` if it exists and creates it empty. */
+export async function recreateDatabase(adminUrl: string, name: string): Promise<void> {
+  await withClient(adminUrl, async (client) => {
+    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await client.query(`CREATE DATABASE ${name}`);
+  });
+}
+
+/**
+ * Creates a uniquely named database on the server of `adminUrl`: empty, or a copy of
+ * `template` (PostgreSQL copies it file by file; nobody may be connected to it meanwhile).
+ */
+export async function createScratchDatabase(adminUrl: string, template?: string): Promise<ScratchDatabase> {
+  const name = `animerec_bench_${process.pid}_${randomBytes(4).toString('hex')}`;
+  await withClient(adminUrl, (client) => client.query(`CREATE DATABASE ${name}${template === undefined ? '' : ` TEMPLATE ${template}`}`));
   return {
-    url: url.toString(),
+    url: databaseUrlOf(adminUrl, name),
     drop: () => withClient(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
   };
 }
