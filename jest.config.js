@@ -15,6 +15,9 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', swcOptions] },
   setupFiles: ['reflect-metadata'],
+  // A folder for the run, where the first test that needs it builds the PGlite template.
+  globalSetup: '<rootDir>/test/helpers/global-setup.ts',
+  globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
   // PGlite's first start in a process takes several seconds.
   testTimeout: 60_000,
 };

@@ -36,7 +36,7 @@ function queryable(runner: PgliteRunner, copySource: PgliteCopySource): Queryabl
   };
 }
 
-class EmbeddedDatabase extends DatabaseOverQueryable {
+export class EmbeddedDatabase extends DatabaseOverQueryable {
   readonly driver = 'embedded' as const;
   private prismaClient: PrismaClient | undefined;
   private readonly copySource = new PgliteCopySource();
@@ -79,14 +79,20 @@ class EmbeddedDatabase extends DatabaseOverQueryable {
     await this.prismaClient?.$disconnect();
     await this.pglite.close();
   }
+  /** All of the database's files as one tarball, which openPGliteHere's `image` starts from. */
+  dumpImage(): Promise<Blob> {
+    return this.pglite.dumpDataDir('none');
+  }
 }
 
 /**
  * PGlite with our extensions and settings, opened in this process (initdb too when the folder
  * is new): what openEmbeddedDatabase and the init child (embedded-init.child.ts) both open.
+ * With `image` (a dumpImage tarball) a new database starts as a copy of that one, without
+ * initdb: how tests copy one migrated template instead of creating a database per file.
  */
-export async function openPGliteHere(dataDir: string | undefined): Promise<Database> {
-  const pglite = await PGlite.create({ dataDir, extensions: { vector }, postgresqlconf: EMBEDDED_SETTINGS });
+export async function openPGliteHere(dataDir: string | undefined, { image }: { image?: Blob } = {}): Promise<EmbeddedDatabase> {
+  const pglite = await PGlite.create({ dataDir, loadDataDir: image, extensions: { vector }, postgresqlconf: EMBEDDED_SETTINGS });
   return new EmbeddedDatabase(pglite, dataDir ?? 'memory://');
 }
 

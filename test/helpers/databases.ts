@@ -1,16 +1,16 @@
 /**
  * The databases every contract test runs against: the embedded PGlite always, and the
  * PostgreSQL server named by TEST_POSTGRES_URL (CI sets it). Each opened database is new and
- * migrated: an in-memory PGlite, or a fresh PostgreSQL database created for the test file and
- * dropped afterwards.
+ * migrated: an in-memory PGlite copied from the run's template (pglite-template.ts), or a fresh
+ * PostgreSQL database created for the test file and dropped afterwards.
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Database } from '../../src/db/database';
-import { openEmbeddedDatabase } from '../../src/db/embedded';
 import { migrate } from '../../src/db/migrate';
 import { openPostgresDatabase } from '../../src/db/postgres';
 import { tempDir, type TempDir } from './data-slices';
+import { openTemplateCopy } from './pglite-template';
 
 export interface TestDatabase {
   db: Database;
@@ -30,8 +30,7 @@ export const TEST_POSTGRES_URL = process.env.TEST_POSTGRES_URL || undefined;
 const embedded: TestDriver = {
   name: 'embedded',
   async open({ migrated = true } = {}) {
-    const db = await openEmbeddedDatabase(undefined);
-    if (migrated) await migrate(db);
+    const db = await openTemplateCopy({ migrated });
     return { db, dispose: () => db.close() };
   },
 };

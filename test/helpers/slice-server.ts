@@ -1,6 +1,7 @@
 /**
  * A real server on a fresh database holding the shipped catalog and the first `ratingRows`
  * lines of the shipped ratings (the demo-data path of start-up), for API and browser tests.
+ * The embedded database starts as a copy of the run's migrated template (pglite-template.ts).
  */
 import { copyFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
@@ -10,6 +11,7 @@ import { createLogger } from '../../src/logger';
 import { startServer, type RunningServer } from '../../src/server/start';
 import { headLines, SHIPPED_ANIME, SHIPPED_RATINGS, tempDir } from './data-slices';
 import type { TestDriver, TestDatabase } from './databases';
+import { seedDataDir } from './pglite-template';
 
 export interface SliceServer {
   server: RunningServer;
@@ -28,6 +30,8 @@ export async function startSliceServer(options: { ratingRows: number; driver?: T
   if (options.driver?.name === 'postgres') {
     test = await options.driver.open({ migrated: false });
     env.DATABASE_URL = test.url!;
+  } else {
+    await seedDataDir(env.DATA_DIR!);
   }
   const server = await startServer(loadConfig(env), createLogger('silent'), silentProgress);
   return {

@@ -12,6 +12,7 @@ import { loadModelVersion } from '../../src/versions/load';
 import { startServer, type RunningServer } from '../../src/server/start';
 import { runTraining, type TrainingReport } from '../../src/trainer/run-training';
 import { headLines, SHIPPED_ANIME, SHIPPED_RATINGS, tempDir, type TempDir } from '../helpers/data-slices';
+import { seedDataDir } from '../helpers/pglite-template';
 import { describeEachDriver, type TestDatabase } from '../helpers/databases';
 import { graphql, type GraphQLResponse } from '../helpers/graphql';
 import { predictRows } from '../../src/models/predict';
@@ -38,6 +39,8 @@ describeEachDriver('recommendation API', (driver) => {
     if (driver.name === 'postgres') {
       test = await driver.open({ migrated: false });
       env.DATABASE_URL = test.url!;
+    } else {
+      await seedDataDir(env.DATA_DIR!);
     }
     server = await startServer(loadConfig({ ...env, ADMIN_TOKEN: ADMIN }), createLogger('silent'), silentProgress);
   });

@@ -19,6 +19,7 @@ import { publishModelVersion } from '../../src/versions/publish';
 import { retainModelVersions } from '../../src/versions/retention';
 import { tempDir, type TempDir } from '../helpers/data-slices';
 import { createPostgresTestDatabase, describeEachDriver, TEST_POSTGRES_URL, type TestDatabase, type TestDriver } from '../helpers/databases';
+import { seedDataDir } from '../helpers/pglite-template';
 import { CRASH_DRAFT_SIZE, seedCatalog, syntheticDraft } from '../helpers/publish-child';
 import { mulberry32 } from '../../src/trainer/random';
 
@@ -324,6 +325,7 @@ function stores(driver: TestDriver) {
     return {
       async setUp() {
         template = tempDir('animerec-publish-template-');
+        await seedDataDir(template.path);
         const db = await openDatabase({ dataDir: template.path });
         previous = await prepare(db);
         await db.close();

@@ -12,6 +12,7 @@ import { createLogger } from '../../src/logger';
 import { startServer, type RunningServer } from '../../src/server/start';
 import { headLines, SHIPPED_ANIME, SHIPPED_RATINGS, tempDir, type TempDir } from '../helpers/data-slices';
 import { describeEachDriver, type TestDatabase } from '../helpers/databases';
+import { seedDataDir } from '../helpers/pglite-template';
 import { copyFileSync } from 'node:fs';
 
 const ROOT = resolve(__dirname, '../..');
@@ -62,6 +63,8 @@ describeEachDriver('server', (driver) => {
     if (driver.name === 'postgres') {
       test = await driver.open({ migrated: false });
       env.DATABASE_URL = test.url!;
+    } else {
+      await seedDataDir(env.DATA_DIR!);
     }
     config = loadConfig(env);
     server = await startServer(config, logger, silentProgress);

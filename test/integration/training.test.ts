@@ -21,6 +21,7 @@ import { tempDir } from '../helpers/data-slices';
 import { describeEachDriver, TEST_DRIVERS, type TestDatabase } from '../helpers/databases';
 import { loadShippedSlice } from '../helpers/training-data';
 import { predictRows } from '../../src/models/predict';
+import { seedDataDir } from '../helpers/pglite-template';
 
 const ROOT = resolve(__dirname, '../..');
 /** ~17,100 explicit ratings of 194 users on ~3,000 anime. */
@@ -59,8 +60,9 @@ async function storedTestMetrics(db: Database, report: TrainingReport) {
  * `npm run train` as a real process on an empty embedded database. Started when the file starts
  * (it spends ~10 s compiling and starting) so that it runs beside the training tests.
  */
-function runTrainCommandOnEmptyDataDir(): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function runTrainCommandOnEmptyDataDir(): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const dataDir = tempDir('animerec-train-cli-');
+  await seedDataDir(dataDir.path);
   const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir.path };
   delete env.DATABASE_URL;
   const child = spawn(process.execPath, ['-r', '@swc-node/register', 'training/train.ts', '--model', 'mf', '--map', 'none', '--epochs', '1'], {

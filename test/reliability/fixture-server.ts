@@ -15,6 +15,7 @@ import { runTraining } from '../../src/trainer/run-training';
 import { mulberry32 } from '../../src/trainer/random';
 import { tempDir, type TempDir } from '../helpers/data-slices';
 import { seedCatalog } from '../helpers/publish-child';
+import { seedDataDir } from '../helpers/pglite-template';
 
 export const FIXTURE_SIZE = { items: 200, users: 50 };
 /** Ratings per dataset user, random anime and values (seeded). */
@@ -45,8 +46,9 @@ export async function prepareDatabase(db: Database): Promise<number> {
   return report.modelVersionId;
 }
 
-/** prepareDatabase on the embedded database in `dataDir`. */
+/** prepareDatabase on the embedded database in `dataDir` (a copy of the run's template). */
 export async function prepareDataDir(dataDir: string): Promise<number> {
+  await seedDataDir(dataDir);
   const db = await openDatabase({ dataDir });
   try {
     return await prepareDatabase(db);

@@ -6,8 +6,7 @@
  */
 import fc from 'fast-check';
 import type { Database } from '../../src/db/database';
-import { openEmbeddedDatabase } from '../../src/db/embedded';
-import { migrate } from '../../src/db/migrate';
+import { openTemplateCopy } from '../helpers/pglite-template';
 import { kaggleFormat } from '../../src/ingest/formats/kaggle';
 import { ingest, type IngestReport } from '../../src/ingest/ingest';
 import { tempDir, type TempDir } from '../helpers/data-slices';
@@ -102,8 +101,7 @@ describe('ingest under mutated lines (fast-check)', () => {
   let files: TempDir;
   let run = 0;
   beforeAll(async () => {
-    db = await openEmbeddedDatabase(undefined);
-    await migrate(db);
+    db = await openTemplateCopy({ migrated: true });
     files = tempDir('animerec-ingest-props-');
   });
   afterAll(async () => {
