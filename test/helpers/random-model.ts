@@ -5,7 +5,7 @@
  */
 import { fitFeatureSpec, itemFeatures, type ItemMetadata } from '../../src/models/features';
 import { presetHyperparameters, type Hyperparameters } from '../../src/models/hyperparameters';
-import type { ModelKind } from '../../src/models/kinds';
+import { MODEL_KINDS, type ModelKind } from '../../src/models/kinds';
 import { initModel, type Model } from '../../src/models/model';
 import { mulberry32 } from '../../src/trainer/random';
 
@@ -39,4 +39,33 @@ export function randomModel(kind: ModelKind, options: RandomModelOptions): Model
   for (let j = 0; j < model.itemBias.length; j++) model.itemBias[j] = random() * 2 - 1;
   for (const layer of model.head?.layers ?? []) for (let j = 0; j < layer.units; j++) layer.bias[j] = (random() * 2 - 1) * 0.3;
   return model;
+}
+
+/** Hyperparameters small enough for unit tests: embedding 8, a small head per kind, 3 epochs of batch 64. */
+export function smallHyperparameters(kind: ModelKind, overrides: Partial<Hyperparameters> = {}): Hyperparameters {
+  return {
+    ...presetHyperparameters(kind, 'default'),
+    embeddingDim: 8,
+    hiddenUnits: kind === 'mf' ? [] : kind === 'deep' ? [16] : [16, 8],
+    batchSize: 64,
+    epochs: 3,
+    ...overrides,
+  };
+}
+
+/** A small model of `kind` (60 users, 40 items, smallHyperparameters) with trained-looking parameters everywhere. */
+export function smallRandomModel(kind: ModelKind, overrides: Partial<Hyperparameters> = {}): Model {
+  return randomModel(kind, { users: 60, items: 40, hyper: smallHyperparameters(kind, overrides), seed: 41 });
+}
+
+/** What every scoring path is checked on: each kind, the regression heads with the dot term, and the head shapes the WebAssembly kernel takes. */
+export function scorerCases(): [string, Model][] {
+  return [
+    ...MODEL_KINDS.map((kind): [string, Model] => [kind, smallRandomModel(kind)]),
+    ['deep with the dot term', smallRandomModel('deep', { dotTerm: true })],
+    ['hybrid with the dot term', smallRandomModel('hybrid', { dotTerm: true })],
+    // Hidden width a multiple of 16.
+    ['hybrid, kernel-shaped head (16 x 32)', smallRandomModel('hybrid', { hiddenUnits: [16, 32] })],
+    ['hybrid-classifier, kernel-shaped head (16 x 32)', smallRandomModel('hybrid-classifier', { hiddenUnits: [16, 32] })],
+  ];
 }

@@ -17,6 +17,7 @@ import { ItemScorer } from '../../src/models/all-items-scorer';
 import { type Model } from '../../src/models/model';
 import { mulberry32 } from '../../src/trainer/random';
 import { probeGpuBackend } from '../helpers/gpu';
+import { maxAbsDifference } from '../helpers/float-arrays';
 import { randomModel } from '../helpers/random-model';
 import { predictRowsOn, scoreAllItemsOn, predictRows } from '../../src/models/predict';
 
@@ -31,13 +32,6 @@ const probe = probeGpuBackend();
 const gpu = probe?.backend;
 /** The GPU backend auto selection takes: none for a software adapter. */
 const autoGpu = probe && !probe.software ? probe.backend : undefined;
-
-function maxAbsDifference(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let max = 0;
-  for (let j = 0; j < a.length; j++) max = Math.max(max, Math.abs(a[j]! - b[j]!));
-  return max;
-}
 
 /** Every (user, item) pair of a few users: more pairs than one GPU dispatch holds. */
 function allPairs(model: Model, users: number): { userRows: Int32Array; itemRows: Int32Array } {

@@ -1,0 +1,28 @@
+/** ItemScorer (every item's rating for one user) against predictRows, for every kind. */
+import { ItemScorer } from '../../src/models/all-items-scorer';
+import { selectBackend } from '../../src/models/backend';
+import { predictRows } from '../../src/models/predict';
+import { maxAbsDifference } from '../helpers/float-arrays';
+import { scorerCases } from '../helpers/random-model';
+
+beforeAll(async () => {
+  await selectBackend('wasm');
+});
+
+describe('ItemScorer', () => {
+  it.each(scorerCases())('%s: scores every item for a user as predictRows does, also after releasing its tensors', (_, model) => {
+    const scorer = new ItemScorer(model);
+    const dim = model.hyper.embeddingDim;
+    const items = Int32Array.from({ length: model.itemIds.length }, (_, item) => item);
+    for (const user of [0, 17, model.userIds.length - 1]) {
+      const expected = predictRows(model, new Int32Array(items.length).fill(user), items);
+      // Not a degenerate comparison: the predictions differ between items.
+      expect(Math.max(...expected) - Math.min(...expected)).toBeGreaterThan(0.01);
+      const scores = scorer.score(model.userEmbeddings.subarray(user * dim, (user + 1) * dim), model.userBias[user]!);
+      expect(maxAbsDifference(scores, expected)).toBeLessThan(1e-4);
+      scorer.release();
+      expect(maxAbsDifference(scorer.score(model.userEmbeddings.subarray(user * dim, (user + 1) * dim), model.userBias[user]!), expected)).toBeLessThan(1e-4);
+    }
+    scorer.release();
+  });
+});
