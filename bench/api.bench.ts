@@ -50,6 +50,7 @@ import { PROJECT_ROOT } from '../src/paths';
 import { copyForRun, describeError, graphql, graphqlRetrying, killServers, log, POSTGRES_CACHE_DATABASE, prepareCache, startServerProcess, waitIdle, type CachedModel, type DataTarget, type ServerProcess } from './api-server';
 import { BENCH_POSTGRES_URL, createScratchDatabase } from './postgres';
 import { describeMachine } from './machine';
+import { percentile } from './stats';
 import { mulberry32 } from '../src/trainer/random';
 
 /** Results per query (k) for similarAnime and recommendations. */
@@ -147,12 +148,6 @@ function parseOptions(): Options {
 
 function pick<T>(items: readonly T[], random: () => number): T {
   return items[Math.floor(random() * items.length)]!;
-}
-
-function percentile(sorted: Float64Array | number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[index]!;
 }
 
 /** Runs `fn` over `items` with at most `limit` at a time. */

@@ -17,6 +17,7 @@ import { currentBackend, GPU_BACKENDS, selectBackend, tfjsName, type BackendName
 import { isModelKind, kindDefinition, MODEL_KINDS, type ModelKind } from '../src/models/kinds';
 import { writeHeadInput, type Model } from '../src/models/model';
 import { describeMachine } from './machine';
+import { median, percentile } from './stats';
 import { runBenchmark } from './lifecycle';
 import { ItemScorer } from '../src/models/all-items-scorer';
 import { headTrainStepOn } from '../src/models/head-train-step';
@@ -43,10 +44,6 @@ interface Row {
   trainSamplesPerSecond: Record<number, number>;
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
-}
-
 function maxAbsDifference(a: Float32Array, b: Float32Array): number {
   let max = 0;
   for (let j = 0; j < a.length; j++) max = Math.max(max, Math.abs(a[j]! - b[j]!));
@@ -63,7 +60,7 @@ async function timeReps(seconds: number, step: (rep: number) => Promise<void>): 
     await step(rep);
     times.push(performance.now() - t0);
   }
-  return times.sort((a, b) => a - b);
+  return times;
 }
 
 function pairsOfUsers(model: Model, firstUser: number, users: number): { userRows: Int32Array; itemRows: Int32Array } {
@@ -126,7 +123,7 @@ async function measure(kind: ModelKind, model: Model, backend: BackendName, seco
     if (!(difference <= TOLERANCE)) throw new Error(`ItemScorer on ${backend}: user ${user}'s scores differ from wasm's predictRows by ${difference}`);
   });
   scorer.release();
-  const servedP50Ms = percentile(servedTimes, 0.5);
+  const servedP50Ms = median(servedTimes);
 
   // predictRatings-style batches: BATCH_USERS × items pairs per call.
   const batch = pairsOfUsers(model, 0, BATCH_USERS);
@@ -149,16 +146,16 @@ async function measure(kind: ModelKind, model: Model, backend: BackendName, seco
       const difference = maxAbsDifference(grads.weights[0]!, expected.weights[0]!);
       if (!(difference <= TOLERANCE)) throw new Error(`${backend}: first-layer gradient differs from wasm by ${difference}`);
     });
-    trainSamplesPerSecond[size] = (size * 1000) / percentile(times, 0.5);
+    trainSamplesPerSecond[size] = (size * 1000) / median(times);
   }
   return {
     kind,
     backend: choice.scoring,
     device: choice.device,
-    scoreP50Ms: percentile(latencies, 0.5),
-    scoreP99Ms: percentile(latencies, 0.99),
+    scoreP50Ms: median(latencies),
+    scoreP99Ms: percentile(latencies, 99),
     servedP50Ms,
-    batchedPairsPerSecond: (BATCH_USERS * items * 1000) / percentile(batchTimes, 0.5),
+    batchedPairsPerSecond: (BATCH_USERS * items * 1000) / median(batchTimes),
     trainSamplesPerSecond,
   };
 }

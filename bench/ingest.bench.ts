@@ -23,7 +23,7 @@ import { BENCH_POSTGRES_URL, createScratchDatabase, query, serverVersion, timePs
 import { splitRatings, timeSchemaFloor } from './schema-floor';
 import { KAGGLE_RATING_ROWS, readAnimeIds, writeSyntheticRatings } from './synthetic';
 import { projectPath } from '../src/paths';
-import { median } from './stats';
+import { median, medianBy } from './stats';
 
 const ANIME = projectPath('data', 'anime.csv.gz');
 const SAMPLE = projectPath('data', 'rating_sample_5000users.csv.gz');
@@ -167,7 +167,7 @@ async function sampleBenchmark(runs: number, dir: string): Promise<string[]> {
     }
   });
 
-  const medianRun = [...ours].sort((a, b) => a.result!.seconds - b.result!.seconds)[Math.floor(ours.length / 2)]!;
+  const medianRun = medianBy(ours, (run) => run.result!.seconds)!;
   const rows = medianRun.result!.ratingRows;
   const copySeconds = median(copies);
   const ratio = medianRun.result!.ratingRowsPerSecond / (rows / copySeconds);

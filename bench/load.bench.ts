@@ -28,6 +28,7 @@ import type { ServerProcess } from '../test/reliability/processes';
 import { onCleanUp, runBenchmark } from './lifecycle';
 import { createBenchDatabase, createUsers, log, servedIds, startTrainedServer, type DatabaseChoice } from './load-server';
 import { describeMachine } from './machine';
+import { percentile } from './stats';
 import { BENCH_POSTGRES_URL } from './postgres';
 import { mulberry32 } from '../src/trainer/random';
 
@@ -81,10 +82,6 @@ function parseOptions(): Options {
 }
 
 
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
 
 // ---- one run ----
 

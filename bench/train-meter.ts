@@ -5,6 +5,8 @@
  * a warm-up step) are left out by calling `skip`. Internal to bench/.
  */
 
+import { median } from './stats';
+
 export const WINDOW_SECONDS = 0.2;
 
 export interface Throughput {
@@ -58,14 +60,10 @@ export class WindowMeter {
   }
 
   result(): Throughput {
-    const sorted = [...this.rates].sort((a, b) => a - b);
-    const middle = sorted.length / 2;
-    const median =
-      sorted.length === 0 ? NaN : sorted.length % 2 === 1 ? sorted[Math.floor(middle)]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
     return {
-      median,
+      median: median(this.rates),
       overall: this.countedMs > 0 ? (this.countedSamples * 1000) / this.countedMs : NaN,
-      windows: sorted.length,
+      windows: this.rates.length,
       samples: this.countedSamples,
       seconds: this.countedMs / 1000,
     };

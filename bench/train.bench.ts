@@ -37,6 +37,7 @@ import { finishTrainingRun, prepareTrainingData, trainPrepared, type ModelMetric
 import { RESULT_PREFIX, type StockBackend, type ThroughputJob, type ThroughputResult } from './train-child';
 import { benchSplit, benchSplitParams, openDemoDatabase, writeBenchDataset } from './train-data';
 import { describeMachine } from './machine';
+import { medianBy } from './stats';
 import { CEILING_DEFAULTS } from './train-sgd-ceiling';
 import { EQUIVALENCE_TOLERANCE } from './train-stock-tfjs';
 import { projectPath } from '../src/paths';
@@ -205,8 +206,7 @@ async function measureThroughput(options: Options, dataDir: string): Promise<{ k
       if (!run.result) return run;
       runs.push(run);
     }
-    runs.sort((a, b) => a.result!.throughput.median - b.result!.throughput.median);
-    return runs[Math.floor((runs.length - 1) / 2)]!; // the lower middle for an even count
+    return medianBy(runs, (run) => run.result!.throughput.median)!;
   };
   // Generous: start-up (~3 s), warm-up and budget, and a slow stock `cpu` step (tens of seconds).
   const oursTimeout = 10 * (options.warmupSeconds + options.budgetSeconds) + 120;
