@@ -15,6 +15,8 @@ const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
 
+const portNumber = z.string().regex(/^\d+$/, 'must be a port number').transform(Number).pipe(z.number().max(65535));
+
 const wholeNumber = z.string().regex(/^\d+$/, 'must be a whole number').transform(Number);
 
 /** proxy-addr's names for address ranges (what fastify's trustProxy accepts besides addresses). */
@@ -53,7 +55,7 @@ const envSchema = z.object({
     .optional(),
   DATA_DIR: z.string().min(1).default('.data'),
   HOST: z.string().min(1).default('127.0.0.1'),
-  PORT: z.string().regex(/^\d+$/, 'must be a port number').transform(Number).pipe(z.number().max(65535)).default(4000),
+  PORT: portNumber.default(4000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   SEED_DEMO_DATA: booleanFlag.default(true),
@@ -76,6 +78,7 @@ const envSchema = z.object({
     .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
     .optional(),
   TRUST_PROXY: trustProxySetting.default(false),
+  METRICS_PORT: portNumber.optional(),
   RATE_LIMIT_WINDOW_S: wholeNumber.pipe(z.number().min(1)).default(60),
   RATE_LIMIT_MUTATIONS_PER_TOKEN: wholeNumber.default(600),
   RATE_LIMIT_MUTATIONS_PER_IP: wholeNumber.default(1200),
@@ -121,6 +124,8 @@ export interface Config {
   redisUrl: string | undefined;
   /** Proxies whose X-Forwarded-For gives the client address (fastify's trustProxy); false: none. */
   trustProxy: boolean | number | string[];
+  /** Port of the Prometheus `/metrics` endpoint, on HOST; undefined: no metrics. */
+  metricsPort: number | undefined;
 }
 
 export class ConfigError extends Error {
@@ -168,5 +173,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     modelVersionsKept: e.MODEL_VERSIONS_KEPT,
     redisUrl: e.REDIS_URL,
     trustProxy: e.TRUST_PROXY,
+    metricsPort: e.METRICS_PORT,
   };
 }

@@ -49,6 +49,15 @@ export interface Subscription {
   close(): Promise<void>;
 }
 
+/** Connections of a pool, for monitoring. */
+export interface PoolState {
+  /** Open connections. */
+  total: number;
+  idle: number;
+  /** Statements waiting for a free connection. */
+  waiting: number;
+}
+
 /** A held session-level advisory lock. */
 export interface AdvisoryLock {
   release(): Promise<void>;
@@ -72,6 +81,8 @@ export interface Database extends Queryable {
    * database, or returns null at once when another holder has it.
    */
   tryAdvisoryLock(key: number): Promise<AdvisoryLock | null>;
+  /** The connection pool's state; null where there is none (the embedded database). */
+  poolState(): PoolState | null;
   close(): Promise<void>;
 }
 
@@ -107,5 +118,6 @@ export abstract class DatabaseOverQueryable implements Database {
   abstract prisma(): PrismaClient;
   abstract listen(channels: readonly string[], handlers: NotificationHandlers): Promise<Subscription>;
   abstract tryAdvisoryLock(key: number): Promise<AdvisoryLock | null>;
+  abstract poolState(): PoolState | null;
   abstract close(): Promise<void>;
 }

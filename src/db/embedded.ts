@@ -75,6 +75,9 @@ export class EmbeddedDatabase extends DatabaseOverQueryable {
     this.heldLocks.add(key);
     return { release: async () => void this.heldLocks.delete(key) };
   }
+  poolState(): null {
+    return null;
+  }
   async close(): Promise<void> {
     await this.prismaClient?.$disconnect();
     await this.pglite.close();

@@ -7,7 +7,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client';
 import { ServiceUnavailableError } from '../errors';
 import { isConnectFailure, isConnectionLoss } from './connection-loss';
-import { copyStatement, DatabaseOverQueryable, type AdvisoryLock, type CopyOptions, type Database, type NotificationHandlers, type Queryable, type QueryResult, type Subscription } from './database';
+import { copyStatement, DatabaseOverQueryable, type AdvisoryLock, type CopyOptions, type Database, type NotificationHandlers, type PoolState, type Queryable, type QueryResult, type Subscription } from './database';
 import { listenOnPostgres, type ClientSettings } from './pg-listener';
 
 /**
@@ -163,6 +163,9 @@ class PostgresDatabase extends DatabaseOverQueryable {
     }
     // Ending the session releases its locks (also if the connection is lost first).
     return { release: () => client.end().catch(() => undefined) };
+  }
+  poolState(): PoolState {
+    return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
   }
   async close(): Promise<void> {
     await this.prismaClient?.$disconnect();

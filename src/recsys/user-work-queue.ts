@@ -14,9 +14,10 @@ export const MAX_BATCH_USERS = 256;
 export interface UserWorkQueueOptions {
   /** A failed batch: its users are settled all the same (their writes are stored either way). */
   onError(error: unknown, userIds: readonly number[]): void;
-  /** Milliseconds from the first schedule of each user in a finished batch to its end. */
-  onDone?(lagsMs: readonly number[]): void;
 }
+
+/** Told, after each batch, the milliseconds from each of its users' first schedule to the batch's end. */
+export type LagObserver = (lagsMs: readonly number[]) => void;
 
 export class UserWorkQueue {
   /** Users waiting for the next batch, with when they were first scheduled. */
@@ -24,11 +25,17 @@ export class UserWorkQueue {
   private readonly running = new Set<number>();
   private readonly waiters = new Map<number, (() => void)[]>();
   private draining: Promise<void> | null = null;
+  private readonly observers = new Set<LagObserver>();
 
   constructor(
     private readonly work: (userIds: number[]) => Promise<void>,
     private readonly options: UserWorkQueueOptions,
   ) {}
+
+  /** Adds an observer of each batch's lags (metrics). */
+  observe(observer: LagObserver): void {
+    this.observers.add(observer);
+  }
 
   /** Users scheduled or running. */
   get size(): number {
@@ -83,7 +90,8 @@ export class UserWorkQueue {
           this.options.onError(error, batch);
         }
         const now = performance.now();
-        this.options.onDone?.(scheduledAt.map((at) => now - at));
+        const lags = scheduledAt.map((at) => now - at);
+        for (const observer of this.observers) observer(lags);
         for (const userId of batch) {
           this.running.delete(userId);
           if (this.pending.has(userId)) continue;

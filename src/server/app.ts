@@ -20,6 +20,7 @@ import type { Logger } from '../logger';
 import { BadTokenLimiter, mutationRateLimitPlugin } from './rate-limit';
 import { openRateLimitStore } from './rate-limit-store';
 import { foldInReadsPlugin } from './fold-in-reads';
+import type { Metrics } from './metrics';
 import { registerPlayground } from './playground';
 import { registerUtf8JsonParser, rejectNulPlugin } from './input-guards';
 
@@ -37,6 +38,8 @@ export interface AppOptions {
   jobToken?: string;
   trainingRuns: TrainingRuns;
   catalog: AnimeCatalog;
+  /** Prometheus metrics of the requests (METRICS_PORT); undefined: none collected. */
+  metrics?: Metrics;
 }
 
 /** TRUST_PROXY for fastify; a hop count becomes proxy-addr's trust function (hop 0 is the socket's peer). */
@@ -44,7 +47,7 @@ function trustedProxies(setting: Config['trustProxy']): boolean | string[] | ((a
   return typeof setting === 'number' ? (_address, hop) => hop < setting : setting;
 }
 
-export async function buildApp({ config, db, models, logger, jobToken, trainingRuns, catalog }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, db, models, logger, jobToken, trainingRuns, catalog, metrics }: AppOptions): Promise<FastifyInstance> {
   // No log line per request: errors are logged once, by formatError.
   const logController = new LogController({ disableRequestLogging: true });
   const app: FastifyInstance = Fastify({ loggerInstance: logger as FastifyBaseLogger, logController, bodyLimit: BODY_LIMIT_BYTES, trustProxy: trustedProxies(config.trustProxy) });
@@ -61,7 +64,7 @@ export async function buildApp({ config, db, models, logger, jobToken, trainingR
     introspection: config.introspection,
     // The default landing page (Apollo Sandbox) loads from a CDN, which fails offline.
     // No cache hints are used: the cache-control plugin would only add per-field work.
-    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), rejectNulPlugin(), mutationRateLimitPlugin(config.rateLimit, limitStore), foldInReadsPlugin(), errorStatusPlugin()],
+    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), rejectNulPlugin(), mutationRateLimitPlugin(config.rateLimit, limitStore), foldInReadsPlugin(), errorStatusPlugin(), ...(metrics ? [metrics.plugin()] : [])],
   });
   // No CORS_ORIGINS: no CORS headers at all, so browsers allow only same-origin pages.
   if (config.corsOrigins.length > 0) {

@@ -19,6 +19,7 @@ import { ScoringPool } from '../models/scoring-thread';
 import { TrainingRuns } from '../jobs/training-runs';
 import { AnimeCatalog } from '../recsys/anime-catalog';
 import { buildApp } from './app';
+import { Metrics } from './metrics';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -27,6 +28,8 @@ export interface RunningServer {
   trainingRuns: TrainingRuns;
   /** http://host:port */
   url: string;
+  /** Where `/metrics` is served (METRICS_PORT); undefined when off. */
+  metricsUrl: string | undefined;
   close(): Promise<void>;
 }
 
@@ -69,9 +72,12 @@ export async function startServer(config: Config, logger: Logger, progress: Prog
     await models.refresh();
     await models.start();
     const trainingRuns = new TrainingRuns(db, models, { logger, modelVersionsKept: config.modelVersionsKept });
-    const app = await buildApp({ config, db, models, logger, jobToken, trainingRuns, catalog });
+    const metrics = config.metricsPort === undefined ? undefined : new Metrics({ db, models, trainingRuns });
+    const app = await buildApp({ config, db, models, logger, jobToken, trainingRuns, catalog, metrics });
     await app.listen({ host: config.host, port: config.port });
     const url = urlOf(app);
+    const metricsEndpoint = metrics && (await metrics.serve(config.host, config.metricsPort!));
+    if (metricsEndpoint) logger.info({ url: metricsEndpoint.url }, 'metrics served');
     if (lock && jobToken) lock.advertiseJobs(url, jobToken);
     if (config.trainAtStart && !models.current() && (await hasRatings(db))) {
       // Serve at once; the model arrives when trained (trainingRuns shows the progress).
@@ -85,8 +91,10 @@ export async function startServer(config: Config, logger: Logger, progress: Prog
       models,
       trainingRuns,
       url,
+      metricsUrl: metricsEndpoint?.url,
       async close() {
         catalog.stop();
+        await metricsEndpoint?.close();
         await app.close();
         // After the last request: the fold-ins it scheduled still reach the database.
         await models.stop();

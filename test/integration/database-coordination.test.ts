@@ -76,6 +76,14 @@ describeEachDriver('database coordination', (driver) => {
     }
   });
 
+  it('reports its connection pool (PostgreSQL) or none (embedded)', async () => {
+    await db.query('SELECT 1');
+    const pool = db.poolState();
+    if (driver.name === 'embedded') expect(pool).toBeNull();
+    else expect(pool).toEqual({ total: expect.any(Number), idle: expect.any(Number), waiting: 0 });
+    if (pool) expect(pool.total).toBeGreaterThanOrEqual(1);
+  });
+
   it('gives an advisory lock to one holder at a time', async () => {
     const first = await db.tryAdvisoryLock(4242);
     expect(first).not.toBeNull();
