@@ -72,6 +72,8 @@ const envSchema = z.object({
     .pipe(z.array(z.union([z.literal('*'), z.url({ protocol: /^https?$/, message: 'each origin must be * or an http(s) URL' })])))
     .optional(),
   GRAPHQL_INTROSPECTION: booleanFlag.optional(),
+  ERROR_STACKTRACES: booleanFlag.default(false),
+  QUERY_COST_LIMIT: wholeNumber.pipe(z.number().min(100, 'must be at least 100')).default(50_000),
   TOKEN_TTL_DAYS: wholeNumber.pipe(z.number().min(1, 'must be at least 1 day').max(3650, 'must be at most 3650 days (10 years)')).default(90),
   REDIS_URL: z
     .string()
@@ -114,6 +116,10 @@ export interface Config {
   corsOrigins: string[];
   /** Whether the schema may be introspected (GraphiQL needs it); default: not in production. */
   introspection: boolean;
+  /** Put stack traces (with file paths) into GraphQL error responses; off unless set: they help an attacker. */
+  errorStacktraces: boolean;
+  /** Most estimated cost one request may have (src/graphql/limits.ts); over it: QUERY_TOO_COSTLY. */
+  queryCostLimit: number;
   /** Days an API token is accepted after it is issued (createUser, rotateToken). */
   tokenTtlDays: number;
   /** Mutation budgets per window, per token (signed-in user) and per client IP; 0 turns one off. */
@@ -164,6 +170,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     graphiqlEnabled: e.GRAPHIQL_ENABLED,
     corsOrigins: e.CORS_ORIGINS ?? [],
     introspection: e.GRAPHQL_INTROSPECTION ?? e.NODE_ENV !== 'production',
+    errorStacktraces: e.ERROR_STACKTRACES,
+    queryCostLimit: e.QUERY_COST_LIMIT,
     tokenTtlDays: e.TOKEN_TTL_DAYS,
     rateLimit: {
       windowSeconds: e.RATE_LIMIT_WINDOW_S,

@@ -1,13 +1,28 @@
 /**
  * Query limits, checked before execution: nesting depth, number of fields (after fragments),
- * and aliases. Written here rather than taken from a package: the maintained options bundle
+ * aliases, and the estimated cost (list sizes times per-field weights). Written here rather than taken from a package: the maintained options bundle
  * much more (graphql-armor) or are unmaintained (graphql-depth-limit), and this is ~60 lines.
  */
+import type { ApolloServerPlugin } from '@apollo/server';
 import {
+  getArgumentValues,
+  getNamedType,
+  getNullableType,
   GraphQLError,
+  isInterfaceType,
+  isListType,
+  isNonNullType,
+  isObjectType,
   Kind,
   type ASTVisitor,
+  type DocumentNode,
+  type FieldNode,
   type FragmentDefinitionNode,
+  type GraphQLField,
+  type GraphQLInterfaceType,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
   type SelectionSetNode,
   type ValidationContext,
 } from 'graphql';
@@ -85,5 +100,165 @@ export function queryLimitsRule(limits: QueryLimits = DEFAULT_QUERY_LIMITS) {
         if (problem) context.reportError(new GraphQLError(problem, { nodes: [operation] }));
       },
     };
+  };
+}
+
+/**
+ * Query cost, estimated before execution from the operation, its variables and the schema:
+ * every object returned costs 1, every field its weight (FIELD_WEIGHTS: the heavy resolvers),
+ * and a list multiplies what is selected under it by its size: `k`, `first`, the number of
+ * `pairs`, or a known size (LIST_SIZES). Aliases are separate fields, so they add up.
+ */
+export const DEFAULT_COST_BUDGET = 50_000;
+
+/**
+ * Extra cost of one call of a field, beyond the objects it returns. The unit is one returned
+ * object (a few microseconds to resolve and serialize); weights are rough multiples of it:
+ * a recommendation list scores the whole catalog (~10 ms), scrypt takes ~50 ms by design.
+ */
+export const FIELD_WEIGHTS: Readonly<Record<string, number>> = {
+  'Query.recommendations': 1000,
+  'User.recommendations': 1000,
+  'Query.similarAnime': 100,
+  'Query.predictRating': 20,
+  'User.predictedRating': 20,
+  'Query.predictRatings': 100,
+  'Query.similarity': 10,
+  'Query.animes': 20,
+  'Query.embeddingMap': 10,
+  'Query.catalogStats': 100,
+  'CatalogStats.ratingHistogram': 100,
+  'CatalogStats.ratingsPerAnime': 100,
+  'CatalogStats.mostRated': 100,
+  'User.ratings': 10,
+  'Anime.embedding': 1,
+  'User.embedding': 1,
+  'Mutation.createUser': 2000,
+  'Mutation.rotateToken': 2000,
+  // A fold-in per write.
+  'Mutation.rateAnime': 200,
+  'Mutation.deleteRating': 200,
+  'Mutation.deleteMe': 200,
+  'Mutation.startTraining': 1000,
+};
+
+/** Lists whose size no argument states. */
+const LIST_SIZES: Readonly<Record<string, number>> = {
+  'CatalogStats.ratingHistogram': 10,
+  'CatalogStats.ratingsPerAnime': 20,
+};
+
+/** Size assumed for a list of objects nothing else bounds. */
+export const DEFAULT_LIST_SIZE = 100;
+
+export interface CostOptions {
+  budget: number;
+  /** Sizes known only at run time, by `Type.field` (the map's size is the served model's item count). */
+  listSize?: (coordinate: string) => number | undefined;
+}
+
+interface CostWalk {
+  schema: GraphQLSchema;
+  fragments: Map<string, FragmentDefinitionNode>;
+  variables: Record<string, unknown>;
+  options: CostOptions;
+}
+
+/**
+ * Largest list any argument accepts (predictRatings' 1,000 pairs): a larger `k` or `first` is
+ * refused by argument validation, with a message naming the range, so it is costed at this.
+ */
+const MAX_SIZE_ARGUMENT = 1000;
+
+/** The size a field's arguments give: `k`, `first` or the number of `pairs`. */
+function sizeArgument(args: Record<string, unknown>): number | undefined {
+  for (const name of ['k', 'first'] as const) if (typeof args[name] === 'number') return Math.min(Math.max(args[name], 0), MAX_SIZE_ARGUMENT);
+  return Array.isArray(args.pairs) ? Math.min(args.pairs.length, MAX_SIZE_ARGUMENT) : undefined;
+}
+
+/** `pageSize`: the `first` of the page object above, which sizes its `items` list. */
+function listSizeOf(coordinate: string, args: Record<string, unknown>, pageSize: number | undefined, walk: CostWalk): number {
+  return sizeArgument(args) ?? pageSize ?? walk.options.listSize?.(coordinate) ?? LIST_SIZES[coordinate] ?? DEFAULT_LIST_SIZE;
+}
+
+function argumentsOf(field: GraphQLField<unknown, unknown>, node: FieldNode, variables: Record<string, unknown>): Record<string, unknown> {
+  try {
+    return getArgumentValues(field, node, variables);
+  } catch {
+    return {}; // invalid arguments are reported by execution; cost them at their defaults
+  }
+}
+
+function selectionCost(
+  set: SelectionSetNode,
+  parent: GraphQLObjectType | GraphQLInterfaceType,
+  multiplier: number,
+  walk: CostWalk,
+  seen: Set<string>,
+  pageSize?: number,
+): number {
+  let cost = 0;
+  for (const selection of set.selections) {
+    if (selection.kind === Kind.INLINE_FRAGMENT) {
+      const type = selection.typeCondition ? walk.schema.getType(selection.typeCondition.name.value) : parent;
+      if (isObjectType(type) || isInterfaceType(type)) cost += selectionCost(selection.selectionSet, type, multiplier, walk, seen, pageSize);
+    } else if (selection.kind === Kind.FRAGMENT_SPREAD) {
+      const fragment = walk.fragments.get(selection.name.value);
+      if (!fragment || seen.has(fragment.name.value)) continue;
+      const type = walk.schema.getType(fragment.typeCondition.name.value);
+      seen.add(fragment.name.value);
+      if (isObjectType(type) || isInterfaceType(type)) cost += selectionCost(fragment.selectionSet, type, multiplier, walk, seen, pageSize);
+      seen.delete(fragment.name.value);
+    } else {
+      const field = parent.getFields()[selection.name.value];
+      if (!field) continue; // __typename and introspection: bounded by the schema
+      const coordinate = `${parent.name}.${field.name}`;
+      const args = argumentsOf(field, selection, walk.variables);
+      let type = isNonNullType(field.type) ? field.type.ofType : field.type;
+      let size = 1;
+      if (isListType(type)) {
+        size = listSizeOf(coordinate, args, pageSize, walk);
+        type = getNullableType(type.ofType);
+      }
+      cost += multiplier * (FIELD_WEIGHTS[coordinate] ?? 0);
+      const named = getNamedType(type);
+      if (selection.selectionSet && (isObjectType(named) || isInterfaceType(named))) {
+        // A page object (`animes(first:)`) passes its size down to its items.
+        const childPage = isListType(getNullableType(field.type)) ? undefined : sizeArgument(args);
+        cost += multiplier * size + selectionCost(selection.selectionSet, named, multiplier * size, walk, seen, childPage);
+      }
+    }
+  }
+  return cost;
+}
+
+/** The estimated cost of running `operation` with `variables`. */
+export function operationCost(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>, options: CostOptions): number {
+  const root = schema.getRootType(operation.operation);
+  if (!root) return 0;
+  const fragments = new Map(document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
+  return selectionCost(operation.selectionSet, root, 1, { schema, fragments, variables, options }, new Set());
+}
+
+/**
+ * Refuses an operation whose estimated cost is over the budget, before it runs, with
+ * QUERY_TOO_COSTLY (HTTP 400) naming the estimate and the budget. Runs after variables are
+ * known (validation rules are cached per document and cannot see them).
+ */
+export function queryCostPlugin<Context extends object>(options: CostOptions): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ schema, document, operation, request }) {
+          if (!operation) return;
+          const cost = operationCost(schema, document, operation, request.variables ?? {}, options);
+          if (cost > options.budget) {
+            throw new GraphQLError(`query cost ${Math.round(cost)} is over the budget of ${options.budget}: ask for fewer items (k, first, pairs), fewer aliases or lighter fields`, {
+              extensions: { code: 'QUERY_TOO_COSTLY', cost: Math.round(cost), budget: options.budget, http: { status: 400 } },
+            });
+          }
+        },
+      };
+    },
   };
 }

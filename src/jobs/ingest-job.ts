@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Database } from '../db/database';
 import { FORMATS } from '../ingest/formats';
 import { ingest, type IngestReport } from '../ingest/ingest';
+import { dataChanged } from '../recsys/catalog';
 import type { JobContext } from './job';
 
 export const ingestJobArgs = z.object({
@@ -30,8 +31,8 @@ export function absoluteIngestPaths(args: IngestJobArgs): IngestJobArgs {
   };
 }
 
-export function runIngestJob(db: Database, args: IngestJobArgs, context: JobContext): Promise<IngestReport> {
-  return ingest(db, {
+export async function runIngestJob(db: Database, args: IngestJobArgs, context: JobContext): Promise<IngestReport> {
+  const report = await ingest(db, {
     format: FORMATS[args.format],
     animePath: args.anime,
     ratingsPath: args.ratings,
@@ -40,4 +41,7 @@ export function runIngestJob(db: Database, args: IngestJobArgs, context: JobCont
     progress: context.progress,
     signal: context.signal,
   });
+  // Cached statistics of a server running this job in-process are stale now.
+  dataChanged(db);
+  return report;
 }

@@ -6,6 +6,7 @@ import type { Database } from '../db/database';
 import { InvalidInputError, NotFoundError } from '../errors';
 import { MAX_RATING, MIN_RATING } from '../models/rating-scale';
 import type { ModelCache } from './model-cache';
+import { dataChanged } from './catalog';
 
 export interface RatingRecord {
   userId: number;
@@ -62,12 +63,14 @@ export async function rateAnime(db: Database, models: ModelCache, userId: number
   }
   const { rows } = await db.query<{ updated_at: Date }>(RATE, [userId, animeId, rating]);
   if (rows.length === 0) throw new NotFoundError(`anime ${animeId} does not exist`);
+  dataChanged(db);
   models.foldIns.schedule(userId);
   return { userId, animeId, rating, updatedAt: rows[0]!.updated_at };
 }
 
 export async function deleteRating(db: Database, models: ModelCache, userId: number, animeId: number): Promise<boolean> {
   const { rowCount } = await db.query('DELETE FROM rating WHERE user_id = $1 AND anime_id = $2', [userId, animeId]);
+  if (rowCount > 0) dataChanged(db);
   if (rowCount > 0) models.foldIns.schedule(userId);
   return rowCount > 0;
 }

@@ -5,6 +5,7 @@
  */
 import type { Database } from '../db/database';
 import { InvalidInputError } from '../errors';
+import { dataChanged } from './catalog';
 import { issueToken, parseToken, verifySecret, type VerifiedTokens } from './tokens';
 
 /** Who a user is: a dataset user (public sample) or one created through the API (private). */
@@ -35,7 +36,7 @@ function expiryFrom(now: Date, ttlDays: number): Date {
 export async function createUser(db: Database, name: string, ttlDays: number): Promise<{ user: UserRecord } & IssuedUserToken> {
   const trimmed = name.trim();
   if (trimmed.length === 0 || trimmed.length > 100) throw new InvalidInputError('name must have 1 to 100 characters');
-  return db.transaction(async (tx) => {
+  const created = await db.transaction(async (tx) => {
     const { rows } = await tx.query<{ id: number; name: string; source: string; created_at: Date }>(
       `INSERT INTO app_user (name, source) VALUES ($1, 'api') RETURNING id, name, source, created_at`,
       [trimmed],
@@ -46,6 +47,8 @@ export async function createUser(db: Database, name: string, ttlDays: number): P
     await tx.query('UPDATE app_user SET token_hash = $1, token_expires_at = $2 WHERE id = $3', [issued.hash, expiresAt, row.id]);
     return { user: { id: row.id, name: row.name, source: row.source, createdAt: row.created_at }, token: issued.token, expiresAt };
   });
+  dataChanged(db);
+  return created;
 }
 
 /** The user a bearer token belongs to, or why it is refused (malformed, forged, revoked, expired). */
@@ -114,11 +117,13 @@ export interface DeletedUser {
 
 /** Deletes the user, their ratings, watched rows, embeddings and token, in one transaction. */
 export async function deleteUser(db: Database, userId: number): Promise<DeletedUser> {
-  return db.transaction(async (tx) => {
+  const deleted = await db.transaction(async (tx) => {
     const ratings = await tx.query('DELETE FROM rating WHERE user_id = $1', [userId]);
     const watched = await tx.query('DELETE FROM watched WHERE user_id = $1', [userId]);
     const embeddings = await tx.query('DELETE FROM user_embedding WHERE user_id = $1', [userId]);
     await tx.query('DELETE FROM app_user WHERE id = $1', [userId]);
     return { ratings: ratings.rowCount, watched: watched.rowCount, embeddings: embeddings.rowCount };
   });
+  dataChanged(db);
+  return deleted;
 }

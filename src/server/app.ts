@@ -8,7 +8,7 @@ import type { Database } from '../db/database';
 import { bearerToken, createContext, type GraphQLContext } from '../graphql/context';
 import cors from '@fastify/cors';
 import { contextError, errorStatusPlugin, formatError } from '../graphql/format-error';
-import { queryLimitsRule } from '../graphql/limits';
+import { queryCostPlugin, queryLimitsRule } from '../graphql/limits';
 import type { ModelCache } from '../recsys/model-cache';
 import { VerifiedTokens } from '../recsys/tokens';
 import { recentlyVerified } from '../recsys/users';
@@ -22,6 +22,7 @@ import { openRateLimitStore } from './rate-limit-store';
 import { foldInReadsPlugin } from './fold-in-reads';
 import type { Metrics } from './metrics';
 import { registerPlayground } from './playground';
+import { registerSecurityHeaders } from './security-headers';
 import { registerUtf8JsonParser, rejectNulPlugin } from './input-guards';
 
 /** Largest request body accepted (a GraphQL query with variables is far smaller). */
@@ -47,6 +48,14 @@ function trustedProxies(setting: Config['trustProxy']): boolean | string[] | ((a
   return typeof setting === 'number' ? (_address, hop) => hop < setting : setting;
 }
 
+/** The cost limit, with the map's size taken from the served model (one point per item). */
+function queryCost(config: Config, models: ModelCache) {
+  return queryCostPlugin<GraphQLContext>({
+    budget: config.queryCostLimit,
+    listSize: (coordinate) => (coordinate === 'Query.embeddingMap' ? models.current()?.itemRow.size : undefined),
+  });
+}
+
 export async function buildApp({ config, db, models, logger, jobToken, trainingRuns, catalog, metrics }: AppOptions): Promise<FastifyInstance> {
   // No log line per request: errors are logged once, by formatError.
   const logController = new LogController({ disableRequestLogging: true });
@@ -55,7 +64,7 @@ export async function buildApp({ config, db, models, logger, jobToken, trainingR
   app.addHook('onClose', () => limitStore.close());
   const apollo = new ApolloServer<GraphQLContext>({
     schema: await buildGraphQLSchema(),
-    includeStacktraceInErrorResponses: config.nodeEnv === 'development',
+    includeStacktraceInErrorResponses: config.errorStacktraces,
     formatError: formatError(logger),
     validationRules: [queryLimitsRule()],
     // Parsing stops here: a 1 MB query of 50,000 fields took ~0.5-2 s to parse before the limits
@@ -64,12 +73,13 @@ export async function buildApp({ config, db, models, logger, jobToken, trainingR
     introspection: config.introspection,
     // The default landing page (Apollo Sandbox) loads from a CDN, which fails offline.
     // No cache hints are used: the cache-control plugin would only add per-field work.
-    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), rejectNulPlugin(), mutationRateLimitPlugin(config.rateLimit, limitStore), foldInReadsPlugin(), errorStatusPlugin(), ...(metrics ? [metrics.plugin()] : [])],
+    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), rejectNulPlugin(), queryCost(config, models), mutationRateLimitPlugin(config.rateLimit, limitStore), foldInReadsPlugin(), errorStatusPlugin(), ...(metrics ? [metrics.plugin()] : [])],
   });
   // No CORS_ORIGINS: no CORS headers at all, so browsers allow only same-origin pages.
   if (config.corsOrigins.length > 0) {
     await app.register(cors, { origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins, methods: ['GET', 'POST'], maxAge: 600 });
   }
+  await registerSecurityHeaders(app);
   await apollo.start();
   registerUtf8JsonParser(app);
   const badTokens = new BadTokenLimiter(config.rateLimit, limitStore, config.adminToken);

@@ -67,6 +67,10 @@ describeInBrowser(title, () => {
     context.on('request', (request) => requested.push(request.url()));
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (error) => pageErrors.push(error.message));
+    // A blocked script, style, font or worker shows up only as a console error.
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) pageErrors.push(message.text());
+    });
     timings.browser = Date.now() - started - timings.build - timings.server;
   };
 

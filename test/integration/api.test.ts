@@ -22,6 +22,8 @@ function codeOf(response: GraphQLResponse): string | undefined {
 }
 
 const ADMIN = 'admin-token-for-tests-0123456789';
+/** Below the default: the slice's model has ~2,000 items, the demo's ~11,000 (one map costs 2 per item). */
+const COST_LIMIT = 20_000;
 
 describeEachDriver('recommendation API', (driver) => {
   let files: TempDir;
@@ -42,7 +44,7 @@ describeEachDriver('recommendation API', (driver) => {
     } else {
       await seedDataDir(env.DATA_DIR!);
     }
-    server = await startServer(loadConfig({ ...env, ADMIN_TOKEN: ADMIN }), createLogger('silent'), silentProgress);
+    server = await startServer(loadConfig({ ...env, ADMIN_TOKEN: ADMIN, QUERY_COST_LIMIT: String(COST_LIMIT) }), createLogger('silent'), silentProgress);
   });
   afterAll(async () => {
     await server?.close();
@@ -166,6 +168,60 @@ describeEachDriver('recommendation API', (driver) => {
     }
     const ratings = recommendations.map((r) => r.predictedRating);
     expect(ratings).toEqual([...ratings].sort((a, b) => b - a));
+  });
+
+  describe('cost limits and cached statistics', () => {
+    const aliased = (count: number, field: string) => `{ ${Array.from({ length: count }, (_, i) => `a${i}: ${field}`).join(' ')} }`;
+    const STATS = 'catalogStats { anime users ratings watched ratingHistogram { rating count } ratingsPerAnime { min max anime } mostRated(k: 10) { ratings anime { name } } }';
+
+    it("refuses the issue's reproducer, 30 aliases of embeddingMap with their anime, before running it", async () => {
+      const response = await graphql(server.url, aliased(30, 'embeddingMap { x y anime { name genres } }'));
+      expect(codeOf(response)).toBe('QUERY_TOO_COSTLY');
+      expect(response.errors![0]!.message).toMatch(/budget of 20000/);
+      const items = server.models.current()!.itemRow.size;
+      expect(response.errors![0]!.extensions).toMatchObject({ cost: 30 * (10 + 2 * items), budget: COST_LIMIT });
+      // One map is accepted.
+      expect((await graphql(server.url, '{ embeddingMap { x y anime { name genres } } }')).errors).toBeUndefined();
+    });
+
+    it('answers 5 aliases of catalogStats from one computation, kept until a rating write', async () => {
+      const first = await graphql(server.url, aliased(5, STATS));
+      expect(first.errors).toBeUndefined();
+      const counts = first.data!.a0;
+      for (let i = 1; i < 5; i++) expect(first.data![`a${i}`]).toEqual(counts);
+      // A write behind the server's back is not seen (the statistics are cached) ...
+      await server.db.query("INSERT INTO app_user (name, source) VALUES ('behind the back', 'ingest')");
+      expect((await graphql(server.url, `{ ${STATS} }`)).data!.catalogStats.users).toBe(counts.users);
+      // ... until this server writes: a new user and a rating.
+      const user = (await graphql(server.url, 'mutation { createUser(name: "counter") { token } }')).data!.createUser.token as string;
+      await graphql(server.url, 'mutation { rateAnime(animeId: 5114, rating: 7) { rating } }', undefined, user);
+      const after = (await graphql(server.url, `{ ${STATS} }`)).data!.catalogStats;
+      expect(after.users).toBe(counts.users + 2);
+      expect(after.ratings).toBe(counts.ratings + 1);
+      expect(after.ratingHistogram.find((r: { rating: number }) => r.rating === 7).count).toBe(counts.ratingHistogram.find((r: { rating: number }) => r.rating === 7).count + 1);
+    });
+
+    it('keeps /healthz answering while the heaviest accepted requests run', async () => {
+      const heavy = [
+        aliased(5, 'recommendations(userId: 1, k: 100) { anime { name genres } predictedRating because { text } }'),
+        aliased(3, 'animes(first: 100) { items { name embedding } }'),
+        `{ ${STATS} }`,
+        aliased(10, 'similarAnime(animeId: 5114, k: 100) { anime { name } similarity }'),
+      ];
+      let running = true;
+      const load = Promise.all(Array.from({ length: 3 }, () => Promise.all(heavy.map((q) => graphql(server.url, q))))).finally(() => (running = false));
+      const waits: number[] = [];
+      while (running) {
+        const started = performance.now();
+        expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+        waits.push(performance.now() - started);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      for (const answers of await load) for (const answer of answers) expect(answer.errors).toBeUndefined();
+      expect(waits.length).toBeGreaterThan(0);
+      // Generous (2 shared cores, another suite may run): the point is "never stuck behind them".
+      expect(Math.max(...waits)).toBeLessThan(2000);
+    });
   });
 
   it.each([

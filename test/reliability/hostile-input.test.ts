@@ -17,6 +17,8 @@ const QUICK_MS = 2000;
 /** Mutations per token and per IP in the test server's window (60 s). */
 const TOKEN_LIMIT = 5;
 const IP_LIMIT = 100;
+/** The test server's query cost budget (the default is 50,000; its catalog is 200 anime). */
+const COST_LIMIT = 10_000;
 
 interface Case {
   name: string;
@@ -32,8 +34,8 @@ function nested(levels: number): string {
   return `{ ${'animes { items { '.repeat(levels)}id${' } }'.repeat(levels)} }`;
 }
 
-function aliases(count: number): string {
-  return `{ ${Array.from({ length: count }, (_, i) => `a${i}: __typename`).join(' ')} }`;
+function aliases(count: number, field = '__typename'): string {
+  return `{ ${Array.from({ length: count }, (_, i) => `a${i}: ${field}`).join(' ')} }`;
 }
 
 const CORPUS: Case[] = [
@@ -94,6 +96,25 @@ const CORPUS: Case[] = [
     status: 200,
     code: 'UNAUTHENTICATED',
   },
+  // Cost limits (the test server's budget is COST_LIMIT; a map of its 200 items costs 410).
+  {
+    name: "30 aliases of embeddingMap with their anime (issue 15's 42.5 MB reproducer)",
+    send: (u) => post(u, query(aliases(30, 'embeddingMap { x y anime { name genres } }'))),
+    status: 400,
+    code: 'QUERY_TOO_COSTLY',
+  },
+  { name: '10 aliases of recommendations(k: 100)', send: (u) => post(u, query(aliases(10, 'recommendations(userId: 1, k: 100) { anime { name } }'))), status: 400, code: 'QUERY_TOO_COSTLY' },
+  {
+    name: 'k = 100 through a variable, 30 times',
+    send: (u) => post(u, query(`query ($k: Int) { ${Array.from({ length: 30 }, (_, i) => `a${i}: similarAnime(animeId: 1, k: $k) { anime { name embedding } }`).join(' ')} }`, { k: 100 })),
+    status: 400,
+    code: 'QUERY_TOO_COSTLY',
+  },
+  // Tokens and the account mutations.
+  { name: 'a forged token with the lowercase bearer scheme', send: (u) => post(u, query('{ me { id } }'), { authorization: `bearer 1.${'A'.repeat(43)}` }), status: 200, code: 'UNAUTHENTICATED' },
+  { name: 'deleteMe without a token', send: (u) => post(u, query('mutation { deleteMe { ratings } }')), status: 200, code: 'UNAUTHENTICATED' },
+  { name: 'rotateToken without a token', send: (u) => post(u, query('mutation { rotateToken { token } }')), status: 200, code: 'UNAUTHENTICATED' },
+  { name: "revokeToken of another user without a token", send: (u) => post(u, query('mutation { revokeToken(userId: 1) }')), status: 200, code: 'UNAUTHENTICATED' },
   // Node's HTTP parser refuses headers over 16 KB before any of our code runs.
   { name: 'a 100 KB authorization header', send: (u) => post(u, query('{ __typename }'), { authorization: `Bearer ${'9'.repeat(100_000)}` }), status: 431, code: undefined },
 ];
@@ -101,7 +122,7 @@ const CORPUS: Case[] = [
 describe('hostile input', () => {
   let fixture: FixtureServer;
   beforeAll(async () => {
-    fixture = await startFixtureServer({ RATE_LIMIT_MUTATIONS_PER_TOKEN: String(TOKEN_LIMIT), RATE_LIMIT_MUTATIONS_PER_IP: String(IP_LIMIT), RATE_LIMIT_WINDOW_S: '60' });
+    fixture = await startFixtureServer({ QUERY_COST_LIMIT: String(COST_LIMIT), RATE_LIMIT_MUTATIONS_PER_TOKEN: String(TOKEN_LIMIT), RATE_LIMIT_MUTATIONS_PER_IP: String(IP_LIMIT), RATE_LIMIT_WINDOW_S: '60' });
   }, 120_000);
   afterAll(() => fixture?.close());
 
@@ -189,22 +210,55 @@ describe('hostile input', () => {
     expect((await gql(fixture.url, '{ anime(id: 2) { id } }')).body.data.anime.id).toBe(2);
   });
 
-  describe('with CORS_ORIGINS and NODE_ENV=production (the same database, another app)', () => {
-    let app: FastifyInstance;
-    let url: string;
+  /** Another app over the fixture's database and model cache, built from `env` alone; returns its URL. */
+  function useAppWith(env: Record<string, string>): () => string {
+    let app: FastifyInstance | undefined;
+    let url = '';
     beforeAll(async () => {
       const { db, models, trainingRuns } = fixture.server;
       const logger = createLogger('silent');
       const catalog = new AnimeCatalog(db, logger);
       await catalog.load();
-      const config = loadConfig({ CORS_ORIGINS: 'https://good.example', NODE_ENV: 'production' });
-      app = await buildApp({ config, db, models, logger, trainingRuns, catalog });
+      app = await buildApp({ config: loadConfig(env), db, models, logger, trainingRuns, catalog });
       url = await app.listen({ host: '127.0.0.1', port: 0 });
     });
     afterAll(() => app?.close());
+    return () => url;
+  }
+
+  describe('with the default settings (the same database, another app)', () => {
+    const appUrl = useAppWith({});
+
+    it.each([
+      ['UNAUTHENTICATED (a forged token)', '{ me { id } }', { authorization: `Bearer 3.${'C'.repeat(43)}` }, 'UNAUTHENTICATED'],
+      ['UNAUTHENTICATED (no token)', 'mutation { deleteMe { ratings } }', {}, 'UNAUTHENTICATED'],
+      ['a validation error', '{ anime(id: "x") { id } }', {}, 'GRAPHQL_VALIDATION_FAILED'],
+      ['a parse error', '{ anime(id: ', {}, 'GRAPHQL_PARSE_FAILED'],
+      ['NOT_FOUND', '{ similarAnime(animeId: -5) { similarity } }', {}, 'NOT_FOUND'],
+      ['BAD_USER_INPUT', '{ similarAnime(animeId: 1, k: 0) { similarity } }', {}, 'BAD_USER_INPUT'],
+    ])('%s carries no stack trace and no file path', async (_case, text, headers, code) => {
+      const answer = await post(appUrl(), JSON.stringify({ query: text }), headers);
+      expect(codeOf(answer)).toBe(code);
+      expect(JSON.stringify(answer.body)).not.toMatch(/stacktrace|node_modules|\/src\/|\.ts:\d|at [A-Za-z.]+ \(/);
+    });
+
+    it.each(['/', '/graphiql', '/healthz', '/graphql'])('%s sends the security headers', async (path) => {
+      const response = await fetch(`${appUrl()}${path}`, path === '/graphql' ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' } : {});
+      const csp = response.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("default-src 'self'");
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).not.toContain('upgrade-insecure-requests');
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    });
+  });
+
+  describe('with CORS_ORIGINS and NODE_ENV=production (the same database, another app)', () => {
+    const appUrl = useAppWith({ CORS_ORIGINS: 'https://good.example', NODE_ENV: 'production' });
 
     const preflight = (origin: string) =>
-      fetch(`${url}/graphql`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization' } });
+      fetch(`${appUrl()}/graphql`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization' } });
 
     it('allows a configured origin and no other; the default server sends no CORS headers', async () => {
       expect((await preflight('https://good.example')).headers.get('access-control-allow-origin')).toBe('https://good.example');
@@ -215,7 +269,7 @@ describe('hostile input', () => {
 
     it('refuses introspection in production by default (the test server allows it)', async () => {
       const introspect = JSON.stringify({ query: '{ __schema { types { name } } }' });
-      expect(codeOf(await post(url, introspect))).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect(codeOf(await post(appUrl(), introspect))).toBe('GRAPHQL_VALIDATION_FAILED');
       expect((await post(fixture.url, introspect)).body.data.__schema.types.length).toBeGreaterThan(10);
     });
   });

@@ -69,6 +69,11 @@ describe('loadConfig values', () => {
     [{ TRUST_PROXY: '2' }, { trustProxy: 2 }],
     [{ TRUST_PROXY: '10.0.0.1, 10.1.0.0/16,loopback,::1,fd00::/8' }, { trustProxy: ['10.0.0.1', '10.1.0.0/16', 'loopback', '::1', 'fd00::/8'] }],
     [{ REDIS_URL: 'redis://127.0.0.1:6379' }, { redisUrl: 'redis://127.0.0.1:6379' }],
+    [{}, { errorStacktraces: false, tokenTtlDays: 90, queryCostLimit: 50_000 }],
+    [{ NODE_ENV: 'development' }, { errorStacktraces: false }],
+    [{ ERROR_STACKTRACES: 'true' }, { errorStacktraces: true }],
+    [{ TOKEN_TTL_DAYS: '1' }, { tokenTtlDays: 1 }],
+    [{ QUERY_COST_LIMIT: '200000' }, { queryCostLimit: 200_000 }],
   ])('reads %j as %j', (env, expected) => {
     expect(loadConfig(env)).toMatchObject(expected);
   });
@@ -109,6 +114,12 @@ describe('loadConfig errors', () => {
     ['TRUST_PROXY', '10.0.0.300'],
     ['TRUST_PROXY', ','],
     ['REDIS_URL', 'localhost:6379'],
+    ['TOKEN_TTL_DAYS', '0'],
+    ['TOKEN_TTL_DAYS', '3651'],
+    ['TOKEN_TTL_DAYS', '1.5'],
+    ['QUERY_COST_LIMIT', '99'],
+    ['QUERY_COST_LIMIT', 'lots'],
+    ['ERROR_STACKTRACES', 'on'],
   ])('%s=%s is a ConfigError naming the variable and value', (variable, value) => {
     const error = configError({ [variable]: value });
     expect(error.name).toBe('ConfigError');

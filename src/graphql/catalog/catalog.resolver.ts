@@ -1,6 +1,6 @@
 import { IsInt, Max, Min } from 'class-validator';
 import { Args, ArgsType, Ctx, Field, FieldResolver, Int, Query, Resolver } from 'type-graphql';
-import { catalogStats } from '../../recsys/catalog';
+import { cachedStat, catalogStats } from '../../recsys/catalog';
 import { mostRatedAnime, ratingHistogram, ratingsPerAnime } from '../../recsys/rating-stats';
 import type { GraphQLContext } from '../context';
 import { CatalogStatsType } from './catalog-stats.type';
@@ -20,19 +20,19 @@ class MostRatedArgs {
 
 @Resolver(() => CatalogStatsType)
 export class CatalogResolver {
-  @Query(() => CatalogStatsType)
+  @Query(() => CatalogStatsType, { description: 'How much data the service holds; computed once and kept until the data changes.' })
   catalogStats(@Ctx() { db }: GraphQLContext): Promise<CatalogStatsType> {
     return catalogStats(db);
   }
 
   @FieldResolver(() => [RatingCountType], { description: 'Explicit ratings per score 1-10 (the "watched" -1 rows are `watched`).' })
   ratingHistogram(@Ctx() { db }: GraphQLContext): Promise<RatingCountType[]> {
-    return ratingHistogram(db);
+    return cachedStat(db, 'ratingHistogram', () => ratingHistogram(db));
   }
 
   @FieldResolver(() => [RatingsPerAnimeBinType], { description: 'The popularity distribution: anime per number of ratings, in power-of-two bins (0, 1, 2-3, 4-7, …).' })
   ratingsPerAnime(@Ctx() { db }: GraphQLContext): Promise<RatingsPerAnimeBinType[]> {
-    return ratingsPerAnime(db);
+    return cachedStat(db, 'ratingsPerAnime', () => ratingsPerAnime(db));
   }
 
   @FieldResolver(() => [MostRatedAnimeType], { description: 'The anime with the most explicit ratings, most first.' })
@@ -40,7 +40,7 @@ export class CatalogResolver {
     @Args(() => MostRatedArgs) { k }: MostRatedArgs,
     @Ctx() { db, animeLoader }: GraphQLContext,
   ): Promise<MostRatedAnimeType[]> {
-    const rows = await mostRatedAnime(db, k);
+    const rows = await cachedStat(db, `mostRated:${k}`, () => mostRatedAnime(db, k));
     return Promise.all(rows.map(async (row) => ({ ...row, anime: (await animeLoader.load(row.animeId))! })));
   }
 }

@@ -1,5 +1,5 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, Float, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { NotFoundError, UnauthenticatedError, ForbiddenError } from '../../errors';
+import { ForbiddenError, InvalidInputError, NotFoundError, UnauthenticatedError } from '../../errors';
 import { embeddingOf, servingFor } from '../../recsys/embeddings';
 import { deleteRating, rateAnime, userRatings } from '../../recsys/ratings';
 import { createUser, deleteUser, findUser, revokeToken, rotateToken } from '../../recsys/users';
@@ -91,8 +91,9 @@ export class UsersResolver {
   @Mutation(() => Boolean, { description: "Revokes the signed-in user's token (nobody can sign in as them after); the admin may name any user. False when there was no token." })
   revokeToken(@Arg('userId', () => Int, { nullable: true, description: 'Whose token; the signed-in user when omitted (admin only for another user).' }) userId: number | null, @Ctx() { db, caller }: GraphQLContext): Promise<boolean> {
     if (caller.badToken) throw new UnauthenticatedError('the token is not valid');
+    if (caller.userId === null && !caller.admin) throw new UnauthenticatedError('sign in first: send "Authorization: Bearer <token>"');
     const target = userId ?? caller.userId;
-    if (target === null) throw new UnauthenticatedError(caller.admin ? 'the admin must name a userId' : 'sign in first: send "Authorization: Bearer <token>"');
+    if (target === null) throw new InvalidInputError('the admin must name a userId');
     if (target !== caller.userId && !caller.admin) throw new ForbiddenError("only the admin may revoke another user's token");
     return revokeToken(db, target);
   }
