@@ -61,13 +61,34 @@ export async function fitEase(interactions: Interactions, options: EaseOptions):
 }
 
 /**
- * Sparsifies dense item weights to the `perItem` largest weights of each row (an item never
- * lists itself), in the CSR form item-kNN uses: what a served model keeps instead of B.
+ * Which weights of a row `topNeighbours` keeps: the largest in magnitude (negative ones too: on the
+ * 5,000-user sample, EASE λ = 200 kept to 100 per item scores NDCG@10 0.411 this way, 0.375 keeping
+ * the largest values, 0.417 dense), or the largest values.
  */
-export function topNeighbours(dense: DenseItemWeights, perItem: number): ItemNeighbours {
-  const n = dense.numItems;
-  return selectNeighbours(n, perItem, (item, best) => {
+export type KeptWeights = 'magnitude' | 'largest';
+
+/**
+ * Sparsifies dense item weights to `perItem` weights per row (an item never lists itself), in the
+ * CSR form item-kNN uses, each row ordered by weight, highest first: what a served model keeps
+ * instead of B.
+ */
+export function topNeighbours(dense: DenseItemWeights, perItem: number, options: { keep?: KeptWeights } = {}): ItemNeighbours {
+  const { numItems: n, weights } = dense;
+  const magnitude = (options.keep ?? 'magnitude') === 'magnitude';
+  const neighbours = selectNeighbours(n, perItem, (item, best) => {
     const row = item * n;
-    for (let j = 0; j < n; j++) if (j !== item) best.offer(j, dense.weights[row + j]!);
+    for (let j = 0; j < n; j++) if (j !== item) best.offer(j, magnitude ? Math.abs(weights[row + j]!) : weights[row + j]!);
   });
+  if (magnitude) {
+    for (let item = 0; item < n; item++) {
+      const from = neighbours.start[item]!;
+      const kept = Array.from(neighbours.items.subarray(from, neighbours.start[item + 1]!), (other) => ({ other, weight: weights[item * n + other]! }));
+      kept.sort((a, b) => b.weight - a.weight || a.other - b.other);
+      kept.forEach(({ other, weight }, index) => {
+        neighbours.items[from + index] = other;
+        neighbours.weights[from + index] = weight;
+      });
+    }
+  }
+  return neighbours;
 }

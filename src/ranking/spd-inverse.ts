@@ -43,13 +43,24 @@ export async function invertSpd(matrix: Float32Array, n: number, options: SpdInv
   if (n <= sizes.leafSize) return invertLeaf(matrix, n);
   await initialiseBackend(SOLVE_BACKEND);
   return dispatchOn(SOLVE_BACKEND, () => {
-    const inverse = invertBlock(tf.tensor2d(matrix, [n, n]), sizes);
-    try {
-      return inverse.dataSync() as Float32Array;
-    } finally {
-      inverse.dispose();
-    }
+    // The top level's quadrants are read straight into the result, not concatenated first: that
+    // keeps the wasm heap (which never shrinks) near 2n² floats instead of 4n².
+    const inverse = new Float32Array(n * n);
+    const { topLeft, topRight, bottomRight } = inverseQuadrants(tf.tensor2d(matrix, [n, n]), sizes);
+    const half = topLeft.shape[0];
+    readInto(inverse, n, 0, 0, topLeft);
+    readInto(inverse, n, half, 0, tf.transpose(topRight));
+    readInto(inverse, n, 0, half, topRight);
+    readInto(inverse, n, half, half, bottomRight);
+    return inverse;
   });
+}
+
+/** The inverse's quadrants; its bottom-left quadrant is topRightᵀ (the inverse is symmetric). */
+interface Quadrants {
+  topLeft: tf.Tensor2D;
+  topRight: tf.Tensor2D;
+  bottomRight: tf.Tensor2D;
 }
 
 /** Inverts `block` (disposing it, to free its memory before the recursion goes deeper). */
@@ -60,6 +71,15 @@ function invertBlock(block: tf.Tensor2D, sizes: Required<SpdInverseOptions>): tf
     block.dispose();
     return tf.tensor2d(invertLeaf(data, n), [n, n]);
   }
+  const { topLeft, topRight, bottomRight } = inverseQuadrants(block, sizes);
+  const inverse = tf.tidy(() => tf.concat([tf.concat([topLeft, topRight], 1), tf.concat([tf.transpose(topRight), bottomRight], 1)], 0) as tf.Tensor2D);
+  tf.dispose([topLeft, topRight, bottomRight]);
+  return inverse;
+}
+
+/** The quadrants of the inverse of `block` (more than one leaf's rows; disposed here). */
+function inverseQuadrants(block: tf.Tensor2D, sizes: Required<SpdInverseOptions>): Quadrants {
+  const n = block.shape[0];
   const half = n >> 1;
   const rest = n - half;
   const aInverse = invertBlock(tf.slice(block, [0, 0], [half, half]), sizes);
@@ -71,14 +91,19 @@ function invertBlock(block: tf.Tensor2D, sizes: Required<SpdInverseOptions>): tf
     return [cKept, tf.sub(tf.slice(block, [half, half], [rest, rest]), product(bTransposed, cKept, sizes.panelColumns))] as const;
   });
   block.dispose();
-  const schurInverse = invertBlock(schur as tf.Tensor2D, sizes);
-  const inverse = tf.tidy(() => {
-    const negE = tf.neg(product(c, schurInverse, sizes.panelColumns));
-    const topLeft = tf.sub(aInverse, product(negE, tf.transpose(c), sizes.panelColumns));
-    return tf.concat([tf.concat([topLeft, negE], 1), tf.concat([tf.transpose(negE), schurInverse], 1)], 0) as tf.Tensor2D;
-  });
-  tf.dispose([aInverse, c, schurInverse]);
-  return inverse;
+  const bottomRight = invertBlock(schur as tf.Tensor2D, sizes);
+  const topRight = tf.tidy(() => tf.neg<tf.Tensor2D>(product(c, bottomRight, sizes.panelColumns)));
+  const topLeft = tf.tidy(() => tf.sub<tf.Tensor2D>(aInverse, product(topRight, tf.transpose(c), sizes.panelColumns)));
+  tf.dispose([aInverse, c]);
+  return { topLeft, topRight, bottomRight };
+}
+
+/** Copies `block` into the row-major `n`-column `target` at (row, column), and disposes it. */
+function readInto(target: Float32Array, n: number, row: number, column: number, block: tf.Tensor2D): void {
+  const [rows, columns] = block.shape;
+  const data = block.dataSync() as Float32Array;
+  block.dispose();
+  for (let r = 0; r < rows; r++) target.set(data.subarray(r * columns, (r + 1) * columns), (row + r) * n + column);
 }
 
 /** a · b, by column panels of b at most `panelColumns` wide. */

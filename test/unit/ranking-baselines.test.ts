@@ -153,18 +153,30 @@ describe('EASE', () => {
     for (let i = 0; i < 40; i++) expect(ease.weights[i * 41]).toBe(0);
   });
 
-  it('sparsifies B to the largest weights of each row', async () => {
+  it.each([
+    { keep: 'largest' as const, label: 'largest values', rank: (weight: number) => weight },
+    { keep: 'magnitude' as const, label: 'largest magnitudes', rank: Math.abs },
+  ])('sparsifies B to the $label of each row, ordered by weight', async ({ keep, rank }) => {
     const ease = await fitEase(randomInteractions(3, 60, 30, 0.25), { lambda: 2 });
-    const neighbours = topNeighbours(ease, 5);
+    const neighbours = topNeighbours(ease, 5, { keep });
     for (let item = 0; item < 30; item++) {
       const { items, weights } = neighboursOf(neighbours, item);
-      expect(items).toHaveLength(5);
-      expect(Array.from(items)).not.toContain(item);
       const row = Array.from(ease.weights.subarray(item * 30, (item + 1) * 30));
-      const others = row.filter((_, j) => j !== item).sort((a, b) => b - a);
-      expect(Array.from(weights)).toEqual(others.slice(0, 5));
-      items.forEach((other, n) => expect(row[other]).toBe(weights[n]));
+      const expected = row
+        .map((weight, other) => ({ weight, other }))
+        .filter(({ other }) => other !== item)
+        .sort((a, b) => rank(b.weight) - rank(a.weight))
+        .slice(0, 5)
+        .sort((a, b) => b.weight - a.weight);
+      expect(Array.from(items)).toEqual(expected.map(({ other }) => other));
+      expect(Array.from(weights)).toEqual(expected.map(({ weight }) => weight));
     }
+  });
+
+  it('keeps negative weights when they are among the largest in magnitude', async () => {
+    const ease = await fitEase(randomInteractions(3, 60, 30, 0.25), { lambda: 2 });
+    expect(Math.min(...Array.from(topNeighbours(ease, 5).weights))).toBeLessThan(0);
+    expect(Math.min(...Array.from(topNeighbours(ease, 5, { keep: 'largest' }).weights))).toBeGreaterThan(0);
   });
 
   it('rejects a non-positive λ', async () => {
