@@ -7,7 +7,8 @@ import { spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { launchServer } from '../test/reliability/processes';
+import { GraphQLRequestError, graphqlData } from '../test/helpers/graphql';
+import { launchServer } from '../test/helpers/processes';
 import { projectPath } from '../src/paths';
 import { compiledEntry } from '../training/compile';
 import { BENCH_POSTGRES_URL, databaseUrlOf, recreateDatabase } from './postgres';
@@ -20,31 +21,12 @@ export function log(message: string): void {
 
 // ---- GraphQL over HTTP ----
 
-export interface GraphQLResponse<T> {
-  data?: T | null;
-  errors?: { message: string; extensions?: { code?: string } }[];
-}
-
-export class GraphQLRequestError extends Error {
-  override readonly name = 'GraphQLRequestError';
-}
+/** Requests that carry on through a server busy training (its event loop blocks for seconds). */
+const TIMEOUT_MS = 120_000;
 
 /** One POST /graphql; throws on a non-2xx status or any GraphQL error. */
-export async function graphql<T>(url: string, query: string, variables?: Record<string, unknown>, token?: string): Promise<T> {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (token !== undefined) headers.authorization = `Bearer ${token}`;
-  const response = await fetch(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }), signal: AbortSignal.timeout(120_000) });
-  const text = await response.text();
-  let body: GraphQLResponse<T>;
-  try {
-    body = JSON.parse(text) as GraphQLResponse<T>;
-  } catch {
-    throw new GraphQLRequestError(`HTTP ${response.status}, not JSON: ${text.slice(0, 300)}`);
-  }
-  if (!response.ok || body.errors?.length || body.data == null) {
-    throw new GraphQLRequestError(`HTTP ${response.status}: ${JSON.stringify(body.errors ?? body).slice(0, 500)}`);
-  }
-  return body.data;
+export function graphql<T>(url: string, query: string, variables?: Record<string, unknown>, token?: string): Promise<T> {
+  return graphqlData<T>(url, query, variables, token, TIMEOUT_MS);
 }
 
 /** The message of a failed fetch with its cause (undici says only "fetch failed"). */

@@ -20,7 +20,8 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { graphqlPost, type ServerProcess } from '../test/reliability/processes';
+import { gql } from '../test/helpers/graphql';
+import type { ServerProcess } from '../test/helpers/processes';
 import { onCleanUp, runBenchmark } from './lifecycle';
 import { startPrivatePostgres, type PrivatePostgres } from './load-private-postgres';
 import { createUsers, servedIds, startTrainedServer } from './load-server';
@@ -107,17 +108,17 @@ async function main(): Promise<void> {
       const kind = n % 5;
       if (kind === 0 || kind === 1) {
         const animeId = ids.anime[n % ids.anime.length]!;
-        await send('similarAnime', () => graphqlPost(server!.url, `{ similarAnime(animeId: ${animeId}, k: 10) { anime { id } } }`, undefined, undefined, 30_000));
+        await send('similarAnime', () => gql(server!.url, `{ similarAnime(animeId: ${animeId}, k: 10) { anime { id } } }`, undefined, undefined, 30_000));
       } else if (kind === 2) {
         const userId = ids.users[n % ids.users.length]!;
-        await send('recommendations', () => graphqlPost(server!.url, `{ recommendations(userId: ${userId}, k: 10) { anime { id } } }`, undefined, undefined, 30_000));
+        await send('recommendations', () => gql(server!.url, `{ recommendations(userId: ${userId}, k: 10) { anime { id } } }`, undefined, undefined, 30_000));
       } else if (mine.length > 0) {
         const user = mine[n % mine.length]!;
         const animeId = ids.anime[(n * 7) % ids.anime.length]!;
         const rating = 1 + (n % 10);
         // Retried until acknowledged, as the retryable error tells a client to do.
         for (let attempt = 0; ; attempt++) {
-          const answer = await send('rateAnime', () => graphqlPost(server!.url, `mutation { rateAnime(animeId: ${animeId}, rating: ${rating}) { rating } }`, undefined, user.token, 30_000));
+          const answer = await send('rateAnime', () => gql(server!.url, `mutation { rateAnime(animeId: ${animeId}, rating: ${rating}) { rating } }`, undefined, user.token, 30_000));
           if (answer.outcome === 'ok') {
             acknowledged.set(`${user.id}:${animeId}`, rating);
             break;

@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { graphqlPost, startServerProcess, type ServerProcess } from '../test/reliability/processes';
+import { gql } from '../test/helpers/graphql';
+import { startServerProcess, type ServerProcess } from '../test/helpers/processes';
 import { createScratchDatabase } from './postgres';
 
 export function log(message: string): void {
@@ -50,11 +51,11 @@ export async function startTrainedServer(db: BenchDatabase, kind: string, epochs
   const adminToken = randomBytes(24).toString('hex');
   const server = await startServerProcess({ ...BENCH_ENV, ...db.env, SEED_DEMO_DATA: 'true', TRAIN_AT_START: 'none', ADMIN_TOKEN: adminToken, ...extraEnv }, 600_000);
   const started = Date.now();
-  const run = await graphqlPost(server.url, 'mutation ($kind: String!, $params: JSONObject) { startTraining(kind: $kind, params: $params, activate: true, map: "none") { id } }', { kind, params: { epochs } }, adminToken, 60_000);
+  const run = await gql(server.url, 'mutation ($kind: String!, $params: JSONObject) { startTraining(kind: $kind, params: $params, activate: true, map: "none") { id } }', { kind, params: { epochs } }, adminToken, 60_000);
   if (!run.body?.data?.startTraining) throw new Error(`startTraining failed: ${JSON.stringify(run.body).slice(0, 300)}`);
   let lastNote = 0;
   for (;;) {
-    const { body } = await graphqlPost(server.url, '{ activeModel { id kind } trainingRuns { id status phase progress error } }', undefined, adminToken, 120_000).catch(() => ({ body: null as any }));
+    const { body } = await gql(server.url, '{ activeModel { id kind } trainingRuns { id status phase progress error } }', undefined, adminToken, 120_000).catch(() => ({ body: null as any }));
     if (body?.data?.activeModel?.kind === kind) {
       log(`model ${body.data.activeModel.id} (${kind}, ${epochs} epochs) active after ${Math.round((Date.now() - started) / 1000)} s`);
       return server;
@@ -78,7 +79,7 @@ export async function createUsers(url: string, count: number, prefix: string): P
   const worker = async () => {
     while (next < count) {
       const i = next++;
-      const { body } = await graphqlPost(url, 'mutation ($name: String!) { createUser(name: $name) { token user { id } } }', { name: `${prefix} ${i}` }, undefined, 60_000);
+      const { body } = await gql(url, 'mutation ($name: String!) { createUser(name: $name) { token user { id } } }', { name: `${prefix} ${i}` }, undefined, 60_000);
       if (!body?.data?.createUser) throw new Error(`createUser failed: ${JSON.stringify(body).slice(0, 300)}`);
       users[i] = { id: body.data.createUser.user.id, token: body.data.createUser.token };
     }
@@ -92,7 +93,7 @@ export async function servedIds(url: string, animeCount: number, userProbe: numb
   const anime: number[] = [];
   let after: string | null = null;
   while (anime.length < animeCount) {
-    const { body } = await graphqlPost(url, 'query ($after: String) { animes(first: 100, after: $after) { items { id embedding } nextCursor } }', { after }, undefined, 60_000);
+    const { body } = await gql(url, 'query ($after: String) { animes(first: 100, after: $after) { items { id embedding } nextCursor } }', { after }, undefined, 60_000);
     const page = body.data.animes;
     anime.push(...page.items.filter((item: { embedding: number[] | null }) => item.embedding !== null).map((item: { id: number }) => item.id));
     after = page.nextCursor;
@@ -101,7 +102,7 @@ export async function servedIds(url: string, animeCount: number, userProbe: numb
   const users: number[] = [];
   for (let start = 1; start <= userProbe; start += 25) {
     const ids = Array.from({ length: 25 }, (_, i) => start + i).filter((id) => id <= userProbe);
-    const { body } = await graphqlPost(url, `{ ${ids.map((id) => `u${id}: user(id: ${id}) { id embedding }`).join(' ')} }`, undefined, undefined, 60_000);
+    const { body } = await gql(url, `{ ${ids.map((id) => `u${id}: user(id: ${id}) { id embedding }`).join(' ')} }`, undefined, undefined, 60_000);
     for (const user of Object.values(body.data as Record<string, { id: number; embedding: number[] | null } | null>)) if (user?.embedding) users.push(user.id);
   }
   return { anime: anime.slice(0, animeCount), users };

@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { openDatabase } from '../src/db/open';
 import { openPostgresDatabase } from '../src/db/postgres';
-import type { ServerProcess } from '../test/reliability/processes';
+import type { ServerProcess } from '../test/helpers/processes';
 import { onCleanUp, runBenchmark } from './lifecycle';
 import { createBenchDatabase, createUsers, log, servedIds, startTrainedServer, type DatabaseChoice } from './load-server';
 import { describeMachine } from './machine';

@@ -6,7 +6,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlink
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { compiledPath, compileProject } from '../../training/compile';
-import { runProcess } from '../reliability/processes';
+import { runProcess } from '../helpers/processes';
 import { projectPath } from '../../src/paths';
 import { headLines, SHIPPED_ANIME, SHIPPED_RATINGS, tempDir, type TempDir } from '../helpers/data-slices';
 

@@ -7,7 +7,7 @@ import { selectBackend } from '../../src/models/backend';
 import { runTraining, type TrainingReport } from '../../src/trainer/run-training';
 import { PREDICTION_SAMPLE_SIZE } from '../../src/trainer/prediction-sample';
 import { describeEachDriver } from '../helpers/databases';
-import { graphqlData } from '../helpers/graphql';
+import { graphql, graphqlData } from '../helpers/graphql';
 import { startSliceServer, type SliceServer } from '../helpers/slice-server';
 
 /** (user, anime, rating) rows of a Kaggle rating.csv text. */
@@ -70,12 +70,7 @@ describeEachDriver('playground data', (driver) => {
   });
 
   it('refuses a most-rated list longer than 100', async () => {
-    const response = await fetch(`${slice.server.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ catalogStats { mostRated(k: 101) { ratings } } }' }),
-    });
-    const body = (await response.json()) as { errors?: { extensions?: { code?: string } }[] };
+    const body = await graphql(slice.server.url, '{ catalogStats { mostRated(k: 101) { ratings } } }');
     expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 

@@ -3,9 +3,7 @@
  * activation, validation before any write, clean-up of old versions, and atomicity under a
  * real crash (a child process killed by SIGKILL at each failpoint of the publish).
  */
-import { spawn } from 'node:child_process';
 import { cpSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import type { Database } from '../../src/db/database';
 import { migrate } from '../../src/db/migrate';
 import { NotFoundError } from '../../src/errors';
@@ -20,11 +18,11 @@ import { retainModelVersions } from '../../src/versions/retention';
 import { tempDir, type TempDir } from '../helpers/data-slices';
 import { createPostgresTestDatabase, describeEachDriver, TEST_POSTGRES_URL, type TestDatabase, type TestDriver } from '../helpers/databases';
 import { seedDataDir } from '../helpers/pglite-template';
+import { runCli, type CliOutcome } from '../helpers/processes';
 import { CRASH_DRAFT_SIZE, seedCatalog, syntheticDraft } from '../helpers/publish-child';
 import { mulberry32 } from '../../src/trainer/random';
 
-const ROOT = resolve(__dirname, '../..');
-const CHILD = join(ROOT, 'test/helpers/publish-child.ts');
+const CHILD = 'test/helpers/publish-child.ts';
 const CATALOG = { items: 300, users: 200 };
 
 /** The float32s of pgvector's binary form (vector_send: int16 dim, int16 unused, big-endian float4s). */
@@ -355,36 +353,14 @@ function stores(driver: TestDriver) {
   };
 }
 
-interface ChildOutcome {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs publish-child.ts as its own process with ANIMEREC_FAILPOINT set (or unset). */
-function runChild(args: string[], failpointName: string | undefined): Promise<ChildOutcome> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  delete env.ANIMEREC_FAILPOINT;
-  if (failpointName !== undefined) env.ANIMEREC_FAILPOINT = failpointName;
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', CHILD, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    // A child that neither dies nor finishes must not hang the suite (its SIGTERM then fails the test).
-    const timer = setTimeout(() => child.kill('SIGTERM'), 50_000);
-    child.on('error', fail);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      done({ code, signal, stdout, stderr });
-    });
-  });
+function runChild(args: string[], failpointName: string | undefined): Promise<CliOutcome> {
+  // A child that neither dies nor finishes must not hang the suite (its SIGTERM then fails the test).
+  return runCli(CHILD, args, { ANIMEREC_FAILPOINT: failpointName }, 50_000);
 }
 
 /** Fails with the child's stderr when it did not end as expected. */
-function expectEnded(outcome: ChildOutcome, expected: { signal: 'SIGKILL' } | { code: 0 }): void {
+function expectEnded(outcome: CliOutcome, expected: { signal: 'SIGKILL' } | { code: 0 }): void {
   const ended = 'signal' in expected ? outcome.signal === expected.signal : outcome.code === expected.code && outcome.signal === null;
   if (!ended) {
     throw new Error(`publish-child ended with code ${outcome.code}, signal ${outcome.signal}; expected ${JSON.stringify(expected)}\n--- stderr ---\n${outcome.stderr}`);

@@ -2,9 +2,7 @@
  * The server over real HTTP: start-up (migrate, demo data), /healthz, /graphql, the data
  * directory lock, and CLI jobs handed to the running server on the embedded database.
  */
-import { spawnSync, spawn } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
-import { resolve } from 'node:path';
 import { loadConfig, type Config } from '../../src/config';
 import { acquireDataDirLock, DataDirBusyError, readDataDirLock } from '../../src/db/data-dir-lock';
 import { silentProgress } from '../../src/progress';
@@ -12,10 +10,11 @@ import { createLogger } from '../../src/logger';
 import { startServer, type RunningServer } from '../../src/server/start';
 import { headLines, SHIPPED_ANIME, SHIPPED_RATINGS, tempDir, type TempDir } from '../helpers/data-slices';
 import { describeEachDriver, type TestDatabase } from '../helpers/databases';
+import { graphql } from '../helpers/graphql';
 import { seedDataDir } from '../helpers/pglite-template';
+import { runCli } from '../helpers/processes';
 import { copyFileSync } from 'node:fs';
 
-const ROOT = resolve(__dirname, '../..');
 const SLICE_ROWS = 2000;
 const logger = createLogger('silent');
 
@@ -24,30 +23,6 @@ function demoSlice(dir: TempDir): string {
   copyFileSync(SHIPPED_ANIME, `${dir.path}/anime.csv.gz`);
   dir.write('rating_sample_5000users.csv.gz', gzipSync(headLines(SHIPPED_RATINGS, SLICE_ROWS)));
   return dir.path;
-}
-
-async function graphql(url: string, query: string): Promise<{ data?: Record<string, unknown>; errors?: { message: string; extensions?: { code?: string } }[] }> {
-  const response = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query }),
-  });
-  return (await response.json()) as never;
-}
-
-/** Runs a CLI job as a real process, the way a user does. */
-function runCli(script: string, args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', script, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...env, LOG_LEVEL: 'silent' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr }));
-  });
 }
 
 describeEachDriver('server', (driver) => {
@@ -111,7 +86,7 @@ describeEachDriver('server', (driver) => {
     });
 
     it('runs `npm run ingest` inside the running server, and reports its errors as one line', async () => {
-      const env = { DATA_DIR: config.dataDir };
+      const env = { DATA_DIR: config.dataDir, LOG_LEVEL: 'silent' };
       const good = files.write('more.csv', 'user_id,anime_id,rating\r\n4999,5114,10\r\n');
       const ok = await runCli('training/ingest.ts', ['--ratings', good, '--quiet'], env);
       expect(ok.stderr).toBe('');
@@ -143,12 +118,9 @@ describe('embedded data directory without a server', () => {
     }
   });
 
-  it('a CLI job with bad arguments exits 2 with one line and the usage', () => {
-    const result = spawnSync(process.execPath, ['-r', '@swc-node/register', 'training/ingest.ts', '--ratings', 'x.csv', '--format', 'parquet'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
-    expect(result.status).toBe(2);
+  it('a CLI job with bad arguments exits 2 with one line and the usage', async () => {
+    const result = await runCli('training/ingest.ts', ['--ratings', 'x.csv', '--format', 'parquet'], {});
+    expect(result.code).toBe(2);
     expect(result.stderr.split('\n')[0]).toBe('animerec ingest: --format must be one of kaggle, movielens, got "parquet"');
   });
 });

@@ -3,8 +3,6 @@
  * global mean on the held-out test set), a published version reloads to the same predictions,
  * activation if better, and the command line's argument errors and empty-database failure.
  */
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import type { Database } from '../../src/db/database';
 import { selectBackend } from '../../src/models/backend';
 import type { Hyperparameters } from '../../src/models/hyperparameters';
@@ -22,8 +20,8 @@ import { describeEachDriver, TEST_DRIVERS, type TestDatabase } from '../helpers/
 import { loadShippedSlice } from '../helpers/training-data';
 import { predictRows } from '../../src/models/predict';
 import { seedDataDir } from '../helpers/pglite-template';
+import { runCli, type CliOutcome } from '../helpers/processes';
 
-const ROOT = resolve(__dirname, '../..');
 /** ~17,100 explicit ratings of 194 users on ~3,000 anime. */
 const RATING_ROWS = 20_000;
 
@@ -60,27 +58,14 @@ async function storedTestMetrics(db: Database, report: TrainingReport) {
  * `npm run train` as a real process on an empty embedded database. Started when the file starts
  * (it spends ~10 s compiling and starting) so that it runs beside the training tests.
  */
-async function runTrainCommandOnEmptyDataDir(): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function runTrainCommandOnEmptyDataDir(): Promise<CliOutcome> {
   const dataDir = tempDir('animerec-train-cli-');
-  await seedDataDir(dataDir.path);
-  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir.path };
-  delete env.DATABASE_URL;
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'training/train.ts', '--model', 'mf', '--map', 'none', '--epochs', '1'], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((done, fail) => {
-    child.on('error', fail);
-    child.on('close', (code) => {
-      dataDir.remove();
-      done({ code, stdout, stderr });
-    });
-  });
+  try {
+    await seedDataDir(dataDir.path);
+    return await runCli('training/train.ts', ['--model', 'mf', '--map', 'none', '--epochs', '1'], { DATA_DIR: dataDir.path });
+  } finally {
+    dataDir.remove();
+  }
 }
 
 let emptyDatabaseRun: ReturnType<typeof runTrainCommandOnEmptyDataDir>;

@@ -23,7 +23,8 @@ import { mulberry32 } from '../../src/trainer/random';
 import { tempDir, type TempDir } from '../helpers/data-slices';
 import { createPostgresTestDatabase, TEST_POSTGRES_URL } from '../helpers/databases';
 import { FIXTURE_SIZE, prepareDatabase, prepareDataDir } from './fixture-server';
-import { graphqlPost, runCli, startServerProcess, type CliOutcome } from './processes';
+import { gql } from '../helpers/graphql';
+import { runCli, startServerProcess, type CliOutcome } from '../helpers/processes';
 
 const CRASH_TESTS = process.env.RELIABILITY_CRASH_TESTS === '1';
 const describeCrash = CRASH_TESTS ? describe : describe.skip;
@@ -55,7 +56,7 @@ async function versions(db: Database) {
 }
 
 async function serving(url: string): Promise<{ activeId: number | null; similar: number }> {
-  const { body } = await graphqlPost(url, '{ activeModel { id } similarAnime(animeId: 1, k: 5) { anime { id } } }');
+  const { body } = await gql(url, '{ activeModel { id } similarAnime(animeId: 1, k: 5) { anime { id } } }');
   return { activeId: body.data?.activeModel?.id ?? null, similar: body.data?.similarAnime?.length ?? 0 };
 }
 
@@ -84,7 +85,7 @@ describeCrash('crashes (SIGKILL) [embedded]', () => {
     const server = await startServerProcess({ DATA_DIR: dataDir, ...NO_RATE_LIMITS });
     const users: { id: number; token: string }[] = [];
     for (let i = 0; i < 8; i++) {
-      const { body } = await graphqlPost(server.url, `mutation { createUser(name: "writer ${i}") { user { id } token } }`);
+      const { body } = await gql(server.url, `mutation { createUser(name: "writer ${i}") { user { id } token } }`);
       users.push({ id: body.data.createUser.user.id, token: body.data.createUser.token });
     }
     // One writer per user, one request at a time: "last acknowledged" is well defined per pair.
@@ -100,7 +101,7 @@ describeCrash('crashes (SIGKILL) [embedded]', () => {
         const key = `${user.id}:${animeId}`;
         inFlight.set(user.id, { key, rating });
         try {
-          const { body } = await graphqlPost(server.url, `mutation { rateAnime(animeId: ${animeId}, rating: ${rating}) { rating } }`, undefined, user.token);
+          const { body } = await gql(server.url, `mutation { rateAnime(animeId: ${animeId}, rating: ${rating}) { rating } }`, undefined, user.token);
           if (body.data?.rateAnime?.rating !== rating) throw new Error(`unexpected answer ${JSON.stringify(body)}`);
           acknowledged.set(key, rating);
           acks++;
@@ -120,7 +121,7 @@ describeCrash('crashes (SIGKILL) [embedded]', () => {
     try {
       expect((await fetch(`${restarted.url}/healthz`)).status).toBe(200);
       for (const user of users) {
-        const { body } = await graphqlPost(restarted.url, `{ user(id: ${user.id}) { ratings(first: 100) { items { animeId rating } } } }`, undefined, user.token);
+        const { body } = await gql(restarted.url, `{ user(id: ${user.id}) { ratings(first: 100) { items { animeId rating } } } }`, undefined, user.token);
         const stored = new Map<string, number>(body.data.user.ratings.items.map((r: { animeId: number; rating: number }) => [`${user.id}:${r.animeId}`, r.rating]));
         const pending = inFlight.get(user.id);
         for (const [key, rating] of acknowledged) {
