@@ -27,6 +27,8 @@ export interface GraphQLContext {
   caller: Caller;
   /** The client's address, as the HTTP server saw it (for per-IP rate limits). */
   clientIp: string;
+  /** The catalog in memory (the valid genres and types). */
+  catalog: AnimeCatalog;
   /** Batches anime lookups of one request into one query (no N+1). */
   animeLoader: DataLoader<number, Anime | null>;
   /** Each user's source ("ingest": public sample, "api": private), null for no such user. */
@@ -72,6 +74,7 @@ export async function createContext(services: ContextServices, authorization: st
     logger,
     caller: await identify(services, authorization),
     clientIp,
+    catalog: services.catalog,
     animeLoader: new DataLoader((ids) => services.catalog.find(ids)),
     userSources: new DataLoader((ids) => userSources(db, ids)),
     tokenTtlDays: services.tokenTtlDays,

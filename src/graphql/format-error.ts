@@ -11,8 +11,19 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { isConnectionLoss } from '../db/connection-loss';
+import { ArgumentValidationError } from 'type-graphql';
 import { AppError, RateLimitedError, ServiceUnavailableError } from '../errors';
 import type { Logger } from '../logger';
+import { validationMessages } from './validation';
+
+/**
+ * Protocol errors Apollo raises without a code, which would read as INTERNAL_SERVER_ERROR and be
+ * logged as faults; they are the client's (HTTP 400 already).
+ */
+const PROTOCOL_ERROR_CODES: Record<string, string> = {
+  'provided sha does not match query': 'PERSISTED_QUERY_HASH_MISMATCH',
+  'Unsupported persisted query version': 'PERSISTED_QUERY_VERSION_NOT_SUPPORTED',
+};
 
 /** Codes a client may simply retry after waiting `retryAfterSeconds`. */
 const RETRYABLE: Record<string, number> = { SERVICE_UNAVAILABLE: 503, RATE_LIMITED: 429 };
@@ -41,6 +52,14 @@ export function formatError(logger: Logger) {
       if (original instanceof ServiceUnavailableError) logger.warn({ err: unwrapResolverError(error) }, 'database unavailable');
       return { ...formatted, message: original.message, extensions: { ...formatted.extensions, ...extensionsOf(original) } };
     }
+    const invalid = unwrapResolverError(error);
+    if (invalid instanceof ArgumentValidationError) {
+      // Only the failed constraints: type-graphql's own extensions echo every argument back.
+      const described = validationMessages(invalid.extensions.validationErrors);
+      return { message: described.messages.join('; '), locations: formatted.locations, path: formatted.path, extensions: { code: 'BAD_USER_INPUT', arguments: described.arguments } };
+    }
+    const protocolCode = PROTOCOL_ERROR_CODES[formatted.message];
+    if (protocolCode) return { ...formatted, extensions: { ...formatted.extensions, code: protocolCode } };
     if (formatted.extensions?.code === 'INTERNAL_SERVER_ERROR') {
       logger.error({ err: unwrapResolverError(error) }, 'unexpected error in a resolver');
       return { message: 'internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };

@@ -13,10 +13,16 @@ import { findAnimeByIds, type Anime } from './catalog';
 
 export const CATALOG_REFRESH_MS = 30_000;
 
+export interface CatalogValues {
+  genres: string[];
+  types: string[];
+}
+
 export class AnimeCatalog {
   private byId = new Map<number, Anime>();
   private signature: string | null = null;
   private timer: NodeJS.Timeout | undefined;
+  private values: CatalogValues | null = null;
 
   constructor(
     private readonly db: Database,
@@ -27,6 +33,7 @@ export class AnimeCatalog {
     const signature = await this.currentSignature();
     const all = await this.db.prisma().anime.findMany();
     this.byId = new Map(all.map((anime) => [anime.id, anime]));
+    this.values = null;
     // Taken before the read: a change made during it shows as a new signature next time.
     this.signature = signature;
   }
@@ -51,8 +58,23 @@ export class AnimeCatalog {
     const missing = ids.filter((id) => !this.byId.has(id));
     if (missing.length > 0) {
       for (const anime of await findAnimeByIds(this.db, missing)) if (anime) this.byId.set(anime.id, anime);
+      this.values = null;
     }
     return ids.map((id) => this.byId.get(id) ?? null);
+  }
+
+  /** The genres and types the catalog uses, sorted: what filters may name. */
+  vocabulary(): CatalogValues {
+    if (!this.values) {
+      const genres = new Set<string>();
+      const types = new Set<string>();
+      for (const anime of this.byId.values()) {
+        for (const genre of anime.genres) genres.add(genre);
+        if (anime.type !== null) types.add(anime.type);
+      }
+      this.values = { genres: [...genres].sort(), types: [...types].sort() };
+    }
+    return this.values;
   }
 
   start(refreshMs = CATALOG_REFRESH_MS): void {

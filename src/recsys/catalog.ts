@@ -75,6 +75,11 @@ export interface AnimeSearch {
   types?: string[] | null;
 }
 
+/** `text` with LIKE's wildcards (% and _) and its escape character escaped: the search is literal. */
+function literalPattern(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
 /**
  * A page of anime ordered by popularity (members, then id), after the cursor of the previous
  * page. Cursors are opaque to clients: base64url of [members, id].
@@ -92,7 +97,7 @@ export async function searchAnime(db: Database, query: AnimeSearch, first: numbe
   }
   const items = await db.prisma().anime.findMany({
     where: {
-      ...(query.search ? { name: { contains: query.search!, mode: 'insensitive' as const } } : {}),
+      ...(query.search ? { name: { contains: literalPattern(query.search), mode: 'insensitive' as const } } : {}),
       ...(query.genres?.length ? { genres: { hasEvery: query.genres } } : {}),
       ...(query.types?.length ? { type: { in: query.types } } : {}),
       ...(cursor ? { OR: [{ members: { lt: cursor[0] } }, { members: cursor[0], id: { gt: cursor[1] } }] } : {}),

@@ -23,7 +23,7 @@ import { foldInReadsPlugin } from './fold-in-reads';
 import type { Metrics } from './metrics';
 import { registerPlayground } from './playground';
 import { registerSecurityHeaders } from './security-headers';
-import { registerUtf8JsonParser, rejectNulPlugin } from './input-guards';
+import { registerUtf8JsonParser, rejectNulPlugin, unsupportedOperationPlugin } from './input-guards';
 
 /** Largest request body accepted (a GraphQL query with variables is far smaller). */
 export const BODY_LIMIT_BYTES = 1 << 20;
@@ -73,7 +73,7 @@ export async function buildApp({ config, db, models, logger, jobToken, trainingR
     introspection: config.introspection,
     // The default landing page (Apollo Sandbox) loads from a CDN, which fails offline.
     // No cache hints are used: the cache-control plugin would only add per-field work.
-    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), rejectNulPlugin(), queryCost(config, models), mutationRateLimitPlugin(config.rateLimit, limitStore), foldInReadsPlugin(), errorStatusPlugin(), ...(metrics ? [metrics.plugin()] : [])],
+    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), unsupportedOperationPlugin(), rejectNulPlugin(), queryCost(config, models), mutationRateLimitPlugin(config.rateLimit, limitStore), foldInReadsPlugin(), errorStatusPlugin(), ...(metrics ? [metrics.plugin()] : [])],
   });
   // No CORS_ORIGINS: no CORS headers at all, so browsers allow only same-origin pages.
   if (config.corsOrigins.length > 0) {

@@ -60,6 +60,24 @@ function documentHasNul(document: DocumentNode): boolean {
   return found;
 }
 
+/**
+ * Refuses subscriptions with OPERATION_NOT_SUPPORTED (400): this API answers queries and
+ * mutations over HTTP only; without this, execution fails and the answer reads as a server fault.
+ */
+export function unsupportedOperationPlugin<Context extends object>(): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation }) {
+          if (operation?.operation === 'subscription') {
+            throw new GraphQLError('subscriptions are not supported: send queries and mutations over HTTP POST', { extensions: { code: 'OPERATION_NOT_SUPPORTED', http: { status: 400 } } });
+          }
+        },
+      };
+    },
+  };
+}
+
 /** Refuses NUL characters in strings and over-long variable lists, with BAD_USER_INPUT (400). */
 export function rejectNulPlugin<Context extends object>(): ApolloServerPlugin<Context> {
   return {

@@ -59,9 +59,10 @@ export async function seedCatalog(db: Queryable, size: Pick<DraftSize, 'items' |
   let anime = '';
   for (let id = 1; id <= size.items; id++) anime += `${id}\tAnime ${id}\n`;
   let users = '';
-  for (let id = 1; id <= size.users; id++) users += `${id}\tUser ${id}\n`;
+  for (let id = 1; id <= size.users; id++) users += `${id}\tUser ${id}\tingest\n`;
   if (anime) await db.copyFrom('anime', ['id', 'name'], anime);
-  if (users) await db.copyFrom('app_user', ['id', 'name'], users);
+  // Dataset users, as ingestion loads them: the public sample.
+  if (users) await db.copyFrom('app_user', ['id', 'name', 'source'], users);
 }
 
 async function main(): Promise<void> {

@@ -332,6 +332,31 @@ describeEachDriver('recommendation API', (driver) => {
     expect(codeOf(await graphql(server.url, '{ animes(after: "nonsense") { nextCursor } }'))).toBe('BAD_USER_INPUT');
   });
 
+  it('lists the valid genres and types, and refuses any other in a filter, naming the valid ones', async () => {
+    const { genres, animeTypes } = (await graphql(server.url, '{ genres animeTypes }')).data!;
+    expect(genres).toEqual(expect.arrayContaining(['Action', 'Comedy', 'Sci-Fi']));
+    expect(animeTypes).toEqual(['Movie', 'Music', 'ONA', 'OVA', 'Special', 'TV']);
+    const lowercase = await graphql(server.url, '{ animes(types: ["tv"]) { items { id } } }');
+    expect(codeOf(lowercase)).toBe('BAD_USER_INPUT');
+    expect(lowercase.errors![0]!.message).toBe('unknown type "tv": the types are Movie, Music, ONA, OVA, Special, TV (query animeTypes)');
+    const typo = await graphql(server.url, '{ similarAnime(animeId: 5114, filter: { genres: ["Actoin"] }) { similarity } }');
+    expect(codeOf(typo)).toBe('BAD_USER_INPUT');
+    expect(typo.errors![0]!.message).toMatch(/^unknown genre "Actoin": the genres are .*Action, /);
+    expect(codeOf(await graphql(server.url, '{ recommendations(userId: 1, filter: { types: ["Film"] }) { predictedRating } }'))).toBe('BAD_USER_INPUT');
+  });
+
+  it.each([
+    // The shipped catalog has "Ichigo 100%", "Maji Love 2000%" and "Yes! BanG_Dream!".
+    ['%', true],
+    ['100%', true],
+    ['_', true],
+    ['Steins_Gate', false],
+  ])('searches %s literally, not as a LIKE wildcard', async (search, found) => {
+    const items = (await graphql(server.url, 'query($s: String) { animes(search: $s, first: 100) { items { name } } }', { s: search })).data!.animes.items as { name: string }[];
+    expect(items.length > 0).toBe(found);
+    for (const { name } of items) expect(name.toLowerCase()).toContain(search.toLowerCase());
+  });
+
   it('hands out embeddings, similarities and batch predictions', async () => {
     const model = await loadModelVersion(server.db, report.modelVersionId);
     const [a, b] = [model.itemIds[0]!, model.itemIds[1]!];

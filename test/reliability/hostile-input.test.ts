@@ -115,6 +115,12 @@ const CORPUS: Case[] = [
   { name: 'deleteMe without a token', send: (u) => post(u, query('mutation { deleteMe { ratings } }')), status: 200, code: 'UNAUTHENTICATED' },
   { name: 'rotateToken without a token', send: (u) => post(u, query('mutation { rotateToken { token } }')), status: 200, code: 'UNAUTHENTICATED' },
   { name: "revokeToken of another user without a token", send: (u) => post(u, query('mutation { revokeToken(userId: 1) }')), status: 200, code: 'UNAUTHENTICATED' },
+  // Protocol faults are the client's, with their own codes.
+  { name: 'a persisted query whose hash does not match', send: (u) => post(u, json({ query: '{ __typename }', extensions: { persistedQuery: { version: 1, sha256Hash: '0'.repeat(64) } } })), status: 400, code: 'PERSISTED_QUERY_HASH_MISMATCH' },
+  { name: 'a persisted query of version 2', send: (u) => post(u, json({ query: '{ __typename }', extensions: { persistedQuery: { version: 2, sha256Hash: '0'.repeat(64) } } })), status: 400, code: 'PERSISTED_QUERY_VERSION_NOT_SUPPORTED' },
+  { name: 'a subscription', send: (u) => post(u, query('subscription { anime(id: 1) { id } }')), status: 400, code: 'OPERATION_NOT_SUPPORTED' },
+  { name: 'genres that the catalog does not use', send: (u) => post(u, query('{ animes(genres: ["Nope"]) { items { id } } }')), status: 200, code: 'BAD_USER_INPUT' },
+  { name: 'a type in the wrong case', send: (u) => post(u, query('{ similarAnime(animeId: 1, filter: { types: ["tv"] }) { similarity } }')), status: 200, code: 'BAD_USER_INPUT' },
   // Node's HTTP parser refuses headers over 16 KB before any of our code runs.
   { name: 'a 100 KB authorization header', send: (u) => post(u, query('{ __typename }'), { authorization: `Bearer ${'9'.repeat(100_000)}` }), status: 431, code: undefined },
 ];
@@ -131,7 +137,17 @@ describe('hostile input', () => {
     expect({ status: answer.status, code: codeOf(answer) }).toEqual({ status: c.status, code: c.code });
     expect(answer.ms).toBeLessThan(QUICK_MS);
     // Never an internal error, never a stack trace or SQL leaking out.
-    expect(JSON.stringify(answer.body)).not.toMatch(/INTERNAL_SERVER_ERROR|stacktrace|syntax error at or near|SELECT /);
+    expect(JSON.stringify(answer.body)).not.toMatch(/INTERNAL_SERVER_ERROR|stacktrace|syntax error at or near|SELECT |validationErrors/);
+  });
+
+  it.each([
+    ['k = 1000000000', 'query ($k: Int) { similarAnime(animeId: 7, k: $k, model: 123456) { similarity } }', { k: 1_000_000_000 }, 'k must be an integer from 1 to 100, got 1000000000', ['k']],
+    ['first = 0', '{ animes(first: 0, search: "secret words") { items { id } } }', {}, 'first must be an integer from 1 to 100, got 0', ['first']],
+    ['a negative minMembers', '{ similarAnime(animeId: 7, filter: { minMembers: -3 }) { similarity } }', {}, 'filter.minMembers must be an integer of at least 0, got -3', ['filter.minMembers']],
+  ])('argument validation (%s) names the argument and its range, and echoes no other argument', async (_case, text, variables, message, names) => {
+    const answer = await gql(fixture.url, text, variables);
+    expect(answer.body.errors[0]).toMatchObject({ message, extensions: { code: 'BAD_USER_INPUT', arguments: names } });
+    expect(JSON.stringify(answer.body)).not.toMatch(/123456|secret words|animeId/);
   });
 
   it('SQL metacharacters are data: searched for, stored and returned literally', async () => {

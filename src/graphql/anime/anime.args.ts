@@ -1,7 +1,8 @@
-import { ArrayMaxSize, IsInt, IsOptional, Max, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, IsOptional, MaxLength } from 'class-validator';
 import { ArgsType, Field, Int, ObjectType } from 'type-graphql';
 import { AnimeType } from './anime.type';
 import { MAX_FILTER_VALUES } from '../recommend/recommend.types';
+import { IntRange } from '../validation';
 
 export const MAX_ANIME_PAGE = 100;
 
@@ -23,9 +24,7 @@ export class AnimesArgs {
   types?: string[] | null;
 
   @Field(() => Int, { defaultValue: 20 })
-  @IsInt()
-  @Min(1)
-  @Max(MAX_ANIME_PAGE)
+  @IntRange(1, MAX_ANIME_PAGE)
   first!: number;
 
   @Field(() => String, { nullable: true })

@@ -5,6 +5,7 @@ import { embeddingOf, mapPoints, servingFor } from '../../recsys/embeddings';
 import type { GraphQLContext } from '../context';
 import { AnimesArgs, AnimePageType } from './anime.args';
 import { AnimeType } from './anime.type';
+import { checkFilterValues } from './filter-values';
 import { MapPointType } from './map-point.type';
 
 @Resolver(() => AnimeType)
@@ -15,8 +16,19 @@ export class AnimeResolver {
   }
 
   @Query(() => AnimePageType, { description: 'Search the catalog by name, genres and types.' })
-  animes(@Args(() => AnimesArgs) args: AnimesArgs, @Ctx() { db }: GraphQLContext): Promise<AnimePageType> {
+  animes(@Args(() => AnimesArgs) args: AnimesArgs, @Ctx() { db, catalog }: GraphQLContext): Promise<AnimePageType> {
+    checkFilterValues(catalog, args);
     return searchAnime(db, args, args.first, args.after ?? null);
+  }
+
+  @Query(() => [String], { description: 'The genres the catalog uses, sorted: the values `genres` filters accept.' })
+  genres(@Ctx() { catalog }: GraphQLContext): string[] {
+    return catalog.vocabulary().genres;
+  }
+
+  @Query(() => [String], { description: 'The anime types the catalog uses (TV, Movie, ...), sorted: the values `types` filters accept.' })
+  animeTypes(@Ctx() { catalog }: GraphQLContext): string[] {
+    return catalog.vocabulary().types;
   }
 
   @FieldResolver(() => [Float], { nullable: true, description: "The item embedding in a model version (the active one by default); null when it has none." })

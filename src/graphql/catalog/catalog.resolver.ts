@@ -1,8 +1,8 @@
-import { IsInt, Max, Min } from 'class-validator';
 import { Args, ArgsType, Ctx, Field, FieldResolver, Int, Query, Resolver } from 'type-graphql';
 import { cachedStat, catalogStats } from '../../recsys/catalog';
 import { mostRatedAnime, ratingHistogram, ratingsPerAnime } from '../../recsys/rating-stats';
 import type { GraphQLContext } from '../context';
+import { IntRange } from '../validation';
 import { CatalogStatsType } from './catalog-stats.type';
 import { MostRatedAnimeType, RatingCountType, RatingsPerAnimeBinType } from './rating-stats.types';
 
@@ -12,9 +12,7 @@ export const MAX_MOST_RATED = 100;
 @ArgsType()
 class MostRatedArgs {
   @Field(() => Int, { defaultValue: 10 })
-  @IsInt()
-  @Min(1)
-  @Max(MAX_MOST_RATED)
+  @IntRange(1, MAX_MOST_RATED)
   k!: number;
 }
 

@@ -5,6 +5,7 @@ import { predictRatings, recommend } from '../../recsys/recommend';
 import { similarAnime } from '../../recsys/similar';
 import type { GraphQLContext } from '../context';
 import type { AnimeType } from '../anime/anime.type';
+import { checkFilterValues } from '../anime/filter-values';
 import { authorizeUserData } from '../users/user-data-access';
 import { PredictArgs, PredictManyArgs, RecommendArgs, RecommendationType, SimilarAnimeType, SimilarArgs, type UserRecommendArgs } from './recommend.types';
 
@@ -20,6 +21,7 @@ export class RecommendResolver {
   @Query(() => [SimilarAnimeType], { description: 'The k anime whose embeddings are closest (cosine) to this one.' })
   async similarAnime(@Args(() => SimilarArgs) args: SimilarArgs, @Ctx() context: GraphQLContext): Promise<SimilarAnimeType[]> {
     await animeOf(context, args.animeId);
+    checkFilterValues(context.catalog, args.filter);
     const serving = await servingFor(context.models, args.model);
     const found = await similarAnime(context.db, serving, args.animeId, args.k, args.filter ?? undefined);
     return Promise.all(found.map(async (s) => ({ anime: await animeOf(context, s.animeId), similarity: s.similarity })));
@@ -55,6 +57,7 @@ export async function predictionFor(context: GraphQLContext, userId: number, ani
 
 /** The user's recommendations with their reasons (the caller is already authorized). */
 export async function recommendationsFor(context: GraphQLContext, userId: number, args: UserRecommendArgs): Promise<RecommendationType[]> {
+  checkFilterValues(context.catalog, args.filter);
   // recommend() checks that the user exists, in the query that reads their history.
   const serving = await servingFor(context.models, args.model);
   const found = await recommend(context.db, serving, userId, {

@@ -1,5 +1,6 @@
 import { ArgsType, Field, Float, InputType, Int, ObjectType } from 'type-graphql';
-import { ArrayMaxSize, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { ArrayMaxSize, IsOptional, ValidateNested } from 'class-validator';
+import { IntAtLeast, IntRange } from '../validation';
 import { AnimeType } from '../anime/anime.type';
 
 export const DEFAULT_K = 10;
@@ -21,7 +22,7 @@ export class AnimeFilterInput {
 
   @Field(() => Int, { nullable: true })
   @IsOptional()
-  @Min(0)
+  @IntAtLeast(0)
   minMembers?: number | null;
 }
 
@@ -31,12 +32,12 @@ export class SimilarArgs {
   animeId!: number;
 
   @Field(() => Int, { defaultValue: DEFAULT_K })
-  @IsInt()
-  @Min(1)
-  @Max(MAX_K)
+  @IntRange(1, MAX_K)
   k!: number;
 
   @Field(() => AnimeFilterInput, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
   filter?: AnimeFilterInput | null;
 
   @Field(() => Int, { nullable: true, description: 'A model version id; the active one when omitted.' })
@@ -47,15 +48,15 @@ export class SimilarArgs {
 @ArgsType()
 export class UserRecommendArgs {
   @Field(() => Int, { defaultValue: DEFAULT_K })
-  @IsInt()
-  @Min(1)
-  @Max(MAX_K)
+  @IntRange(1, MAX_K)
   k!: number;
 
   @Field(() => Boolean, { defaultValue: true, description: 'Leave out anime the user rated or watched.' })
   excludeSeen!: boolean;
 
   @Field(() => AnimeFilterInput, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
   filter?: AnimeFilterInput | null;
 
   @Field(() => Int, { nullable: true })

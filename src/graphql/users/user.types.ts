@@ -1,6 +1,8 @@
-import { IsInt, Max, Min, MaxLength, MinLength } from 'class-validator';
+import { MaxLength, MinLength } from 'class-validator';
 import { ArgsType, Field, Int, ObjectType } from 'type-graphql';
+import { MAX_RATING, MIN_RATING } from '../../models/rating-scale';
 import { AnimeType } from '../anime/anime.type';
+import { IntRange } from '../validation';
 
 export const MAX_PAGE = 100;
 
@@ -82,9 +84,7 @@ export class DeletedUserType {
 @ArgsType()
 export class RatingsPageArgs {
   @Field(() => Int, { defaultValue: 20 })
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE)
+  @IntRange(1, MAX_PAGE)
   first!: number;
 
   @Field(() => String, { nullable: true })
@@ -105,8 +105,6 @@ export class RateArgs {
   animeId!: number;
 
   @Field(() => Int, { description: 'An integer from 1 to 10.' })
-  @IsInt()
-  @Min(1)
-  @Max(10)
+  @IntRange(MIN_RATING, MAX_RATING)
   rating!: number;
 }
