@@ -53,6 +53,12 @@ const envSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
     .optional(),
+  DATABASE_REPLICA_URLS: z
+    .string()
+    .transform((value) => value.split(',').map((url) => url.trim()).filter((url) => url !== ''))
+    .pipe(z.array(z.string().regex(/^postgres(ql)?:\/\//, 'each URL must start with postgres:// or postgresql://')).min(1, 'must name at least one URL'))
+    .optional(),
+  DATABASE_REPLICA_MAX_LAG_MS: wholeNumber.pipe(z.number().min(1)).default(2000),
   DATA_DIR: z.string().min(1).default('.data'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: portNumber.default(4000),
@@ -90,6 +96,11 @@ const envSchema = z.object({
 export interface Config {
   /** PostgreSQL connection string; undefined selects the embedded database. */
   databaseUrl: string | undefined;
+  /**
+   * Streaming read replicas of DATABASE_URL for reads that tolerate lag (`urls` empty: none);
+   * one further behind the primary than `maxLagMs` takes no reads until it catches up.
+   */
+  replicas: { urls: string[]; maxLagMs: number };
   /** Where the embedded database and its lock file live (absolute). */
   dataDir: string;
   host: string;
@@ -151,8 +162,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid ${variable}=${JSON.stringify(present[variable])}: ${issue.message}`);
   }
   const e = parsed.data;
+  if (e.DATABASE_REPLICA_URLS && !e.DATABASE_URL) {
+    throw new ConfigError('invalid DATABASE_REPLICA_URLS: read replicas need DATABASE_URL (the primary); the embedded database has none');
+  }
   return {
     databaseUrl: e.DATABASE_URL,
+    replicas: { urls: e.DATABASE_REPLICA_URLS ?? [], maxLagMs: e.DATABASE_REPLICA_MAX_LAG_MS },
     dataDir: resolve(e.DATA_DIR),
     host: e.HOST,
     port: e.PORT,

@@ -58,6 +58,19 @@ export interface PoolState {
   waiting: number;
 }
 
+/** What reads that tolerate replication lag run on: a read replica, or the primary. */
+export type ReadDatabase = Pick<Database, 'query' | 'transaction' | 'prisma'>;
+
+/** A read replica's state, for monitoring. */
+export interface ReplicaState {
+  /** Its URL without the password. */
+  location: string;
+  /** Taking reads: answering probes and within the lag bound. */
+  healthy: boolean;
+  /** Milliseconds behind the primary at the last probe (null: unknown, unreachable). */
+  lagMs: number | null;
+}
+
 /** A held session-level advisory lock. */
 export interface AdvisoryLock {
   release(): Promise<void>;
@@ -83,6 +96,14 @@ export interface Database extends Queryable {
   tryAdvisoryLock(key: number): Promise<AdvisoryLock | null>;
   /** The connection pool's state; null where there is none (the embedded database). */
   poolState(): PoolState | null;
+  /**
+   * For reads that tolerate replication lag (anime search, filtered similar anime, model lists):
+   * the next fit read replica (DATABASE_REPLICA_URLS), else this database. Never for a user's
+   * own data, which must show their writes at once.
+   */
+  forReads(): ReadDatabase;
+  /** The read replicas' states (none without DATABASE_REPLICA_URLS). */
+  replicaStates(): ReplicaState[];
   close(): Promise<void>;
 }
 
@@ -119,5 +140,11 @@ export abstract class DatabaseOverQueryable implements Database {
   abstract listen(channels: readonly string[], handlers: NotificationHandlers): Promise<Subscription>;
   abstract tryAdvisoryLock(key: number): Promise<AdvisoryLock | null>;
   abstract poolState(): PoolState | null;
+  forReads(): ReadDatabase {
+    return this;
+  }
+  replicaStates(): ReplicaState[] {
+    return [];
+  }
   abstract close(): Promise<void>;
 }

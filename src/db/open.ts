@@ -1,5 +1,6 @@
 /** Chooses and opens the driver for the configuration: PostgreSQL when a URL is set, else embedded. */
 import { join } from 'node:path';
+import type { Logger } from '../logger';
 import type { Database } from './database';
 import { openEmbeddedDatabase } from './embedded';
 import { openPostgresDatabase } from './postgres';
@@ -9,6 +10,8 @@ export interface DatabaseTarget {
   databaseUrl?: string;
   /** Where the embedded database keeps its files. */
   dataDir: string;
+  /** Streaming read replicas of `databaseUrl` for lag-tolerant reads, and their lag bound. */
+  replicas?: { urls: string[]; maxLagMs: number };
 }
 
 /** The folder inside DATA_DIR that holds PGlite's files. */
@@ -16,8 +19,8 @@ export function embeddedDir(dataDir: string): string {
   return join(dataDir, 'pglite');
 }
 
-export function openDatabase(target: DatabaseTarget): Promise<Database> {
+export function openDatabase(target: DatabaseTarget, logger?: Logger): Promise<Database> {
   return target.databaseUrl !== undefined
-    ? openPostgresDatabase(target.databaseUrl)
+    ? openPostgresDatabase(target.databaseUrl, { replicas: target.replicas && { ...target.replicas, logger } })
     : openEmbeddedDatabase(embeddedDir(target.dataDir));
 }

@@ -6,9 +6,11 @@ import { from as copyFromStdin } from 'pg-copy-streams';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client';
 import { ServiceUnavailableError } from '../errors';
+import type { Logger } from '../logger';
 import { isConnectFailure, isConnectionLoss } from './connection-loss';
-import { copyStatement, DatabaseOverQueryable, type AdvisoryLock, type CopyOptions, type Database, type NotificationHandlers, type PoolState, type Queryable, type QueryResult, type Subscription } from './database';
+import { copyStatement, DatabaseOverQueryable, type AdvisoryLock, type CopyOptions, type Database, type NotificationHandlers, type PoolState, type Queryable, type ReadDatabase, type ReplicaState, type QueryResult, type Subscription } from './database';
 import { listenOnPostgres, type ClientSettings } from './pg-listener';
+import { ReplicaSet } from './replicas';
 
 /**
  * Pool settings that keep a database outage short and loud: a connect that does not succeed
@@ -97,6 +99,8 @@ class PostgresDatabase extends DatabaseOverQueryable {
   private prismaClient: PrismaClient | undefined;
   protected readonly base: Queryable;
   private readonly failFast = new FailFast();
+  /** Read replicas, when DATABASE_REPLICA_URLS names any. */
+  replicas: ReplicaSet | null = null;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -164,26 +168,63 @@ class PostgresDatabase extends DatabaseOverQueryable {
     // Ending the session releases its locks (also if the connection is lost first).
     return { release: () => client.end().catch(() => undefined) };
   }
+  /** Connects one client and gives it back: fails as the server's refusal says. */
+  async connectOnce(): Promise<void> {
+    const client = await this.pool.connect();
+    client.release();
+  }
+  override forReads(): ReadDatabase {
+    return this.replicas?.reader() ?? this;
+  }
+  override replicaStates(): ReplicaState[] {
+    return this.replicas?.states() ?? [];
+  }
   poolState(): PoolState {
     return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
   }
   async close(): Promise<void> {
+    await this.replicas?.close();
     await this.prismaClient?.$disconnect();
     await this.pool.end();
   }
 }
 
-/** Connects to the PostgreSQL server at `url` and checks that it answers. */
-export async function openPostgresDatabase(url: string, options: { maxConnections?: number } = {}): Promise<Database> {
+/** A database over a new pool for `url`; nothing is connected yet. */
+function poolDatabase(url: string, maxConnections: number): PostgresDatabase {
   const settings: ClientSettings = { connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true };
-  const pool = new pg.Pool({ ...settings, max: options.maxConnections ?? 10 });
+  const pool = new pg.Pool({ ...settings, max: maxConnections });
   // An idle client's error (server restart) must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
   // Nor may a busy client's: when the server cuts a connection under a query, the query fails
   // (and is reported), then the client emits "Connection terminated unexpectedly" as an 'error'
   // event that nothing else listens to, which would throw and end the process.
   pool.on('connect', (client) => client.on('error', () => undefined));
-  const client = await pool.connect();
-  client.release();
   return new PostgresDatabase(pool, url, settings);
+}
+
+export interface ReplicaOptions {
+  /** Streaming replicas of the primary (DATABASE_REPLICA_URLS). */
+  urls: string[];
+  /** A replica further behind than this takes no reads (REPLICA_MAX_LAG_MS). */
+  maxLagMs: number;
+  logger?: Logger;
+}
+
+/**
+ * Connects to the PostgreSQL server at `url` and checks that it answers; with `replicas`, also
+ * sends lag-tolerant reads to them (replicas.ts). A replica down at start is only skipped.
+ */
+export async function openPostgresDatabase(url: string, options: { maxConnections?: number; replicas?: ReplicaOptions } = {}): Promise<Database> {
+  const maxConnections = options.maxConnections ?? 10;
+  const db = poolDatabase(url, maxConnections);
+  await db.connectOnce().catch(async (error: unknown) => {
+    await db.close();
+    throw error;
+  });
+  if (options.replicas && options.replicas.urls.length > 0) {
+    const { urls, maxLagMs, logger } = options.replicas;
+    db.replicas = new ReplicaSet(db, urls.map((replicaUrl) => poolDatabase(replicaUrl, maxConnections)), maxLagMs, logger);
+    await db.replicas.start();
+  }
+  return db;
 }

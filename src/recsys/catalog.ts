@@ -95,7 +95,7 @@ export async function searchAnime(db: Database, query: AnimeSearch, first: numbe
       throw new InvalidInputError('after is not a cursor this API returned');
     }
   }
-  const items = await db.prisma().anime.findMany({
+  const items = await db.forReads().prisma().anime.findMany({
     where: {
       ...(query.search ? { name: { contains: literalPattern(query.search), mode: 'insensitive' as const } } : {}),
       ...(query.genres?.length ? { genres: { hasEvery: query.genres } } : {}),

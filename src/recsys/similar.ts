@@ -96,7 +96,7 @@ export async function similarAnime(db: Database, serving: ServingModel, animeId:
       LIMIT $4
     )
     SELECT anime_id, 1 - distance AS similarity FROM nearest ORDER BY distance, anime_id`;
-  return db.transaction(async (tx) => {
+  return db.forReads().transaction(async (tx) => {
     await tx.query(`SET LOCAL hnsw.ef_search = ${Math.max(EF_SEARCH, 2 * k)}`);
     await tx.query(`SET LOCAL hnsw.iterative_scan = relaxed_order`);
     const { rows } = await tx.query<{ anime_id: number; similarity: number }>(sql, params);

@@ -4,7 +4,7 @@
  * - GraphQL requests and their latency per operation (its root field, or "multiple"), errors per code;
  * - the served model version, and whether the model listener is connected (else: polling);
  * - the fold-in lag (a rating's answer to its user's vector being served) and the users waiting;
- * - the database pool's connections and waiting statements (PostgreSQL);
+ * - the database pool's connections and waiting statements, and each read replica's state and lag;
  * - training runs per status and the progress of each running one;
  * - Node's process metrics (memory, CPU, event-loop lag), prefixed `animerec_`.
  */
@@ -92,6 +92,26 @@ export class Metrics {
         this.set({ state: 'total' }, pool.total);
         this.set({ state: 'idle' }, pool.idle);
         this.set({ state: 'waiting' }, pool.waiting);
+      },
+    });
+    new Gauge({
+      name: 'animerec_db_replica_up',
+      help: '1 while a read replica takes reads, 0 while it is skipped (failing or lagging beyond the bound)',
+      labelNames: ['replica'],
+      registers,
+      collect() {
+        this.reset();
+        for (const replica of db.replicaStates()) this.set({ replica: replica.location }, replica.healthy ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'animerec_db_replica_lag_seconds',
+      help: "How far a read replica's replay was behind the primary at its last probe",
+      labelNames: ['replica'],
+      registers,
+      collect() {
+        this.reset();
+        for (const replica of db.replicaStates()) if (replica.lagMs !== null) this.set({ replica: replica.location }, replica.lagMs / 1000);
       },
     });
     new Gauge({

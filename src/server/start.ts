@@ -49,7 +49,7 @@ export async function startServer(config: Config, logger: Logger, progress: Prog
     config.databaseUrl === undefined ? acquireDataDirLock(config.dataDir, 'server') : undefined;
   let db: Database | undefined;
   try {
-    db = await openDatabase(config);
+    db = await openDatabase(config, logger);
     logger.info({ driver: db.driver, location: db.location }, 'database open');
     const migrated = await migrate(db);
     if (migrated.applied.length > 0) logger.info({ applied: migrated.applied }, 'migrations applied');

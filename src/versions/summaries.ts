@@ -37,7 +37,7 @@ function summaryOf(row: Row): ModelVersionSummary {
 }
 
 export async function listModelVersions(db: Database): Promise<ModelVersionSummary[]> {
-  const rows = await db.prisma().modelVersion.findMany({ where: { status: 'ready' }, orderBy: { id: 'desc' }, select: SELECT });
+  const rows = await db.forReads().prisma().modelVersion.findMany({ where: { status: 'ready' }, orderBy: { id: 'desc' }, select: SELECT });
   return (rows as unknown as Row[]).map(summaryOf);
 }
 

@@ -74,6 +74,11 @@ describe('loadConfig values', () => {
     [{ ERROR_STACKTRACES: 'true' }, { errorStacktraces: true }],
     [{ TOKEN_TTL_DAYS: '1' }, { tokenTtlDays: 1 }],
     [{ QUERY_COST_LIMIT: '200000' }, { queryCostLimit: 200_000 }],
+    [{}, { replicas: { urls: [], maxLagMs: 2000 } }],
+    [
+      { DATABASE_URL: 'postgres://db/anime', DATABASE_REPLICA_URLS: 'postgres://r1/anime, postgresql://r2/anime', DATABASE_REPLICA_MAX_LAG_MS: '500' },
+      { replicas: { urls: ['postgres://r1/anime', 'postgresql://r2/anime'], maxLagMs: 500 } },
+    ],
   ])('reads %j as %j', (env, expected) => {
     expect(loadConfig(env)).toMatchObject(expected);
   });
@@ -120,6 +125,8 @@ describe('loadConfig errors', () => {
     ['QUERY_COST_LIMIT', '99'],
     ['QUERY_COST_LIMIT', 'lots'],
     ['ERROR_STACKTRACES', 'on'],
+    ['DATABASE_REPLICA_URLS', 'mysql://r1/anime'],
+    ['DATABASE_REPLICA_MAX_LAG_MS', '0'],
   ])('%s=%s is a ConfigError naming the variable and value', (variable, value) => {
     const error = configError({ [variable]: value });
     expect(error.name).toBe('ConfigError');
@@ -128,6 +135,10 @@ describe('loadConfig errors', () => {
 
   it('explains what DATABASE_URL must look like', () => {
     expect(configError({ DATABASE_URL: 'mysql://x' }).message).toMatch(/postgres:\/\/ or postgresql:\/\//);
+  });
+
+  it('refuses read replicas without a primary', () => {
+    expect(configError({ DATABASE_REPLICA_URLS: 'postgres://r1/anime' }).message).toMatch(/^invalid DATABASE_REPLICA_URLS: read replicas need DATABASE_URL/);
   });
 
   it('names the bad variable among good ones', () => {
