@@ -1,13 +1,15 @@
 /**
  * A real animerec server for the reliability tests, started in this process on a throwaway
  * embedded data directory that already holds a small catalog (anime 1..N, dataset users 1..M),
- * seeded random ratings and an active `mf` model trained on them (a second or two), so every
- * query path is live.
+ * seeded random ratings and an active `mf` model trained on them, so every query path is live.
+ * That database is prepared once per test run and copied.
  */
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadConfig } from '../../src/config';
 import type { Database } from '../../src/db/database';
 import { migrate } from '../../src/db/migrate';
-import { openDatabase } from '../../src/db/open';
+import { embeddedDir, openDatabase } from '../../src/db/open';
 import { silentProgress } from '../../src/progress';
 import { createLogger } from '../../src/logger';
 import { startServer, type RunningServer } from '../../src/server/start';
@@ -16,10 +18,13 @@ import { mulberry32 } from '../../src/trainer/random';
 import { tempDir, type TempDir } from '../helpers/data-slices';
 import { seedCatalog } from '../helpers/publish-child';
 import { seedDataDir } from '../helpers/pglite-template';
+import { builtOncePerRun } from '../helpers/run-cache';
 
 export const FIXTURE_SIZE = { items: 200, users: 50 };
 /** Ratings per dataset user, random anime and values (seeded). */
 const RATINGS_PER_USER = 40;
+/** Where the prepared data directory keeps its active version's id. */
+const VERSION_FILE = 'model-version.json';
 
 export interface FixtureServer {
   server: RunningServer;
@@ -46,15 +51,24 @@ export async function prepareDatabase(db: Database): Promise<number> {
   return report.modelVersionId;
 }
 
-/** prepareDatabase on the embedded database in `dataDir` (a copy of the run's template). */
+/**
+ * The embedded database in `dataDir` as prepareDatabase leaves it: a copy of one prepared once
+ * per test run (run-cache.ts), so the files that use it train its model once. Returns the
+ * active version's id.
+ */
 export async function prepareDataDir(dataDir: string): Promise<number> {
-  await seedDataDir(dataDir);
-  const db = await openDatabase({ dataDir });
-  try {
-    return await prepareDatabase(db);
-  } finally {
-    await db.close();
-  }
+  const prepared = await builtOncePerRun('reliability-fixture', async (folder) => {
+    await seedDataDir(folder);
+    const db = await openDatabase({ dataDir: folder });
+    try {
+      writeFileSync(join(folder, VERSION_FILE), JSON.stringify(await prepareDatabase(db)));
+    } finally {
+      await db.close();
+    }
+  });
+  mkdirSync(dataDir, { recursive: true });
+  cpSync(embeddedDir(prepared), embeddedDir(dataDir), { recursive: true });
+  return JSON.parse(readFileSync(join(prepared, VERSION_FILE), 'utf8')) as number;
 }
 
 /** Starts the server with `env` over the fixture's defaults (port 0, no demo data, no training). */
