@@ -14,12 +14,8 @@ import { runTraining, type TrainingReport } from '../../src/trainer/run-training
 import { headLines, SHIPPED_ANIME, SHIPPED_RATINGS, tempDir, type TempDir } from '../helpers/data-slices';
 import { seedDataDir } from '../helpers/pglite-template';
 import { describeEachDriver, type TestDatabase } from '../helpers/databases';
-import { graphql, type GraphQLResponse } from '../helpers/graphql';
+import { codeOf, graphql } from '../helpers/graphql';
 import { predictRows } from '../../src/models/predict';
-
-function codeOf(response: GraphQLResponse): string | undefined {
-  return response.errors?.[0]?.extensions?.code;
-}
 
 const ADMIN = 'admin-token-for-tests-0123456789';
 /** Below the default: the slice's model has ~2,000 items, the demo's ~11,000 (one map costs 2 per item). */

@@ -1,5 +1,6 @@
 /** /metrics over HTTP: off by default; with METRICS_PORT, Prometheus text on its own port. */
-import { codeOf, gql, startFixtureServer, type FixtureServer } from '../reliability/fixture-server';
+import { codeOf, gql } from '../helpers/graphql';
+import { startFixtureServer, type FixtureServer } from '../reliability/fixture-server';
 
 /** The value of a sample line `name{labels} value` (labels as written by prom-client), or undefined. */
 function sample(text: string, series: string): number | undefined {

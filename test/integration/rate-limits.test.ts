@@ -3,7 +3,8 @@
  * other tokens' failures, and TRUST_PROXY decides which address the limits count.
  */
 import { BAD_TOKENS_PER_IP } from '../../src/server/rate-limit';
-import { codeOf, gql, post, startFixtureServer, type FixtureServer } from '../reliability/fixture-server';
+import { codeOf, gql, post } from '../helpers/graphql';
+import { startFixtureServer, type FixtureServer } from '../reliability/fixture-server';
 
 const ADMIN_TOKEN = 'admin-token-for-rate-limit-tests';
 const ME = JSON.stringify({ query: '{ me { id } }' });

@@ -6,15 +6,13 @@
 import { selectBackend } from '../../src/models/backend';
 import { runTraining } from '../../src/trainer/run-training';
 import { describeEachDriver } from '../helpers/databases';
-import { graphql, graphqlData, type GraphQLResponse } from '../helpers/graphql';
+import { codeOf, graphql, graphqlData, post } from '../helpers/graphql';
 import { startSliceServer, type SliceServer } from '../helpers/slice-server';
 
 const ADMIN = 'privacy-admin-token-0123456789abcdef';
 /** An anime of the shipped catalog that the slice's users rated (in the trained model). */
 const RATED_ANIME = 5114;
 const OTHER_ANIME = 1535;
-
-const codeOf = (response: GraphQLResponse) => response.errors?.[0]?.extensions?.code;
 
 /** Every way to read a user's data; `$id` is the user, `$anime` an anime. */
 const USER_DATA_FIELDS: [string, string][] = [
@@ -98,12 +96,8 @@ describeEachDriver('user data privacy', (driver) => {
 
   it('accepts the Bearer scheme in any case', async () => {
     for (const scheme of ['bearer', 'BEARER', 'Bearer']) {
-      const response = await fetch(`${url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `${scheme} ${users.owner.token}` },
-        body: JSON.stringify({ query: '{ me { id } }' }),
-      });
-      expect(((await response.json()) as GraphQLResponse).data).toEqual({ me: { id: users.owner.id } });
+      const answer = await post(url, JSON.stringify({ query: '{ me { id } }' }), { authorization: `${scheme} ${users.owner.token}` });
+      expect(answer.body.data).toEqual({ me: { id: users.owner.id } });
     }
   });
 

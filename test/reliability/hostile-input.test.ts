@@ -10,7 +10,8 @@ import { createLogger } from '../../src/logger';
 import { AnimeCatalog } from '../../src/recsys/anime-catalog';
 import { buildApp } from '../../src/server/app';
 import { BAD_TOKENS_PER_IP } from '../../src/server/rate-limit';
-import { gql, codeOf, FIXTURE_SIZE, post, startFixtureServer, type FixtureServer, type HttpAnswer } from './fixture-server';
+import { codeOf, gql, post, type HttpAnswer } from '../helpers/graphql';
+import { FIXTURE_SIZE, startFixtureServer, type FixtureServer } from './fixture-server';
 
 /** A bad request must be answered within this long (generous: the machine is shared). */
 const QUICK_MS = 2000;

@@ -10,7 +10,8 @@ import { runTraining } from '../../src/trainer/run-training';
 import { activateModelVersion } from '../../src/versions/activation';
 import { createPostgresTestDatabase, TEST_POSTGRES_URL } from '../helpers/databases';
 import { prepareDatabase } from './fixture-server';
-import { graphqlPost, startServerProcess, type ServerProcess } from './processes';
+import { gql } from '../helpers/graphql';
+import { startServerProcess, type ServerProcess } from '../helpers/processes';
 
 const ADMIN_TOKEN = 'several-servers-admin-token';
 const REDIS_URL = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379';
@@ -75,18 +76,18 @@ describePostgres('several servers on one PostgreSQL database', () => {
     }, 180_000);
 
     it('a new user rates on A: B recommends for them within a second, and follows their next ratings', async () => {
-      const user = (await graphqlPost(a.url, 'mutation { createUser(name: "roaming") { user { id } token } }')).body.data.createUser;
-      const recommendOnB = () => graphqlPost(b.url, '{ me { recommendations(k: 5) { anime { id } } embedding } }', undefined, user.token);
+      const user = (await gql(a.url, 'mutation { createUser(name: "roaming") { user { id } token } }')).body.data.createUser;
+      const recommendOnB = () => gql(b.url, '{ me { recommendations(k: 5) { anime { id } } embedding } }', undefined, user.token);
       const before = await recommendOnB();
       expect(before.body.errors?.[0]?.extensions?.code).toBe('MODEL_NOT_READY');
 
-      const rated = await graphqlPost(a.url, 'mutation { rateAnime(animeId: 1, rating: 10) { rating } }', undefined, user.token);
+      const rated = await gql(a.url, 'mutation { rateAnime(animeId: 1, rating: 10) { rating } }', undefined, user.token);
       expect(rated.body.data.rateAnime.rating).toBe(10);
       const firstSeen = await timeUntil(recommendOnB, (answer) => answer.body.data?.me?.recommendations?.length === 5);
       expect(firstSeen).toBeLessThan(VISIBLE_WITHIN_MS);
 
-      await graphqlPost(a.url, 'mutation { rateAnime(animeId: 2, rating: 1) { rating } }', undefined, user.token);
-      const onA = (await graphqlPost(a.url, '{ me { embedding } }', undefined, user.token)).body.data.me.embedding as number[];
+      await gql(a.url, 'mutation { rateAnime(animeId: 2, rating: 1) { rating } }', undefined, user.token);
+      const onA = (await gql(a.url, '{ me { embedding } }', undefined, user.token)).body.data.me.embedding as number[];
       const updated = await timeUntil(recommendOnB, (answer) => JSON.stringify(answer.body.data?.me?.embedding) === JSON.stringify(onA));
       expect(updated).toBeLessThan(VISIBLE_WITHIN_MS);
     });
@@ -94,13 +95,13 @@ describePostgres('several servers on one PostgreSQL database', () => {
     it('an activation made through A is served by B within a second', async () => {
       // The served version's size shows in any embedding: here a dataset user's, read by the admin.
       const servedSize = async (server: ServerProcess) =>
-        ((await graphqlPost(server.url, '{ user(id: 1) { embedding } }', undefined, ADMIN_TOKEN)).body.data.user.embedding as number[]).length;
+        ((await gql(server.url, '{ user(id: 1) { embedding } }', undefined, ADMIN_TOKEN)).body.data.user.embedding as number[]).length;
       expect(await servedSize(b)).toBe(16);
-      const activated = await graphqlPost(a.url, `mutation { activateModel(id: ${second}) { id } }`, undefined, ADMIN_TOKEN);
+      const activated = await gql(a.url, `mutation { activateModel(id: ${second}) { id } }`, undefined, ADMIN_TOKEN);
       expect(activated.body.data.activateModel.id).toBe(second);
       const switched = await timeUntil(() => servedSize(b), (size) => size === 8);
       expect(switched).toBeLessThan(VISIBLE_WITHIN_MS);
-      await graphqlPost(a.url, `mutation { activateModel(id: ${first}) { id } }`, undefined, ADMIN_TOKEN);
+      await gql(a.url, `mutation { activateModel(id: ${first}) { id } }`, undefined, ADMIN_TOKEN);
       await timeUntil(() => servedSize(b), (size) => size === 16);
     });
 
@@ -125,8 +126,8 @@ describePostgres('several servers on one PostgreSQL database', () => {
 
 /** Spends a new user's budget half on A, half on B; the next mutation on either is refused. */
 async function expectSharedBudget(a: ServerProcess, b: ServerProcess): Promise<void> {
-  const token = (await graphqlPost(a.url, 'mutation { createUser(name: "busy") { token } }')).body.data.createUser.token as string;
-  const rate = (server: ServerProcess, rating: number) => graphqlPost(server.url, `mutation { rateAnime(animeId: 3, rating: ${rating}) { rating } }`, undefined, token);
+  const token = (await gql(a.url, 'mutation { createUser(name: "busy") { token } }')).body.data.createUser.token as string;
+  const rate = (server: ServerProcess, rating: number) => gql(server.url, `mutation { rateAnime(animeId: 3, rating: ${rating}) { rating } }`, undefined, token);
   for (let i = 1; i <= TOKEN_LIMIT; i++) {
     const answer = await rate(i % 2 === 0 ? a : b, i);
     expect(answer.body.data?.rateAnime?.rating).toBe(i);
