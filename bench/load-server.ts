@@ -72,6 +72,11 @@ export async function startTrainedServer(db: BenchDatabase, kind: string, epochs
   }
 }
 
+/** Another server on `db` (already holding the data and the model), as a second one behind a balancer. */
+export function startAnotherServer(db: BenchDatabase): Promise<ServerProcess> {
+  return startServerProcess({ ...BENCH_ENV, ...db.env, SEED_DEMO_DATA: 'false', TRAIN_AT_START: 'none' }, 600_000);
+}
+
 /** Creates `count` API users (4 at a time: each costs a scrypt hash). */
 export async function createUsers(url: string, count: number, prefix: string): Promise<{ id: number; token: string }[]> {
   const users: { id: number; token: string }[] = new Array(count);

@@ -1,5 +1,5 @@
 /**
- * npm run bench:load [-- --db embedded,postgres] [--duration S] [--connections N] [--users N]
+ * npm run bench:load [-- --db embedded,postgres] [--servers N] [--duration S] [--connections N] [--users N]
  *                    [--kind hybrid|mf|...] [--epochs N] [--out FILE]
  *
  * Mixed load against a running server, then an audit of every write. For each database (the
@@ -9,6 +9,8 @@
  *    served default; --epochs, default 5: serving cost does not depend on them), served by
  *    src/main.ts in its own process, rate limits off;
  * 2. --users (default 500) API users created through the API;
+ *    With --servers N (PostgreSQL only; default 1), N-1 more servers start on the same database,
+ *    as behind a balancer, and the clients are spread evenly over all N;
  * 3. --connections (default 50) concurrent clients for --duration s (default 60), one request
  *    at a time each, mixing 45% similarAnime(k: 10), 35% recommendations(k: 10) and 20%
  *    rateAnime by the users (each user belongs to one client, so "the last acknowledged value"
@@ -26,7 +28,7 @@ import { openDatabase } from '../src/db/open';
 import { openPostgresDatabase } from '../src/db/postgres';
 import type { ServerProcess } from '../test/helpers/processes';
 import { onCleanUp, runBenchmark } from './lifecycle';
-import { createBenchDatabase, createUsers, log, servedIds, startTrainedServer, type DatabaseChoice } from './load-server';
+import { createBenchDatabase, createUsers, log, servedIds, startAnotherServer, startTrainedServer, type DatabaseChoice } from './load-server';
 import { describeMachine } from './machine';
 import { percentile } from './stats';
 import { BENCH_POSTGRES_URL } from './postgres';
@@ -43,6 +45,8 @@ const REQUEST_TIMEOUT_S = 30;
 
 interface Options {
   dbs: DatabaseChoice[];
+  /** Servers sharing the database (PostgreSQL), the clients spread over them. */
+  servers: number;
   duration: number;
   connections: number;
   users: number;
@@ -55,6 +59,7 @@ function parseOptions(): Options {
   const { values } = parseArgs({
     options: {
       db: { type: 'string', default: 'embedded,postgres' },
+      servers: { type: 'string', default: '1' },
       duration: { type: 'string', default: '60' },
       connections: { type: 'string', default: '50' },
       users: { type: 'string', default: '500' },
@@ -70,8 +75,12 @@ function parseOptions(): Options {
   };
   const dbs = values.db!.split(',').map((d) => d.trim());
   for (const db of dbs) if (db !== 'embedded' && db !== 'postgres') throw new Error(`--db: unknown database "${db}" (embedded, postgres)`);
+  const servers = positive('servers', values.servers!);
+  // One process owns an embedded data directory.
+  if (servers > 1 && dbs.includes('embedded')) throw new Error('--servers above 1 needs --db postgres: one process owns an embedded database');
   return {
     dbs: dbs as DatabaseChoice[],
+    servers,
     duration: positive('duration', values.duration!),
     connections: positive('connections', values.connections!),
     users: positive('users', values.users!),
@@ -118,8 +127,9 @@ interface RunResult {
   acknowledged: Map<string, number>;
   /** Writes never answered (timed out, or in flight when the run ended): key → values sent. */
   unanswered: Map<string, Set<number>>;
-  autocannonP50: number;
-  autocannonP99: number;
+  /** autocannon's own latency figures, one per server. */
+  autocannonP50: number[];
+  autocannonP99: number[];
 }
 
 const QUERIES: Record<Op, string> = {
@@ -128,7 +138,7 @@ const QUERIES: Record<Op, string> = {
   rateAnime: 'mutation ($animeId: Int!, $rating: Int!) { rateAnime(animeId: $animeId, rating: $rating) { userId animeId rating } }',
 };
 
-async function runLoad(url: string, options: Options, pools: { anime: number[]; users: number[]; apiUsers: { id: number; token: string }[] }): Promise<RunResult> {
+async function runLoad(urls: string[], options: Options, pools: { anime: number[]; users: number[]; apiUsers: { id: number; token: string }[] }): Promise<RunResult> {
   const perOp = Object.fromEntries(OPS.map((op): [Op, Tally] => [op, { responses: 0, latencies: [], status5xx: 0, otherNon2xx: 0, graphqlErrors: new Map(), wrong: 0 }])) as Record<Op, Tally>;
   const acknowledged = new Map<string, number>();
   const unanswered = new Map<string, Set<number>>();
@@ -237,23 +247,31 @@ async function runLoad(url: string, options: Options, pools: { anime: number[]; 
     },
   };
 
-  const result = await new Promise<autocannon.Result>((resolveRun, reject) => {
-    autocannon(
-      { url: `${url}/graphql`, connections: options.connections, duration: options.duration, pipelining: 1, timeout: REQUEST_TIMEOUT_S, requests: [request] },
-      (error: unknown, done: autocannon.Result) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolveRun(done)),
-    );
-  });
+  // One autocannon per server, the clients shared out evenly; they all draw on the same connection list.
+  const results = await Promise.all(
+    urls.map(
+      (url, server) =>
+        new Promise<autocannon.Result>((resolveRun, reject) => {
+          const share = Math.floor(options.connections / urls.length) + (server < options.connections % urls.length ? 1 : 0);
+          autocannon(
+            { url: `${url}/graphql`, connections: share, duration: options.duration, pipelining: 1, timeout: REQUEST_TIMEOUT_S, requests: [request] },
+            (error: unknown, done: autocannon.Result) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolveRun(done)),
+          );
+        }),
+    ),
+  );
   for (const c of connections) if (c.pending?.op === 'rateAnime') unanswer(c.pending);
+  const timeouts = results.reduce((sum, result) => sum + result.timeouts, 0);
   return {
-    seconds: result.duration,
+    seconds: Math.max(...results.map((result) => result.duration)),
     perOp,
-    timeouts: result.timeouts,
-    connectionErrors: Math.max(0, result.errors - result.timeouts),
+    timeouts,
+    connectionErrors: Math.max(0, results.reduce((sum, result) => sum + result.errors, 0) - timeouts),
     firstProblem,
     acknowledged,
     unanswered,
-    autocannonP50: result.latency.p50,
-    autocannonP99: result.latency.p99,
+    autocannonP50: results.map((result) => result.latency.p50),
+    autocannonP99: results.map((result) => result.latency.p99),
   };
 }
 
@@ -320,7 +338,7 @@ function report(label: string, run: RunResult, audit: Audit, setup: string): str
   }
   const sortedAll = Float64Array.from(all).sort();
   lines.push(`| **all** | ${int(total)} | **${int(total / run.seconds)}** | ${ms(percentile(sortedAll, 50))} | ${ms(percentile(sortedAll, 99))} | ${OPS.reduce((n, op) => n + run.perOp[op].status5xx, 0)} | | | |`);
-  lines.push('', `Timeouts (${REQUEST_TIMEOUT_S} s): ${run.timeouts}; connection errors: ${run.connectionErrors}. autocannon's own latency: p50 ${run.autocannonP50} ms, p99 ${run.autocannonP99} ms.`);
+  lines.push('', `Timeouts (${REQUEST_TIMEOUT_S} s): ${run.timeouts}; connection errors: ${run.connectionErrors}. autocannon's own latency${run.autocannonP50.length > 1 ? ' per server' : ''}: p50 ${run.autocannonP50.join(', ')} ms, p99 ${run.autocannonP99.join(', ')} ms.`);
   lines.push(
     '',
     `Writes: ${int(audit.acknowledged)} (user, anime) pairs acknowledged; found in the database ${int(audit.found)}, exactly once: ${audit.duplicates === 0 ? 'all' : `${audit.duplicates} duplicated`}; with the last acknowledged value: ${int(audit.found - audit.wrongValue - audit.inFlightLanded)} (+${audit.inFlightLanded} overwritten by a later write that timed out or was in flight when the run ended, whose value then landed); **lost: ${audit.lost}**, wrong value: ${audit.wrongValue}, rows never sent: ${audit.unexpected}.`,
@@ -338,24 +356,28 @@ async function benchOne(choice: DatabaseChoice, options: Options): Promise<{ tex
   const db = await createBenchDatabase(choice, BENCH_POSTGRES_URL);
   const undoDrop = onCleanUp(() => db.drop());
   let server: ServerProcess | undefined;
-  const undoStop = onCleanUp(() => server?.stop());
+  const others: ServerProcess[] = [];
+  const undoStop = onCleanUp(() => Promise.all([server, ...others].map((s) => s?.stop())));
   try {
     const prepared = performance.now();
     server = await startTrainedServer(db, options.kind, options.epochs);
+    for (let n = 1; n < options.servers; n++) others.push(await startAnotherServer(db));
     const ids = await servedIds(server.url, RATED_POOL, DEMO_USERS_PROBED);
     log(`${choice}: ${ids.anime.length} anime and ${ids.users.length} demo users with embeddings; creating ${options.users} API users`);
     const apiUsers = await createUsers(server.url, options.users, `load ${choice}`);
     const setupSeconds = (performance.now() - prepared) / 1000;
     log(`${choice}: ${options.connections} clients for ${options.duration} s (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`);
-    const run = await runLoad(server.url, options, { ...ids, apiUsers });
-    const health = await fetch(`${server.url}/healthz`).then((r) => r.status, () => 0);
-    await server.stop(30_000);
+    const run = await runLoad([server.url, ...others.map((other) => other.url)], options, { ...ids, apiUsers });
+    const healths = await Promise.all([server, ...others].map((s) => fetch(`${s.url}/healthz`).then((r) => r.status, () => 0)));
+    const health = healths.find((status) => status !== 200) ?? 200;
+    await Promise.all([server, ...others].map((s) => s.stop(30_000)));
     server = undefined;
+    others.length = 0;
     const audit = await auditWrites(choice, db.env, apiUsers.map((u) => u.id), run);
-    const setup = `${options.connections} clients, ${options.duration} s, ${options.users} API users writing; model ${options.kind} (${options.epochs} epochs) trained on the demo data (set-up ${Math.round(setupSeconds)} s). /healthz after the run: ${health}. Load average before: ${loadavg().map((l) => l.toFixed(1)).join(' ')}.`;
+    const setup = `${options.servers > 1 ? `${options.servers} servers on the database, the clients spread over them; ` : ''}${options.connections} clients, ${options.duration} s, ${options.users} API users writing; model ${options.kind} (${options.epochs} epochs) trained on the demo data (set-up ${Math.round(setupSeconds)} s). /healthz after the run: ${health}. Load average before: ${loadavg().map((l) => l.toFixed(1)).join(' ')}.`;
     return { text: report(db.label, run, audit, setup), failed: failed(run, audit) || health !== 200 };
   } finally {
-    await server?.stop();
+    await Promise.all([server, ...others].map((s) => s?.stop()));
     undoStop();
     await db.drop();
     undoDrop();
