@@ -16,6 +16,7 @@ import { startServer, type RunningServer } from '../../src/server/start';
 import { runTraining } from '../../src/trainer/run-training';
 import { mulberry32 } from '../../src/trainer/random';
 import { tempDir, type TempDir } from '../helpers/data-slices';
+import type { TestDriver } from '../helpers/databases';
 import { seedCatalog } from '../helpers/publish-child';
 import { seedDataDir } from '../helpers/pglite-template';
 import { builtOncePerRun } from '../helpers/run-cache';
@@ -69,6 +70,35 @@ export async function prepareDataDir(dataDir: string): Promise<number> {
   mkdirSync(dataDir, { recursive: true });
   cpSync(embeddedDir(prepared), embeddedDir(dataDir), { recursive: true });
   return JSON.parse(readFileSync(join(prepared, VERSION_FILE), 'utf8')) as number;
+}
+
+export interface FixtureDatabase {
+  db: Database;
+  /** The active version prepareDatabase trained. */
+  versionId: number;
+  dispose(): Promise<void>;
+}
+
+/**
+ * The fixture's database on `driver`, for the services' tests: on the embedded driver a copy of
+ * the data directory prepared once per run, on PostgreSQL a new database prepared here.
+ */
+export async function openFixtureDatabase(driver: TestDriver): Promise<FixtureDatabase> {
+  if (driver.name === 'postgres') {
+    const test = await driver.open();
+    return { db: test.db, versionId: await prepareDatabase(test.db), dispose: () => test.dispose() };
+  }
+  const dir = tempDir('animerec-fixture-');
+  const versionId = await prepareDataDir(dir.path);
+  const db = await openDatabase({ dataDir: dir.path });
+  return {
+    db,
+    versionId,
+    async dispose() {
+      await db.close();
+      dir.remove();
+    },
+  };
 }
 
 /** Starts the server with `env` over the fixture's defaults (port 0, no demo data, no training). */
