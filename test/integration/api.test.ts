@@ -252,6 +252,17 @@ describeEachDriver('recommendation API', (driver) => {
       expect(stored.rows[0]!.token_hash).not.toContain(token.split('.')[1]);
     });
 
+    it('answers the other fields when one root field fails (nullable roots), and an invalid page nulls only the page', async () => {
+      // The new user has no rating yet, so no embedding: recommendations fail, anime still answers.
+      const mixed = await graphql(server.url, `{ anime(id: 5114) { name } recommendations(userId: ${userId}) { predictedRating } }`, undefined, token);
+      expect(mixed.data).toEqual({ anime: { name: expect.any(String) }, recommendations: null });
+      expect(mixed.errors).toHaveLength(1);
+      expect(mixed.errors![0]!.extensions!.code).toBe('MODEL_NOT_READY');
+      const page = await graphql(server.url, `{ user(id: ${userId}) { id ratings(first: 0) { nextCursor } } }`, undefined, token);
+      expect(page.data).toEqual({ user: { id: userId, ratings: null } });
+      expect(codeOf(page)).toBe('BAD_USER_INPUT');
+    });
+
     it('signs the user in with the token', async () => {
       const me = await graphql(server.url, '{ me { id name } }', undefined, token);
       expect(me.data).toEqual({ me: { id: userId, name: 'Ada' } });

@@ -23,17 +23,17 @@ export class AnimesArgs {
   @ArrayMaxSize(MAX_FILTER_VALUES)
   types?: string[] | null;
 
-  @Field(() => Int, { defaultValue: 20 })
+  @Field(() => Int, { description: 'How many anime per page, 1-100.', defaultValue: 20 })
   @IntRange(1, MAX_ANIME_PAGE)
   first!: number;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { description: 'The nextCursor of the previous page; omit for the first page.', nullable: true })
   after?: string | null;
 }
 
 @ObjectType('AnimePage', { description: 'Anime by popularity (members), a page at a time.' })
 export class AnimePageType {
-  @Field(() => [AnimeType])
+  @Field(() => [AnimeType], { description: 'This page of anime, most members first.' })
   items!: AnimeType[];
 
   @Field(() => String, { nullable: true, description: 'Pass as `after` for the next page; null on the last.' })

@@ -11,37 +11,37 @@ import { MapPointType } from './map-point.type';
 @Resolver(() => AnimeType)
 export class AnimeResolver {
   @Query(() => AnimeType, { nullable: true, description: 'One anime by id; null when there is none.' })
-  anime(@Arg('id', () => Int) id: number, @Ctx() { animeLoader }: GraphQLContext): Promise<AnimeType | null> {
+  anime(@Arg('id', () => Int, { description: 'The MyAnimeList anime_id.' }) id: number, @Ctx() { animeLoader }: GraphQLContext): Promise<AnimeType | null> {
     return animeLoader.load(id);
   }
 
-  @Query(() => AnimePageType, { description: 'Search the catalog by name, genres and types.' })
+  @Query(() => AnimePageType, { nullable: true, description: 'Search the catalog by name, genres and types.' })
   animes(@Args(() => AnimesArgs) args: AnimesArgs, @Ctx() { db, catalog }: GraphQLContext): Promise<AnimePageType> {
     checkFilterValues(catalog, args);
     return searchAnime(db, args, args.first, args.after ?? null);
   }
 
-  @Query(() => [String], { description: 'The genres the catalog uses, sorted: the values `genres` filters accept.' })
+  @Query(() => [String], { nullable: true, description: 'The genres the catalog uses, sorted: the values `genres` filters accept.' })
   genres(@Ctx() { catalog }: GraphQLContext): string[] {
     return catalog.vocabulary().genres;
   }
 
-  @Query(() => [String], { description: 'The anime types the catalog uses (TV, Movie, ...), sorted: the values `types` filters accept.' })
+  @Query(() => [String], { nullable: true, description: 'The anime types the catalog uses (TV, Movie, ...), sorted: the values `types` filters accept.' })
   animeTypes(@Ctx() { catalog }: GraphQLContext): string[] {
     return catalog.vocabulary().types;
   }
 
   @FieldResolver(() => [Float], { nullable: true, description: "The item embedding in a model version (the active one by default); null when it has none." })
-  async embedding(@Root() anime: AnimeType, @Arg('model', () => Int, { nullable: true }) model: number | null, @Ctx() context: GraphQLContext): Promise<number[] | null> {
+  async embedding(@Root() anime: AnimeType, @Arg('model', () => Int, { nullable: true, description: 'A model version id; the active one when omitted.' }) model: number | null, @Ctx() context: GraphQLContext): Promise<number[] | null> {
     const serving = await servingFor(context.models, model);
     return embeddingOf(serving, 'item', anime.id);
   }
 
-  @Query(() => Float, { description: 'Cosine similarity of two anime in a model version.' })
+  @Query(() => Float, { nullable: true, description: 'Cosine similarity of two anime in a model version.' })
   async similarity(
-    @Arg('animeA', () => Int) animeA: number,
-    @Arg('animeB', () => Int) animeB: number,
-    @Arg('model', () => Int, { nullable: true }) model: number | null,
+    @Arg('animeA', () => Int, { description: 'One anime.' }) animeA: number,
+    @Arg('animeB', () => Int, { description: 'The other anime.' }) animeB: number,
+    @Arg('model', () => Int, { nullable: true, description: 'A model version id; the active one when omitted.' }) model: number | null,
     @Ctx() context: GraphQLContext,
   ): Promise<number> {
     const serving = await servingFor(context.models, model);
@@ -52,8 +52,8 @@ export class AnimeResolver {
     return dot / (Math.hypot(...a) * Math.hypot(...b) || 1);
   }
 
-  @Query(() => [MapPointType], { description: "The 2-D map of a model version's item embeddings (UMAP or t-SNE)." })
-  async embeddingMap(@Arg('model', () => Int, { nullable: true }) model: number | null, @Ctx() context: GraphQLContext): Promise<MapPointType[]> {
+  @Query(() => [MapPointType], { nullable: true, description: "The 2-D map of a model version's item embeddings (UMAP or t-SNE)." })
+  async embeddingMap(@Arg('model', () => Int, { nullable: true, description: 'A model version id; the active one when omitted.' }) model: number | null, @Ctx() context: GraphQLContext): Promise<MapPointType[]> {
     const serving = await servingFor(context.models, model);
     const points = await mapPoints(context.db, serving.versionId);
     return Promise.all(points.map(async (p) => ({ ...p, anime: (await context.animeLoader.load(p.animeId))! })));

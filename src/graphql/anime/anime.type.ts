@@ -2,13 +2,13 @@ import { Field, Float, Int, ObjectType } from 'type-graphql';
 
 @ObjectType('Anime', { description: 'A title of the catalog (MyAnimeList anime_id as id).' })
 export class AnimeType {
-  @Field(() => Int)
+  @Field(() => Int, { description: 'The MyAnimeList anime_id.' })
   id!: number;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The title, as in the source data.' })
   name!: string;
 
-  @Field(() => [String])
+  @Field(() => [String], { description: 'Genres, as the catalog names them (query genres lists them all).' })
   genres!: string[];
 
   @Field(() => String, { nullable: true, description: 'TV, Movie, OVA, Special, ONA, Music.' })

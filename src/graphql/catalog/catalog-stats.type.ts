@@ -2,10 +2,10 @@ import { Field, Int, ObjectType } from 'type-graphql';
 
 @ObjectType('CatalogStats', { description: 'How much data the service holds.' })
 export class CatalogStatsType {
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Anime in the catalog.' })
   anime!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Users: dataset users and API users.' })
   users!: number;
 
   @Field(() => Int, { description: 'Explicit 1-10 ratings.' })

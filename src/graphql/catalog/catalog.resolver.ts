@@ -11,14 +11,14 @@ export const MAX_MOST_RATED = 100;
 
 @ArgsType()
 class MostRatedArgs {
-  @Field(() => Int, { defaultValue: 10 })
+  @Field(() => Int, { description: 'How many anime, 1-100.', defaultValue: 10 })
   @IntRange(1, MAX_MOST_RATED)
   k!: number;
 }
 
 @Resolver(() => CatalogStatsType)
 export class CatalogResolver {
-  @Query(() => CatalogStatsType, { description: 'How much data the service holds; computed once and kept until the data changes.' })
+  @Query(() => CatalogStatsType, { nullable: true, description: 'How much data the service holds; computed once and kept until the data changes.' })
   catalogStats(@Ctx() { db }: GraphQLContext): Promise<CatalogStatsType> {
     return catalogStats(db);
   }

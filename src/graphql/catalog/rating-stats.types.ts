@@ -6,28 +6,28 @@ export class RatingCountType {
   @Field(() => Int, { description: '1-10.' })
   rating!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Explicit ratings with this score.' })
   count!: number;
 }
 
 @ObjectType('RatingsPerAnimeBin', { description: 'How many anime have between min and max explicit ratings.' })
 export class RatingsPerAnimeBinType {
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Fewest ratings in the bin (inclusive).' })
   min!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Most ratings in the bin (inclusive).' })
   max!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Anime whose number of explicit ratings lies in [min, max].' })
   anime!: number;
 }
 
 @ObjectType('MostRatedAnime', { description: 'An anime with its number of explicit ratings here.' })
 export class MostRatedAnimeType {
-  @Field(() => AnimeType)
+  @Field(() => AnimeType, { description: 'The anime.' })
   anime!: AnimeType;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Its explicit ratings held here.' })
   ratings!: number;
 
   @Field(() => Float, { description: 'Mean of the explicit ratings held here (not the community score).' })

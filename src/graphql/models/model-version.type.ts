@@ -2,18 +2,18 @@ import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, Int, ObjectType } from 'type-graphql';
 import { MODEL_KINDS } from '../../models/kinds';
 
-@ObjectType('EpochRecord')
+@ObjectType('EpochRecord', { description: 'The losses after one training epoch.' })
 export class EpochRecordType {
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Epoch number, from 1.' })
   epoch!: number;
 
-  @Field(() => Float)
+  @Field(() => Float, { description: 'Mean training loss of the epoch.' })
   loss!: number;
 
-  @Field(() => Float, { nullable: true })
+  @Field(() => Float, { description: 'Validation loss after the epoch; null without a validation split.', nullable: true })
   valLoss!: number | null;
 
-  @Field(() => Float)
+  @Field(() => Float, { description: 'Wall time of the epoch, seconds.' })
   seconds!: number;
 }
 
@@ -28,19 +28,19 @@ export class PredictionSampleType {
 
 @ObjectType('ModelVersion', { description: 'A trained model: what it is, how well it does, how it learned.' })
 export class ModelVersionType {
-  @Field(() => Int)
+  @Field(() => Int, { description: 'The model version id (the `model` argument elsewhere).' })
   id!: number;
 
   @Field(() => String, { description: `One of ${MODEL_KINDS.join(', ')}.` })
   kind!: string;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Length of the user and item embeddings.' })
   embeddingDim!: number;
 
-  @Field(() => Boolean)
+  @Field(() => Boolean, { description: 'Whether the API serves this version now.' })
   isActive!: boolean;
 
-  @Field(() => GraphQLJSONObject)
+  @Field(() => GraphQLJSONObject, { description: 'The hyperparameters it was trained with.' })
   hyperparameters!: Record<string, unknown>;
 
   @Field(() => GraphQLJSONObject, { description: 'Test and train errors, ranking quality, baselines.' })
@@ -52,9 +52,9 @@ export class ModelVersionType {
   @Field(() => [EpochRecordType], { description: 'Training and validation loss per epoch.' })
   history!: EpochRecordType[];
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When training started.' })
   createdAt!: Date;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { description: 'When it was last made active; null if never.', nullable: true })
   activatedAt!: Date | null;
 }

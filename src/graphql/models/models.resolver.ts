@@ -5,7 +5,7 @@ import { ModelVersionType } from './model-version.type';
 
 @Resolver()
 export class ModelsResolver {
-  @Query(() => [ModelVersionType], { description: 'Every ready model version, newest first.' })
+  @Query(() => [ModelVersionType], { nullable: true, description: 'Every ready model version, newest first.' })
   models(@Ctx() { db }: GraphQLContext): Promise<ModelVersionType[]> {
     return listModelVersions(db);
   }

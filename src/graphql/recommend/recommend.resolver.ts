@@ -18,7 +18,7 @@ async function animeOf(context: GraphQLContext, id: number): Promise<AnimeType> 
 
 @Resolver()
 export class RecommendResolver {
-  @Query(() => [SimilarAnimeType], { description: 'The k anime whose embeddings are closest (cosine) to this one.' })
+  @Query(() => [SimilarAnimeType], { nullable: true, description: 'The k anime whose embeddings are closest (cosine) to this one.' })
   async similarAnime(@Args(() => SimilarArgs) args: SimilarArgs, @Ctx() context: GraphQLContext): Promise<SimilarAnimeType[]> {
     await animeOf(context, args.animeId);
     checkFilterValues(context.catalog, args.filter);
@@ -27,21 +27,21 @@ export class RecommendResolver {
     return Promise.all(found.map(async (s) => ({ anime: await animeOf(context, s.animeId), similarity: s.similarity })));
   }
 
-  @Query(() => Float, { description: "The model's predicted rating (1-10) of an anime by a user." })
+  @Query(() => Float, { nullable: true, description: "The model's predicted rating (1-10) of an anime by a user." })
   async predictRating(@Args(() => PredictArgs) args: PredictArgs, @Ctx() context: GraphQLContext): Promise<number> {
     await animeOf(context, args.animeId);
     await authorizeUserData(context, [args.userId]);
     return predictionFor(context, args.userId, args.animeId, args.model ?? null);
   }
 
-  @Query(() => [Float], { description: 'Predicted ratings for many (user, anime) pairs in one batch, in order.' })
+  @Query(() => [Float], { nullable: true, description: 'Predicted ratings for many (user, anime) pairs in one batch, in order.' })
   async predictRatings(@Args(() => PredictManyArgs) args: PredictManyArgs, @Ctx() context: GraphQLContext): Promise<number[]> {
     await authorizeUserData(context, args.pairs.map((pair) => pair.userId));
     const serving = await servingFor(context.models, args.model);
     return predictRatings(serving, args.pairs);
   }
 
-  @Query(() => [RecommendationType], { description: 'The k anime with the highest predicted ratings for a user.' })
+  @Query(() => [RecommendationType], { nullable: true, description: 'The k anime with the highest predicted ratings for a user.' })
   async recommendations(@Args(() => RecommendArgs) args: RecommendArgs, @Ctx() context: GraphQLContext): Promise<RecommendationType[]> {
     await authorizeUserData(context, [args.userId]);
     return recommendationsFor(context, args.userId, args);

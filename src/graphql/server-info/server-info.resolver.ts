@@ -4,7 +4,7 @@ import { ServerInfoType } from './server-info.type';
 
 @Resolver()
 export class ServerInfoResolver {
-  @Query(() => ServerInfoType, { description: 'The tensor backend and device serving the model heads.' })
+  @Query(() => ServerInfoType, { nullable: true, description: 'The tensor backend and device serving the model heads.' })
   serverInfo(): ServerInfoType {
     return serverInfo();
   }

@@ -17,6 +17,6 @@ export class ServerInfoType {
   @Field({ description: 'Why this backend: found first, requested, or why faster ones were passed over.' })
   reason!: string;
 
-  @Field()
+  @Field({ description: 'The Node.js version of the server.' })
   nodeVersion!: string;
 }

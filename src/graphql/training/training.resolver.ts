@@ -13,37 +13,37 @@ import { activeModelVersion } from '../../versions/summaries';
 
 @ObjectType('TrainingRun', { description: 'A training run started through the API, with its progress.' })
 export class TrainingRunType {
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Run id (this server, since start).' })
   id!: number;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The model kind trained.' })
   kind!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The hyperparameter preset.' })
   preset!: string;
 
   @Field(() => String, { description: 'running, succeeded or failed.' })
   status!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'What it is doing now (loading, training, evaluating, publishing, ...).' })
   phase!: string;
 
   @Field(() => Float, { description: 'Fraction of the current phase done, 0..1.' })
   progress!: number;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'A line about the current phase.' })
   detail!: string;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When the run started.' })
   startedAt!: Date;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { description: 'When it ended; null while running.', nullable: true })
   finishedAt!: Date | null;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { description: 'The model version it published; null until then, or if it failed.', nullable: true })
   modelVersionId!: number | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { description: 'Why it failed; null otherwise.', nullable: true })
   error!: string | null;
 }
 
@@ -71,13 +71,13 @@ class StartTrainingArgs {
 
 @Resolver()
 export class TrainingResolver {
-  @Query(() => [TrainingRunType], { description: 'Training runs started through this server, newest first.' })
+  @Query(() => [TrainingRunType], { nullable: true, description: 'Training runs started through this server, newest first.' })
   trainingRuns(@Ctx() { trainingRuns }: GraphQLContext): TrainingRunType[] {
     return trainingRuns.list();
   }
 
   @Authorized(ADMIN)
-  @Mutation(() => TrainingRunType, { description: 'Admin: trains a model in the background (see trainingRuns).' })
+  @Mutation(() => TrainingRunType, { nullable: true, description: 'Admin: trains a model in the background (see trainingRuns).' })
   startTraining(@Args(() => StartTrainingArgs) args: StartTrainingArgs, @Ctx() { trainingRuns }: GraphQLContext): TrainingRunType {
     const overrides = hyperparameterOverrides.safeParse(args.params ?? {});
     if (!overrides.success) {
@@ -94,8 +94,8 @@ export class TrainingResolver {
   }
 
   @Authorized(ADMIN)
-  @Mutation(() => ModelVersionType, { description: 'Admin: makes a model version the one the API serves.' })
-  async activateModel(@Arg('id', () => Int) id: number, @Ctx() { db, models }: GraphQLContext): Promise<ModelVersionType> {
+  @Mutation(() => ModelVersionType, { nullable: true, description: 'Admin: makes a model version the one the API serves.' })
+  async activateModel(@Arg('id', () => Int, { description: 'The model version to activate.' }) id: number, @Ctx() { db, models }: GraphQLContext): Promise<ModelVersionType> {
     await activateModelVersion(db, id);
     await models.refresh();
     return (await activeModelVersion(db))!;

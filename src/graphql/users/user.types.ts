@@ -6,51 +6,51 @@ import { IntRange } from '../validation';
 
 export const MAX_PAGE = 100;
 
-@ObjectType('Rating')
+@ObjectType('Rating', { description: "A user's explicit rating of an anime." })
 export class RatingType {
-  @Field(() => Int)
+  @Field(() => Int, { description: 'The user who rated.' })
   userId!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'The anime rated.' })
   animeId!: number;
 
-  @Field(() => AnimeType)
+  @Field(() => AnimeType, { description: 'The anime rated.' })
   anime?: AnimeType;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'The rating, 1-10.' })
   rating!: number;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When it was last set.' })
   updatedAt!: Date;
 }
 
-@ObjectType('RatingPage')
+@ObjectType('RatingPage', { description: "A page of a user's ratings, newest first." })
 export class RatingPageType {
-  @Field(() => [RatingType])
+  @Field(() => [RatingType], { description: 'This page of ratings, newest first.' })
   items!: RatingType[];
 
   @Field(() => String, { nullable: true, description: 'Pass as `after` for the next page; null on the last.' })
   nextCursor!: string | null;
 }
 
-@ObjectType('User')
+@ObjectType('User', { description: 'A person who rates: a dataset user (public sample) or an API user (private).' })
 export class UserType {
-  @Field(() => Int)
+  @Field(() => Int, { description: 'The user id (sequential; dataset users keep their dataset id).' })
   id!: number;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { description: 'The name given at creation (private for API users).', nullable: true })
   name!: string | null;
 
   @Field(() => String, { description: '"ingest" (dataset users: the public sample, readable by anyone) or "api" (private: readable by the user and the admin).' })
   source!: string;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When the user was created.' })
   createdAt!: Date;
 }
 
-@ObjectType('CreatedUser')
+@ObjectType('CreatedUser', { description: 'A new user with their API token.' })
 export class CreatedUserType {
-  @Field(() => UserType)
+  @Field(() => UserType, { description: 'The new user.' })
   user!: UserType;
 
   @Field(() => String, { description: 'The API token: shown once, only its hash is kept. Send it as "Authorization: Bearer <token>".' })
@@ -83,17 +83,17 @@ export class DeletedUserType {
 
 @ArgsType()
 export class RatingsPageArgs {
-  @Field(() => Int, { defaultValue: 20 })
+  @Field(() => Int, { description: 'How many ratings per page, 1-100.', defaultValue: 20 })
   @IntRange(1, MAX_PAGE)
   first!: number;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { description: 'The nextCursor of the previous page; omit for the first page.', nullable: true })
   after?: string | null;
 }
 
 @ArgsType()
 export class CreateUserArgs {
-  @Field(() => String)
+  @Field(() => String, { description: 'A display name, 1-100 characters.' })
   @MinLength(1)
   @MaxLength(100)
   name!: string;
@@ -101,10 +101,10 @@ export class CreateUserArgs {
 
 @ArgsType()
 export class RateArgs {
-  @Field(() => Int)
+  @Field(() => Int, { description: 'The anime to rate.' })
   animeId!: number;
 
-  @Field(() => Int, { description: 'An integer from 1 to 10.' })
+  @Field(() => Int, { description: 'The rating, an integer from 1 to 10.' })
   @IntRange(MIN_RATING, MAX_RATING)
   rating!: number;
 }

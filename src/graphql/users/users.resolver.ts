@@ -28,12 +28,12 @@ function assertMayRead(context: GraphQLContext, user: UserType): void {
 @Resolver(() => UserType)
 export class UsersResolver {
   @Query(() => UserType, { nullable: true, description: 'A user by id; null when there is none. An API user\'s data is readable only by that user and the admin.' })
-  user(@Arg('id', () => Int) id: number, @Ctx() { db }: GraphQLContext): Promise<UserType | null> {
+  user(@Arg('id', () => Int, { description: 'The user id.' }) id: number, @Ctx() { db }: GraphQLContext): Promise<UserType | null> {
     return findUser(db, id);
   }
 
   @Authorized()
-  @Query(() => UserType, { description: 'The signed-in user: the entry point to their ratings, recommendations and predictions.' })
+  @Query(() => UserType, { nullable: true, description: 'The signed-in user: the entry point to their ratings, recommendations and predictions.' })
   async me(@Ctx() { db, caller }: GraphQLContext): Promise<UserType> {
     const user = await findUser(db, caller.userId!);
     if (!user) throw new NotFoundError(`user ${caller.userId} does not exist`);
@@ -47,27 +47,27 @@ export class UsersResolver {
   }
 
   @FieldResolver(() => [Float], { nullable: true, description: 'The user embedding in a model version (the active one by default); null when it has none.' })
-  async embedding(@Root() user: UserType, @Arg('model', () => Int, { nullable: true }) model: number | null, @Ctx() context: GraphQLContext): Promise<number[] | null> {
+  async embedding(@Root() user: UserType, @Arg('model', () => Int, { nullable: true, description: 'A model version id; the active one when omitted.' }) model: number | null, @Ctx() context: GraphQLContext): Promise<number[] | null> {
     assertMayRead(context, user);
     return embeddingOf(await servingFor(context.models, model), 'user', user.id);
   }
 
-  @FieldResolver(() => RatingPageType, { description: "The user's ratings, newest first." })
+  @FieldResolver(() => RatingPageType, { nullable: true, description: "The user's ratings, newest first." })
   ratings(@Root() user: UserType, @Args(() => RatingsPageArgs) args: RatingsPageArgs, @Ctx() context: GraphQLContext): Promise<RatingPageType> {
     assertMayRead(context, user);
     return userRatings(context.db, user.id, args.first, args.after ?? null);
   }
 
-  @FieldResolver(() => [RecommendationType], { description: 'The k anime with the highest predicted ratings for this user.' })
+  @FieldResolver(() => [RecommendationType], { nullable: true, description: 'The k anime with the highest predicted ratings for this user.' })
   recommendations(@Root() user: UserType, @Args(() => UserRecommendArgs) args: UserRecommendArgs, @Ctx() context: GraphQLContext): Promise<RecommendationType[]> {
     assertMayRead(context, user);
     return recommendationsFor(context, user.id, args);
   }
 
-  @FieldResolver(() => Float, { description: "The model's predicted rating (1-10) of an anime by this user." })
+  @FieldResolver(() => Float, { nullable: true, description: "The model's predicted rating (1-10) of an anime by this user." })
   predictedRating(
     @Root() user: UserType,
-    @Arg('animeId', () => Int) animeId: number,
+    @Arg('animeId', () => Int, { description: 'The anime to predict.' }) animeId: number,
     @Arg('model', () => Int, { nullable: true, description: 'A model version id; the active one when omitted.' }) model: number | null,
     @Ctx() context: GraphQLContext,
   ): Promise<number> {
@@ -75,7 +75,7 @@ export class UsersResolver {
     return predictionFor(context, user.id, animeId, model);
   }
 
-  @Mutation(() => CreatedUserType, { description: 'Creates a user and returns its API token (shown once; it expires after TOKEN_TTL_DAYS).' })
+  @Mutation(() => CreatedUserType, { nullable: true, description: 'Creates a user and returns its API token (shown once; it expires after TOKEN_TTL_DAYS).' })
   async createUser(@Args(() => CreateUserArgs) args: CreateUserArgs, @Ctx() context: GraphQLContext): Promise<CreatedUserType> {
     const created = await createUser(context.db, args.name, context.tokenTtlDays);
     context.createdUsers.add(created.user.id);
@@ -83,12 +83,12 @@ export class UsersResolver {
   }
 
   @Authorized()
-  @Mutation(() => IssuedTokenType, { description: "Replaces the signed-in user's token by a new one with a fresh expiry; the old token stops working at once." })
+  @Mutation(() => IssuedTokenType, { nullable: true, description: "Replaces the signed-in user's token by a new one with a fresh expiry; the old token stops working at once." })
   rotateToken(@Ctx() { db, caller, tokenTtlDays }: GraphQLContext): Promise<IssuedTokenType> {
     return rotateToken(db, caller.userId!, tokenTtlDays);
   }
 
-  @Mutation(() => Boolean, { description: "Revokes the signed-in user's token (nobody can sign in as them after); the admin may name any user. False when there was no token." })
+  @Mutation(() => Boolean, { nullable: true, description: "Revokes the signed-in user's token (nobody can sign in as them after); the admin may name any user. False when there was no token." })
   revokeToken(@Arg('userId', () => Int, { nullable: true, description: 'Whose token; the signed-in user when omitted (admin only for another user).' }) userId: number | null, @Ctx() { db, caller }: GraphQLContext): Promise<boolean> {
     if (caller.badToken) throw new UnauthenticatedError('the token is not valid');
     if (caller.userId === null && !caller.admin) throw new UnauthenticatedError('sign in first: send "Authorization: Bearer <token>"');
@@ -99,20 +99,20 @@ export class UsersResolver {
   }
 
   @Authorized()
-  @Mutation(() => DeletedUserType, { description: 'Deletes the signed-in user with their ratings, watched rows, embeddings and token, in one transaction.' })
+  @Mutation(() => DeletedUserType, { nullable: true, description: 'Deletes the signed-in user with their ratings, watched rows, embeddings and token, in one transaction.' })
   deleteMe(@Ctx() { db, caller }: GraphQLContext): Promise<DeletedUserType> {
     return deleteUser(db, caller.userId!);
   }
 
   @Authorized()
-  @Mutation(() => RatingType, { description: "Rates an anime as the signed-in user (upsert); recommendations follow at once." })
+  @Mutation(() => RatingType, { nullable: true, description: "Rates an anime as the signed-in user (upsert); recommendations follow at once." })
   rateAnime(@Args(() => RateArgs) args: RateArgs, @Ctx() { db, models, caller }: GraphQLContext): Promise<RatingType> {
     return rateAnime(db, models, caller.userId!, args.animeId, args.rating);
   }
 
   @Authorized()
-  @Mutation(() => Boolean, { description: "Removes the signed-in user's rating; false when there was none." })
-  deleteRating(@Arg('animeId', () => Int) animeId: number, @Ctx() { db, models, caller }: GraphQLContext): Promise<boolean> {
+  @Mutation(() => Boolean, { nullable: true, description: "Removes the signed-in user's rating; false when there was none." })
+  deleteRating(@Arg('animeId', () => Int, { description: 'The anime whose rating to remove.' }) animeId: number, @Ctx() { db, models, caller }: GraphQLContext): Promise<boolean> {
     return deleteRating(db, models, caller.userId!, animeId);
   }
 }
