@@ -12,7 +12,7 @@ import type { Model } from '../models/model';
 import type { TailRunner } from '../models/scoring-thread';
 import { activeModelVersionId } from '../versions/activation';
 import { loadModelVersion } from '../versions/load';
-import { MODEL_ACTIVATED_CHANNEL, parseFoldedUsers, PROCESS_ORIGIN, reloadFoldedSince, reloadServedUsers, USERS_FOLDED_CHANNEL } from './model-sync';
+import { MODEL_ACTIVATED_CHANNEL, newOrigin, parseFoldedUsers, reloadFoldedSince, reloadServedUsers, USERS_FOLDED_CHANNEL } from './model-sync';
 import { foldInUsers } from './user-fold-in';
 import { UserWorkQueue } from './user-work-queue';
 
@@ -98,6 +98,8 @@ export class ModelCache {
   private caughtUpAt = performance.now();
   /** Users whose vectors are being re-fitted after a rating, off the request path. */
   readonly foldIns: UserWorkQueue;
+  /** Signs this cache's fold-in announcements, which it then skips (it serves them already). */
+  readonly origin = newOrigin();
 
   constructor(
     private readonly db: Database,
@@ -167,7 +169,7 @@ export class ModelCache {
   private onFoldedUsers(payload: string): void {
     const notice = parseFoldedUsers(payload);
     const serving = this.active;
-    if (!notice || notice.origin === PROCESS_ORIGIN || serving?.versionId !== notice.versionId) return;
+    if (!notice || notice.origin === this.origin || serving?.versionId !== notice.versionId) return;
     reloadServedUsers(this.db, serving, notice.userIds).catch((error: unknown) => this.logger?.warn({ err: error }, 'loading folded-in users failed'));
   }
 

@@ -14,8 +14,10 @@ export const MODEL_ACTIVATED_CHANNEL = 'animerec_model_activated';
 /** Sent after fold-ins are stored: `origin:versionId:userId,userId,...`. */
 export const USERS_FOLDED_CHANNEL = 'animerec_users_folded';
 
-/** Tells this process's own announcements apart from other servers'. */
-export const PROCESS_ORIGIN = randomBytes(6).toString('hex');
+/** A new id for a ModelCache, to tell its own announcements apart from other servers'. */
+export function newOrigin(): string {
+  return randomBytes(6).toString('hex');
+}
 
 export interface FoldedUsersNotice {
   origin: string;
@@ -23,8 +25,8 @@ export interface FoldedUsersNotice {
   userIds: number[];
 }
 
-export function foldedUsersPayload(versionId: number, userIds: readonly number[]): string {
-  return `${PROCESS_ORIGIN}:${versionId}:${userIds.join(',')}`;
+export function foldedUsersPayload(origin: string, versionId: number, userIds: readonly number[]): string {
+  return `${origin}:${versionId}:${userIds.join(',')}`;
 }
 
 /** The notice in a payload, or null for one this code did not write. */

@@ -44,6 +44,6 @@ export async function foldInUsers(db: Database, models: ModelCache, userIds: rea
     biases.push(serving.model.hyper.biases ? user.bias : null);
     return user;
   });
-  await db.query(STORE_AND_ANNOUNCE, [serving.versionId, dim, userIds, vectors, biases, USERS_FOLDED_CHANNEL, foldedUsersPayload(serving.versionId, userIds)]);
+  await db.query(STORE_AND_ANNOUNCE, [serving.versionId, dim, userIds, vectors, biases, USERS_FOLDED_CHANNEL, foldedUsersPayload(models.origin, serving.versionId, userIds)]);
   userIds.forEach((userId, k) => setServedUser(serving, userId, folded[k]!.vector, folded[k]!.bias));
 }
