@@ -187,7 +187,7 @@ interface ModelState {
 }
 
 const MODEL_STATE = '{ activeModel { id kind } trainingRuns { id kind status phase progress error } }';
-const START_TRAINING = `mutation { startTraining(kind: "hybrid", preset: "default", activate: true, map: "umap") { id } }`;
+const START_TRAINING = `mutation { startTraining(kind: HYBRID, preset: DEFAULT, activate: true, map: UMAP) { id } }`;
 
 /** Folder layout of the cache: `db/` is DATA_DIR (embedded), `model.json` says it is ready. */
 export function cachePaths(cacheDir: string) {
@@ -231,11 +231,11 @@ export async function prepareCache(cacheDir: string, options: { db: 'embedded' |
     let lastNote = 0;
     for (;;) {
       const state = await graphqlRetrying<ModelState>(server.url, MODEL_STATE, undefined, adminToken);
-      const runningRun = state.trainingRuns.find((run) => run.status === 'running');
-      if (state.activeModel?.kind === 'hybrid' && !runningRun) {
+      const runningRun = state.trainingRuns.find((run) => run.status === 'RUNNING');
+      if (state.activeModel?.kind === 'HYBRID' && !runningRun) {
         const model: CachedModel = {
           modelVersionId: state.activeModel.id,
-          kind: state.activeModel.kind,
+          kind: 'hybrid',
           preparedAt: new Date().toISOString(),
           seconds: Math.round((performance.now() - started) / 1000),
         };
@@ -244,7 +244,7 @@ export async function prepareCache(cacheDir: string, options: { db: 'embedded' |
         writeFileSync(paths.marker, `${JSON.stringify(model, null, 2)}\n`);
         return model;
       }
-      const failed = state.trainingRuns.find((run) => run.status === 'failed' && (startedRun === null || run.id === startedRun));
+      const failed = state.trainingRuns.find((run) => run.status === 'FAILED' && (startedRun === null || run.id === startedRun));
       if (failed && startedRun !== null) throw new Error(`training run ${failed.id} failed: ${failed.error}`);
       if (!runningRun) {
         // No hybrid model and nothing training (TRAIN_AT_START unsupported, or another kind active): start one.

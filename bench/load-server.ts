@@ -51,16 +51,18 @@ export async function startTrainedServer(db: BenchDatabase, kind: string, epochs
   const adminToken = randomBytes(24).toString('hex');
   const server = await startServerProcess({ ...BENCH_ENV, ...db.env, SEED_DEMO_DATA: 'true', TRAIN_AT_START: 'none', ADMIN_TOKEN: adminToken, ...extraEnv }, 600_000);
   const started = Date.now();
-  const run = await gql(server.url, 'mutation ($kind: String!, $params: JSONObject) { startTraining(kind: $kind, params: $params, activate: true, map: "none") { id } }', { kind, params: { epochs } }, adminToken, 60_000);
+  // The API names kinds by their enum names: hybrid-classifier is HYBRID_CLASSIFIER.
+  const kindName = kind.toUpperCase().replace(/-/g, '_');
+  const run = await gql(server.url, 'mutation ($kind: ModelKind!, $params: JSONObject) { startTraining(kind: $kind, params: $params, activate: true, map: NONE) { id } }', { kind: kindName, params: { epochs } }, adminToken, 60_000);
   if (!run.body?.data?.startTraining) throw new Error(`startTraining failed: ${JSON.stringify(run.body).slice(0, 300)}`);
   let lastNote = 0;
   for (;;) {
     const { body } = await gql(server.url, '{ activeModel { id kind } trainingRuns { id status phase progress error } }', undefined, adminToken, 120_000).catch(() => ({ body: null as any }));
-    if (body?.data?.activeModel?.kind === kind) {
+    if (body?.data?.activeModel?.kind === kindName) {
       log(`model ${body.data.activeModel.id} (${kind}, ${epochs} epochs) active after ${Math.round((Date.now() - started) / 1000)} s`);
       return server;
     }
-    const failed = body?.data?.trainingRuns?.find((r: { status: string }) => r.status === 'failed');
+    const failed = body?.data?.trainingRuns?.find((r: { status: string }) => r.status === 'FAILED');
     if (failed) throw new Error(`training failed: ${failed.error}`);
     if (Date.now() - started > timeoutS * 1000) throw new Error(`no ${kind} model after ${timeoutS} s`);
     if (Date.now() - lastNote > 30_000) {

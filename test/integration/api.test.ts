@@ -87,7 +87,7 @@ describeEachDriver('recommendation API', (driver) => {
     expect(server.models.current()?.versionId).toBe(report.modelVersionId);
     const response = await graphql(server.url, '{ activeModel { id kind embeddingDim isActive history { epoch loss valLoss } metrics } models { id } }');
     expect(response.errors).toBeUndefined();
-    expect(response.data!.activeModel).toMatchObject({ id: report.modelVersionId, kind: 'mf', embeddingDim: 16, isActive: true });
+    expect(response.data!.activeModel).toMatchObject({ id: report.modelVersionId, kind: 'MF', embeddingDim: 16, isActive: true });
     expect(response.data!.activeModel.history).toHaveLength(report.history.length);
     expect(response.data!.activeModel.metrics.test.rmse).toBeCloseTo(report.metrics.test.rmse, 10);
     expect(response.data!.models.map((m: { id: number }) => m.id)).toContain(report.modelVersionId);
@@ -396,18 +396,19 @@ describeEachDriver('recommendation API', (driver) => {
     expect(codeOf(missing)).toBe('NOT_FOUND');
     expect(missing.errors![0]!.message).toBe('cannot activate model version 999999: it does not exist');
 
-    const start = 'mutation { startTraining(kind: "mf", params: { epochs: 1, embeddingDim: 8 }, map: "none") { id status } }';
+    const start = 'mutation { startTraining(kind: MF, params: { epochs: 1, embeddingDim: 8 }, map: NONE) { id status } }';
     expect(codeOf(await graphql(server.url, start, undefined, user))).toBe('FORBIDDEN');
-    expect(codeOf(await graphql(server.url, 'mutation { startTraining(kind: "svd") { id } }', undefined, ADMIN))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await graphql(server.url, 'mutation { startTraining(kind: SVD) { id } }', undefined, ADMIN))).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(codeOf(await graphql(server.url, 'mutation ($k: ModelKind!) { startTraining(kind: $k) { id } }', { k: 'mf' }, ADMIN))).toBe('BAD_USER_INPUT');
     const started = await graphql(server.url, start, undefined, ADMIN);
-    expect(started.data!.startTraining.status).toBe('running');
+    expect(started.data!.startTraining.status).toBe('RUNNING');
     let run: { status: string; modelVersionId: number | null; error: string | null } | undefined;
     for (let wait = 0; wait < 120; wait++) {
       run = (await graphql(server.url, '{ trainingRuns { id status modelVersionId error } }')).data!.trainingRuns[0];
-      if (run!.status !== 'running') break;
+      if (run!.status !== 'RUNNING') break;
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
-    expect(run).toMatchObject({ status: 'succeeded', error: null });
+    expect(run).toMatchObject({ status: 'SUCCEEDED', error: null });
     expect(run!.modelVersionId).toBeGreaterThan(report.modelVersionId);
   });
 });

@@ -1,6 +1,6 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, Int, ObjectType } from 'type-graphql';
-import { MODEL_KINDS } from '../../models/kinds';
+import { ModelKindEnum } from '../training/training-enums';
 
 @ObjectType('EpochRecord', { description: 'The losses after one training epoch.' })
 export class EpochRecordType {
@@ -31,7 +31,7 @@ export class ModelVersionType {
   @Field(() => Int, { description: 'The model version id (the `model` argument elsewhere).' })
   id!: number;
 
-  @Field(() => String, { description: `One of ${MODEL_KINDS.join(', ')}.` })
+  @Field(() => ModelKindEnum, { description: 'What kind of model it is.' })
   kind!: string;
 
   @Field(() => Int, { description: 'Length of the user and item embeddings.' })

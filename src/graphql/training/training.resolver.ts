@@ -1,12 +1,13 @@
-import { IsIn, IsOptional } from 'class-validator';
+import { IsOptional } from 'class-validator';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Arg, Args, ArgsType, Authorized, Ctx, Field, Float, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { InvalidInputError } from '../../errors';
 import { hyperparameterOverrides } from '../../jobs/train-job';
 import { PRESETS } from '../../models/hyperparameters';
-import { MODEL_KINDS, type ModelKind } from '../../models/kinds';
+import type { ModelKind } from '../../models/kinds';
 import { activateModelVersion } from '../../versions/activation';
 import { ADMIN } from '../auth-checker';
+import { MapMethodEnum, ModelKindEnum, PresetEnum, TrainingStatusEnum, type MapMethod } from './training-enums';
 import type { GraphQLContext } from '../context';
 import { ModelVersionType } from '../models/model-version.type';
 import { activeModelVersion } from '../../versions/summaries';
@@ -16,13 +17,13 @@ export class TrainingRunType {
   @Field(() => Int, { description: 'Run id (this server, since start).' })
   id!: number;
 
-  @Field(() => String, { description: 'The model kind trained.' })
+  @Field(() => ModelKindEnum, { description: 'The model kind trained.' })
   kind!: string;
 
-  @Field(() => String, { description: 'The hyperparameter preset.' })
+  @Field(() => PresetEnum, { description: 'The hyperparameter preset.' })
   preset!: string;
 
-  @Field(() => String, { description: 'running, succeeded or failed.' })
+  @Field(() => TrainingStatusEnum, { description: 'Whether it runs, succeeded or failed.' })
   status!: string;
 
   @Field(() => String, { description: 'What it is doing now (loading, training, evaluating, publishing, ...).' })
@@ -49,13 +50,11 @@ export class TrainingRunType {
 
 @ArgsType()
 class StartTrainingArgs {
-  @Field(() => String, { description: `One of ${MODEL_KINDS.join(', ')}.` })
-  @IsIn(MODEL_KINDS as unknown as string[])
-  kind!: string;
+  @Field(() => ModelKindEnum, { description: 'The model kind to train.' })
+  kind!: ModelKind;
 
-  @Field(() => String, { defaultValue: 'default', description: `One of ${PRESETS.join(', ')}.` })
-  @IsIn(PRESETS as unknown as string[])
-  preset!: string;
+  @Field(() => PresetEnum, { defaultValue: 'default', description: 'The hyperparameter preset the params override.' })
+  preset!: (typeof PRESETS)[number];
 
   @Field(() => GraphQLJSONObject, { nullable: true, description: 'Hyperparameters over the preset, e.g. { "epochs": 5 }.' })
   @IsOptional()
@@ -64,9 +63,8 @@ class StartTrainingArgs {
   @Field(() => Boolean, { defaultValue: false, description: 'Activate when done even if it is not better.' })
   activate!: boolean;
 
-  @Field(() => String, { defaultValue: 'umap', description: 'The 2-D map: umap, tsne or none.' })
-  @IsIn(['umap', 'tsne', 'none'])
-  map!: string;
+  @Field(() => MapMethodEnum, { defaultValue: 'umap', description: 'How to make the 2-D map of the item embeddings.' })
+  map!: MapMethod;
 }
 
 @Resolver()
@@ -85,11 +83,11 @@ export class TrainingResolver {
       throw new InvalidInputError(`params.${issue.path.join('.') || '?'}: ${issue.message}`);
     }
     return trainingRuns.start({
-      kind: args.kind as ModelKind,
-      preset: args.preset as (typeof PRESETS)[number],
+      kind: args.kind,
+      preset: args.preset,
       overrides: overrides.data,
       activate: args.activate ? 'always' : 'if-better',
-      map: args.map === 'none' ? null : (args.map as 'umap' | 'tsne'),
+      map: args.map === 'none' ? null : args.map,
     });
   }
 

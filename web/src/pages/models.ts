@@ -3,6 +3,7 @@
  * predicted-vs-true chart, the active marker; with the admin token, training and activation.
  */
 import { gql } from '../api';
+import { enumName, kindLabel } from '../models';
 import { chartIn } from '../charts';
 import { errorBox, formatNumber, h, replace, section } from '../dom';
 import { adminToken, setAdminToken } from '../session';
@@ -14,7 +15,7 @@ const MODELS = `{ models {
   predictionSample { actual predicted }
 } }`;
 const RUNS = `{ trainingRuns { id kind preset status phase progress detail startedAt finishedAt modelVersionId error } }`;
-const START = `mutation Start($kind: String!, $preset: String!, $params: JSONObject, $activate: Boolean!, $map: String!) {
+const START = `mutation Start($kind: ModelKind!, $preset: TrainingPreset!, $params: JSONObject, $activate: Boolean!, $map: MapMethod!) {
   startTraining(kind: $kind, preset: $preset, params: $params, activate: $activate, map: $map) { id }
 }`;
 const ACTIVATE = `mutation Activate($id: Int!) { activateModel(id: $id) { id } }`;
@@ -61,7 +62,7 @@ function versionsTable(models: ModelVersion[], selected: number, onSelect: (id: 
           'tr',
           { class: m.id === selected ? 'selected' : '', 'data-version': m.id },
           h('td', {}, h('button', { type: 'button', class: 'link', 'aria-pressed': String(m.id === selected), onclick: () => onSelect(m.id) }, `#${m.id}`)),
-          h('td', {}, m.kind),
+          h('td', {}, kindLabel(m.kind)),
           h('td', { class: 'num' }, String(m.embeddingDim)),
           h('td', {}, new Date(m.createdAt).toLocaleString()),
           h('td', { class: 'num' }, f4(m.metrics.test?.mae)),
@@ -76,7 +77,7 @@ function versionsTable(models: ModelVersion[], selected: number, onSelect: (id: 
 }
 
 function metricsTable(m: ModelVersion): HTMLElement {
-  const rows: [string, { test?: Regression; ranking?: Ranking }][] = [[`${m.kind} #${m.id}`, m.metrics]];
+  const rows: [string, { test?: Regression; ranking?: Ranking }][] = [[`${kindLabel(m.kind)} #${m.id}`, m.metrics]];
   const baselineNames: Record<string, string> = { globalMean: 'global mean', baselineOnly: 'user+item bias (BaselineOnly)' };
   for (const [key, value] of Object.entries(m.metrics.baselines ?? {})) rows.push([baselineNames[key] ?? key, value]);
   return h(
@@ -130,7 +131,7 @@ function detail(target: HTMLElement, m: ModelVersion, admin: string | null, relo
   const activateStatus = h('span', { role: 'status' });
   replace(
     target,
-    h('h2', {}, `Version #${m.id}: ${m.kind}`, m.isActive ? h('span', { class: 'badge' }, 'active') : ''),
+    h('h2', {}, `Version #${m.id}: ${kindLabel(m.kind)}`, m.isActive ? h('span', { class: 'badge' }, 'active') : ''),
     admin && !m.isActive
       ? h('p', {}, h('button', { type: 'button', id: 'activate', onclick: async () => {
           activateStatus.textContent = 'Activating…';
@@ -159,10 +160,10 @@ function runsList(runs: TrainingRun[]): HTMLElement {
     ...runs.map((r) =>
       h(
         'li',
-        { 'data-status': r.status },
-        h('strong', {}, `Run ${r.id}: ${r.kind} (${r.preset}) — ${r.status}`),
+        { 'data-status': r.status.toLowerCase() },
+        h('strong', {}, `Run ${r.id}: ${kindLabel(r.kind)} (${r.preset.toLowerCase()}) — ${r.status.toLowerCase()}`),
         ' ',
-        r.status === 'running' ? [h('progress', { max: 1, value: r.progress }), ` ${r.phase} ${r.detail}`] : null,
+        r.status === 'RUNNING' ? [h('progress', { max: 1, value: r.progress }), ` ${r.phase} ${r.detail}`] : null,
         r.modelVersionId !== null ? ` → version #${r.modelVersionId}` : null,
         r.error ? h('div', { class: 'error' }, r.error) : null,
       ),
@@ -172,10 +173,11 @@ function runsList(runs: TrainingRun[]): HTMLElement {
 
 function trainingForm(admin: string | null, onStarted: () => void): HTMLElement {
   const tokenInput = h('input', { id: 'admin-token', type: 'password', autocomplete: 'off', value: admin ?? '' });
-  const kind = h('select', { id: 'train-kind' }, ...['hybrid', 'mf', 'deep', 'hybrid-classifier'].map((k) => h('option', { value: k }, k)));
-  const preset = h('select', { id: 'train-preset' }, h('option', { value: 'default' }, 'default'), h('option', { value: 'notebook' }, 'notebook'));
+  // Option values are the schema's enum names; labels are what people call them.
+  const kind = h('select', { id: 'train-kind' }, ...['hybrid', 'mf', 'deep', 'hybrid-classifier'].map((k) => h('option', { value: enumName(k) }, k)));
+  const preset = h('select', { id: 'train-preset' }, h('option', { value: 'DEFAULT' }, 'default'), h('option', { value: 'NOTEBOOK' }, 'notebook'));
   const epochs = h('input', { id: 'train-epochs', type: 'number', min: 1, max: 100, placeholder: 'preset' });
-  const map = h('select', { id: 'train-map' }, h('option', { value: 'umap' }, 'UMAP'), h('option', { value: 'tsne' }, 't-SNE (≤ 2,500 anime)'), h('option', { value: 'none' }, 'none'));
+  const map = h('select', { id: 'train-map' }, h('option', { value: 'UMAP' }, 'UMAP'), h('option', { value: 'TSNE' }, 't-SNE (≤ 2,500 anime)'), h('option', { value: 'NONE' }, 'none'));
   const activate = h('input', { id: 'train-activate', type: 'checkbox' });
   const status = h('div', { role: 'status' });
   const form = h(

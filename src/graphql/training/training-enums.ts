@@ -1,0 +1,31 @@
+/**
+ * GraphQL enums for the closed sets of training: model kind, preset, 2-D map method and run
+ * status. Names are the upper-case forms (MF, HYBRID_CLASSIFIER); resolvers see the values the
+ * services use ('mf', 'hybrid-classifier').
+ */
+import { registerEnumType } from 'type-graphql';
+import { PRESETS } from '../../models/hyperparameters';
+import { MODEL_KINDS } from '../../models/kinds';
+
+/** `{ HYBRID_CLASSIFIER: 'hybrid-classifier', ... }` for a list of service values. */
+function enumOf<T extends string>(values: readonly T[]): Record<string, T> {
+  return Object.fromEntries(values.map((value) => [value.toUpperCase().replace(/-/g, '_'), value]));
+}
+
+export const ModelKindEnum = enumOf(MODEL_KINDS);
+registerEnumType(ModelKindEnum, {
+  name: 'ModelKind',
+  description: 'What a model is: MF (matrix factorisation), DEEP (a head over the embeddings), HYBRID (with anime metadata), HYBRID_CLASSIFIER (the rating predicted as a class).',
+});
+
+export const PresetEnum = enumOf(PRESETS);
+registerEnumType(PresetEnum, { name: 'TrainingPreset', description: 'A set of hyperparameters: DEFAULT, or NOTEBOOK (those of the original notebook).' });
+
+export const MAP_METHODS = ['umap', 'tsne', 'none'] as const;
+export type MapMethod = (typeof MAP_METHODS)[number];
+export const MapMethodEnum = enumOf(MAP_METHODS);
+registerEnumType(MapMethodEnum, { name: 'MapMethod', description: "How the 2-D map of a version's item embeddings is made: UMAP, TSNE (up to 2,500 anime), or NONE (no map)." });
+
+export const TRAINING_STATUSES = ['running', 'succeeded', 'failed'] as const;
+export const TrainingStatusEnum = enumOf(TRAINING_STATUSES);
+registerEnumType(TrainingStatusEnum, { name: 'TrainingStatus', description: 'Where a training run is: RUNNING, SUCCEEDED or FAILED.' });
