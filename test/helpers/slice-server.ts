@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config';
 import { silentProgress } from '../../src/progress';
 import { createLogger } from '../../src/logger';
 import { startServer, type RunningServer } from '../../src/server/start';
-import { headLines, SHIPPED_ANIME, SHIPPED_RATINGS, tempDir } from './data-slices';
+import { headLines, SHIPPED_ANIME, SHIPPED_RATINGS, tempDir, type TempDir } from './data-slices';
 import type { TestDriver, TestDatabase } from './databases';
 import { seedDataDir } from './pglite-template';
 
@@ -17,6 +17,10 @@ export interface SliceServer {
   server: RunningServer;
   /** The ratings file as loaded (CSV text: user_id,anime_id,rating with CRLF). */
   ratingsCsv: string;
+  /** The server's DATA_DIR (on PostgreSQL it holds only the lock file). */
+  dataDir: string;
+  /** The temp folder that holds the demo files and DATA_DIR, for a test's own files; removed by close. */
+  files: TempDir;
   close(): Promise<void>;
 }
 
@@ -37,6 +41,8 @@ export async function startSliceServer(options: { ratingRows: number; driver?: T
   return {
     server,
     ratingsCsv,
+    dataDir: env.DATA_DIR!,
+    files,
     async close() {
       await server.close();
       await test?.dispose();

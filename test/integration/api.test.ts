@@ -2,19 +2,13 @@
  * The recommendation API over real HTTP on both databases: a model trained on a real slice,
  * served by the running server, queried with plain GraphQL requests.
  */
-import { gzipSync } from 'node:zlib';
-import { copyFileSync } from 'node:fs';
-import { loadConfig } from '../../src/config';
-import { silentProgress } from '../../src/progress';
-import { createLogger } from '../../src/logger';
 import { selectBackend } from '../../src/models/backend';
 import { loadModelVersion } from '../../src/versions/load';
-import { startServer, type RunningServer } from '../../src/server/start';
+import type { RunningServer } from '../../src/server/start';
 import { runTraining, type TrainingReport } from '../../src/trainer/run-training';
-import { headLines, SHIPPED_ANIME, SHIPPED_RATINGS, tempDir, type TempDir } from '../helpers/data-slices';
-import { seedDataDir } from '../helpers/pglite-template';
-import { describeEachDriver, type TestDatabase } from '../helpers/databases';
+import { describeEachDriver } from '../helpers/databases';
 import { codeOf, graphql } from '../helpers/graphql';
+import { startSliceServer, type SliceServer } from '../helpers/slice-server';
 import { predictRows } from '../../src/models/predict';
 
 const ADMIN = 'admin-token-for-tests-0123456789';
@@ -22,31 +16,16 @@ const ADMIN = 'admin-token-for-tests-0123456789';
 const COST_LIMIT = 20_000;
 
 describeEachDriver('recommendation API', (driver) => {
-  let files: TempDir;
-  let test: TestDatabase | undefined;
+  let slice: SliceServer;
   let server: RunningServer;
   let report: TrainingReport;
 
   beforeAll(async () => {
     await selectBackend('wasm');
-    files = tempDir();
-    const demo = tempDir();
-    copyFileSync(SHIPPED_ANIME, `${demo.path}/anime.csv.gz`);
-    demo.write('rating_sample_5000users.csv.gz', gzipSync(headLines(SHIPPED_RATINGS, 15000)));
-    const env: Record<string, string> = { PORT: '0', DATA_DIR: `${files.path}/data`, DEMO_DATA_DIR: demo.path, NODE_ENV: 'test', TRAIN_AT_START: 'none' };
-    if (driver.name === 'postgres') {
-      test = await driver.open({ migrated: false });
-      env.DATABASE_URL = test.url!;
-    } else {
-      await seedDataDir(env.DATA_DIR!);
-    }
-    server = await startServer(loadConfig({ ...env, ADMIN_TOKEN: ADMIN, QUERY_COST_LIMIT: String(COST_LIMIT) }), createLogger('silent'), silentProgress);
+    slice = await startSliceServer({ ratingRows: 15000, driver, env: { ADMIN_TOKEN: ADMIN, QUERY_COST_LIMIT: String(COST_LIMIT) } });
+    server = slice.server;
   });
-  afterAll(async () => {
-    await server?.close();
-    await test?.dispose();
-    files.remove();
-  });
+  afterAll(() => slice?.close());
 
   it('answers MODEL_NOT_READY before any model is trained', async () => {
     const response = await graphql(server.url, '{ similarAnime(animeId: 1) { similarity } }');

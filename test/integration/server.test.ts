@@ -2,53 +2,29 @@
  * The server over real HTTP: start-up (migrate, demo data), /healthz, /graphql, the data
  * directory lock, and CLI jobs handed to the running server on the embedded database.
  */
-import { gzipSync } from 'node:zlib';
-import { loadConfig, type Config } from '../../src/config';
+import { loadConfig } from '../../src/config';
 import { acquireDataDirLock, DataDirBusyError, readDataDirLock } from '../../src/db/data-dir-lock';
 import { silentProgress } from '../../src/progress';
 import { createLogger } from '../../src/logger';
 import { startServer, type RunningServer } from '../../src/server/start';
-import { headLines, SHIPPED_ANIME, SHIPPED_RATINGS, tempDir, type TempDir } from '../helpers/data-slices';
-import { describeEachDriver, type TestDatabase } from '../helpers/databases';
+import { tempDir } from '../helpers/data-slices';
+import { describeEachDriver } from '../helpers/databases';
 import { graphql } from '../helpers/graphql';
-import { seedDataDir } from '../helpers/pglite-template';
 import { runCli } from '../helpers/processes';
-import { copyFileSync } from 'node:fs';
+import { startSliceServer, type SliceServer } from '../helpers/slice-server';
 
 const SLICE_ROWS = 2000;
 const logger = createLogger('silent');
 
-/** A demo-data folder holding the shipped anime file and a small slice of the ratings. */
-function demoSlice(dir: TempDir): string {
-  copyFileSync(SHIPPED_ANIME, `${dir.path}/anime.csv.gz`);
-  dir.write('rating_sample_5000users.csv.gz', gzipSync(headLines(SHIPPED_RATINGS, SLICE_ROWS)));
-  return dir.path;
-}
-
 describeEachDriver('server', (driver) => {
-  let files: TempDir;
-  let test: TestDatabase | undefined;
-  let config: Config;
+  let slice: SliceServer;
   let server: RunningServer;
 
   beforeAll(async () => {
-    files = tempDir();
-    const demo = tempDir();
-    const env: Record<string, string> = { PORT: '0', DATA_DIR: `${files.path}/data`, DEMO_DATA_DIR: demoSlice(demo), NODE_ENV: 'test', TRAIN_AT_START: 'none' };
-    if (driver.name === 'postgres') {
-      test = await driver.open({ migrated: false });
-      env.DATABASE_URL = test.url!;
-    } else {
-      await seedDataDir(env.DATA_DIR!);
-    }
-    config = loadConfig(env);
-    server = await startServer(config, logger, silentProgress);
+    slice = await startSliceServer({ ratingRows: SLICE_ROWS, driver });
+    server = slice.server;
   });
-  afterAll(async () => {
-    await server?.close();
-    await test?.dispose();
-    files.remove();
-  });
+  afterAll(() => slice?.close());
 
   it('answers /healthz', async () => {
     const response = await fetch(`${server.url}/healthz`);
@@ -80,14 +56,14 @@ describeEachDriver('server', (driver) => {
 
   if (driver.name === 'embedded') {
     it('owns the data directory: a second server or a local job is refused with a clear message', async () => {
-      expect(readDataDirLock(config.dataDir)).toMatchObject({ pid: process.pid, role: 'server', jobs: { url: server.url } });
-      expect(() => acquireDataDirLock(config.dataDir, 'ingest')).toThrow(DataDirBusyError);
-      expect(() => acquireDataDirLock(config.dataDir, 'ingest')).toThrow(`is in use by the server (pid ${process.pid})`);
+      expect(readDataDirLock(slice.dataDir)).toMatchObject({ pid: process.pid, role: 'server', jobs: { url: server.url } });
+      expect(() => acquireDataDirLock(slice.dataDir, 'ingest')).toThrow(DataDirBusyError);
+      expect(() => acquireDataDirLock(slice.dataDir, 'ingest')).toThrow(`is in use by the server (pid ${process.pid})`);
     });
 
     it('runs `npm run ingest` inside the running server, and reports its errors as one line', async () => {
-      const env = { DATA_DIR: config.dataDir, LOG_LEVEL: 'silent' };
-      const good = files.write('more.csv', 'user_id,anime_id,rating\r\n4999,5114,10\r\n');
+      const env = { DATA_DIR: slice.dataDir, LOG_LEVEL: 'silent' };
+      const good = slice.files.write('more.csv', 'user_id,anime_id,rating\r\n4999,5114,10\r\n');
       const ok = await runCli('training/ingest.ts', ['--ratings', good, '--quiet'], env);
       expect(ok.stderr).toBe('');
       expect(ok.code).toBe(0);
@@ -95,7 +71,7 @@ describeEachDriver('server', (driver) => {
       const { rows } = await server.db.query('SELECT rating FROM rating WHERE user_id = 4999 AND anime_id = 5114');
       expect(rows).toEqual([{ rating: 10 }]);
 
-      const bad = files.write('bad.csv', 'user_id,anime_id,rating\r\n1,5114,99\r\n');
+      const bad = slice.files.write('bad.csv', 'user_id,anime_id,rating\r\n1,5114,99\r\n');
       const failed = await runCli('training/ingest.ts', ['--ratings', bad, '--quiet'], env);
       expect(failed.code).toBe(1);
       expect(failed.stderr).toBe(`animerec ingest: ${bad}:2: rating must be -1 (watched) or between 1 and 10, found 99\n`);
