@@ -17,6 +17,7 @@ import { publishModelVersion } from '../../src/versions/publish';
 import { retainModelVersions } from '../../src/versions/retention';
 import { tempDir, type TempDir } from '../helpers/data-slices';
 import { createPostgresTestDatabase, describeEachDriver, TEST_POSTGRES_URL, type TestDatabase, type TestDriver } from '../helpers/databases';
+import { bits } from '../helpers/float-arrays';
 import { seedDataDir } from '../helpers/pglite-template';
 import { runCli, type CliOutcome } from '../helpers/processes';
 import { CRASH_DRAFT_SIZE, seedCatalog, syntheticDraft } from '../helpers/publish-child';
@@ -35,11 +36,6 @@ function decodeVector(bytes: Uint8Array): Float32Array {
 /** A float4 from float4send's four big-endian bytes. */
 function decodeFloat4(bytes: Uint8Array): number {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getFloat32(0);
-}
-
-/** Bit patterns, so that -0 vs 0 and every last bit count. */
-function bits(values: Float32Array): number[] {
-  return Array.from(new Uint32Array(values.buffer, values.byteOffset, values.length));
 }
 
 async function countOf(db: Database, table: string, versionId: number): Promise<number> {
