@@ -118,6 +118,3 @@ export async function startFixtureServer(env: Record<string, string> = {}): Prom
     },
   };
 }
-
-/** Moved to test/helpers/graphql.ts; these names stay while other branches still import them here. */
-export { codeOf, gql, post, type HttpAnswer } from '../helpers/graphql';
