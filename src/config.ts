@@ -2,6 +2,7 @@
  * The one place that reads the environment. `loadConfig(env)` is pure: it validates every
  * setting, applies defaults and fails with one message naming the bad variable.
  */
+import { AppError } from './errors';
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
@@ -145,8 +146,10 @@ export interface Config {
   metricsPort: number | undefined;
 }
 
-export class ConfigError extends Error {
+/** An environment variable animerec cannot use; start-up stops with its one-line message. */
+export class ConfigError extends AppError {
   override readonly name = 'ConfigError';
+  readonly code = 'CONFIG_INVALID';
 }
 
 /** The environment variables animerec reads, with their defaults, for docs and `--help`. */

@@ -58,3 +58,20 @@ export class RateLimitedError extends AppError {
     super(message);
   }
 }
+
+/** A tensor backend that was asked for (TFJS_BACKEND, --backend) cannot be loaded on this machine. */
+export class BackendUnavailableError extends AppError {
+  override readonly name = 'BackendUnavailableError';
+  readonly code = 'BACKEND_UNAVAILABLE';
+}
+
+/**
+ * A broken invariant of our own code, which no input can reach. Deliberately not an AppError:
+ * the API answers it as INTERNAL_SERVER_ERROR and logs it, never showing its message.
+ */
+export class InvariantError extends Error {
+  override readonly name = 'InvariantError';
+  constructor(what: string) {
+    super(`internal invariant broken: ${what}`);
+  }
+}

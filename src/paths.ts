@@ -3,13 +3,14 @@
  * found from this module's folder, so the same code works from the TypeScript sources and
  * compiled into build/ (training/compile.ts), where paths relative to __dirname would not.
  */
+import { InvariantError } from './errors';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 function findRoot(from: string): string {
   for (let dir = from; ; dir = dirname(dir)) {
     if (existsSync(join(dir, 'package.json'))) return dir;
-    if (dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
+    if (dirname(dir) === dir) throw new InvariantError(`no package.json above ${from} (the install is incomplete)`);
   }
 }
 

@@ -8,6 +8,7 @@
  */
 import { mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
+import { AppError } from '../errors';
 
 export interface LockInfo {
   pid: number;
@@ -18,8 +19,10 @@ export interface LockInfo {
   jobs?: { url: string; token: string };
 }
 
-export class DataDirBusyError extends Error {
+/** Another process holds the embedded database's folder. */
+export class DataDirBusyError extends AppError {
   override readonly name = 'DataDirBusyError';
+  readonly code = 'DATA_DIR_BUSY';
   constructor(
     readonly dataDir: string,
     readonly holder: LockInfo,

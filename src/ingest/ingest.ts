@@ -7,6 +7,7 @@
  * `file:line: what is wrong` and the database is left exactly as it was; with `skipInvalid`
  * bad rows are counted and skipped instead. Re-running is idempotent.
  */
+import { InvalidInputError } from '../errors';
 import type { Queryable, Database } from '../db/database';
 import { InputError } from './input-error';
 import { arrayLiteral, copyRow } from './copy-text';
@@ -465,7 +466,7 @@ export async function ingest(db: Database, options: IngestOptions): Promise<Inge
   const filters = options.filters ?? NO_FILTERS;
   const progress = options.progress ?? silentProgress;
   if (animePath === undefined && ratingsPath === undefined) {
-    throw new Error('nothing to ingest: give an anime file, a ratings file or both');
+    throw new InvalidInputError('nothing to ingest: give an anime file, a ratings file or both');
   }
   const invalid = new InvalidRows(options.skipInvalid ?? false);
   const context: ReadContext = { format, invalid, progress, signal: options.signal };

@@ -1,4 +1,5 @@
 /** Long-running jobs (ingest, train, tune) that a CLI runs itself or in the running server. */
+import { AppError } from '../errors';
 import type { z } from 'zod';
 import type { Database } from '../db/database';
 import type { ProgressSink } from '../progress';
@@ -38,6 +39,7 @@ export function isJobName(name: string): name is JobName {
 }
 
 /** Thrown where a job failed; the message is the job's own one-line error. */
-export class JobFailedError extends Error {
+export class JobFailedError extends AppError {
   override readonly name = 'JobFailedError';
+  readonly code = 'JOB_FAILED';
 }

@@ -9,7 +9,7 @@ import type { TrainingReport } from '../trainer/run-training';
 import type { JobContext } from './job';
 
 /** Hyperparameters a caller may set over the preset's. */
-export const hyperparameterOverrides = z
+const hyperparameterOverrides = z
   .object({
     embeddingDim: z
       .number()

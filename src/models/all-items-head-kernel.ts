@@ -9,6 +9,7 @@
  * within float rounding (tested). Used on the CPU backends only (wasm, cpu); GPU and native
  * backends keep the tfjs ops.
  */
+import { InvariantError } from '../errors';
 import { readFileSync } from 'node:fs';
 import type { HeadTailSpec } from './all-items-head';
 import { projectPath } from '../paths';
@@ -108,7 +109,7 @@ export class KernelHeadTail {
   private readonly outputCount: number;
 
   constructor(spec: HeadTailSpec) {
-    if (!kernelFits(spec)) throw new Error('KernelHeadTail: this head shape needs the tfjs tail');
+    if (!kernelFits(spec)) throw new InvariantError('KernelHeadTail: this head shape needs the tfjs tail (check kernelFits first)');
     compiled ??= new WebAssembly.Module(readFileSync(KERNEL_WASM));
     const instance = new WebAssembly.Instance(compiled);
     this.memory = instance.exports.memory as WebAssembly.Memory;

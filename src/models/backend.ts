@@ -10,6 +10,7 @@
  * backend stays the best synchronous one (`name`), and only batched head scoring
  * (src/models/predict.ts) runs on the GPU, switching the engine for the op dispatch alone.
  */
+import { BackendUnavailableError, InvariantError } from '../errors';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -251,7 +252,7 @@ export async function selectBackend(requested?: BackendName, logger?: Logger): P
     logger?.info({ backend: tensorBackend, scoring: name, device, reason: why }, 'tensor backend selected');
     return chosen;
   }
-  throw new Error(`tensor backend ${requested} is not available: ${tried.join('; ')}`);
+  throw new BackendUnavailableError(`tensor backend ${requested} is not available: ${tried.join('; ')}`);
 }
 
 /** The backend chosen at start-up, or undefined before selectBackend ran. */
@@ -271,7 +272,7 @@ export async function initialiseBackend(name: BackendName): Promise<void> {
     await activate(name, true);
     await tf.ready();
   } catch (error) {
-    throw new Error(`tensor backend ${name} is not available: ${error instanceof Error ? error.message : String(error)}`);
+    throw new BackendUnavailableError(`tensor backend ${name} is not available: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
     if (previous && previous !== tf.getBackend()) await tf.setBackend(previous);
   }
@@ -289,9 +290,9 @@ export function dispatchOn<T>(backend: string, dispatch: () => T): T {
   const previous = tf.getBackend();
   if (previous === backend) return dispatch();
   // findBackend returns only initialised backends: setBackend then switches without awaiting.
-  if (!tf.findBackend(backend)) throw new Error(`tfjs backend ${backend} is not initialised (selectBackend first)`);
+  if (!tf.findBackend(backend)) throw new InvariantError(`tfjs backend ${backend} is not initialised (selectBackend first)`);
   void tf.setBackend(backend);
-  if (tf.getBackend() !== backend) throw new Error(`tfjs backend ${backend} did not switch synchronously`);
+  if (tf.getBackend() !== backend) throw new InvariantError(`tfjs backend ${backend} did not switch synchronously`);
   try {
     return dispatch();
   } finally {

@@ -4,6 +4,7 @@
  * and the GPU paths read these fields and never test a kind's name, so a kind is added here
  * (and its presets in hyperparameters.ts, and its trainer when it has one of its own).
  */
+import { InvariantError } from '../errors';
 import { RATING_CLASSES } from './rating-scale';
 
 export const MODEL_KINDS = ['mf', 'deep', 'hybrid', 'hybrid-classifier'] as const;
@@ -91,5 +92,5 @@ export function isModelKind(value: string): value is ModelKind {
 
 /** For the compile-time exhaustiveness check in a switch's default branch. */
 export function unreachable(value: never): never {
-  throw new Error(`unhandled case: ${JSON.stringify(value)}`);
+  throw new InvariantError(`unhandled case: ${JSON.stringify(value)}`);
 }

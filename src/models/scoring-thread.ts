@@ -6,6 +6,7 @@
  * as in the main thread, so the same results (tested). Only for the CPU backends: a GPU
  * backend already runs the product off the main thread's CPU.
  */
+import { BackendUnavailableError } from '../errors';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../logger';
 import type { BackendName } from './backend';
@@ -71,7 +72,7 @@ export class ScoringThread {
           reject(error);
         });
       });
-      if (reply.type !== 'ready') throw new Error(reply.type === 'failed' ? reply.message : `unexpected ${reply.type}`);
+      if (reply.type !== 'ready') throw new BackendUnavailableError(reply.type === 'failed' ? reply.message : `unexpected ${reply.type}`);
       worker.unref();
       logger?.info({ backend }, 'scoring thread started');
       return new ScoringThread(worker);

@@ -2,6 +2,7 @@
  * The training data: every explicit rating, re-indexed to dense user and item rows (as the
  * notebook does), the items' metadata, and the seeded split into train, validation and test.
  */
+import { AppError } from '../errors';
 import type { Database } from '../db/database';
 import type { ItemMetadata } from '../models/features';
 import { mulberry32, shuffleInPlace } from './random';
@@ -25,8 +26,10 @@ export interface DatasetSplit {
   test: Int32Array;
 }
 
-export class EmptyDatasetError extends Error {
+/** Training asked for with no ratings loaded: the user must ingest first. */
+export class EmptyDatasetError extends AppError {
   override readonly name = 'EmptyDatasetError';
+  readonly code = 'NO_RATINGS';
   constructor() {
     super('there are no ratings to train on: load some first (npm run ingest, or start the server once for the demo data)');
   }

@@ -12,6 +12,7 @@
  * work on nested arrays (FINDINGS.md: ~28 s for 1,000 points). This one uses typed arrays and
  * one pass over the point pairs per iteration (~8 s for 1,000 points on the same machine).
  */
+import { InvalidInputError } from '../errors';
 import { UMAP } from 'umap-js';
 import { mulberry32, type RandomSource } from './random';
 
@@ -216,7 +217,7 @@ async function tsneLayout(
     throw new RangeError(`computeMap: perplexity must be a positive number, got ${perplexity}`);
   }
   if (n > MAX_TSNE_POINTS) {
-    throw new Error(
+    throw new InvalidInputError(
       `computeMap: t-SNE is exact and quadratic; ${n} points is above MAX_TSNE_POINTS (${MAX_TSNE_POINTS}). ` +
         `Use method 'umap', or pass at most ${MAX_TSNE_POINTS} points.`,
     );

@@ -4,6 +4,7 @@
  * embeddings to 2-D, and publish a model version in one transaction, activating it when asked
  * or when it beats the active model on this run's validation data.
  */
+import { InvariantError } from '../errors';
 import type { Database } from '../db/database';
 import { failpoint } from '../faults/failpoint';
 import { silentProgress, type ProgressSink } from '../progress';
@@ -222,7 +223,7 @@ const OWN_TRAINERS: Partial<Record<ModelKind, ModelTrainer>> = {};
 
 function trainerOf(kind: ModelKind): ModelTrainer {
   const trainer = kindDefinition(kind).trainer === 'sgd' ? trainModel : OWN_TRAINERS[kind];
-  if (!trainer) throw new Error(`model kind ${kind} has no trainer`);
+  if (!trainer) throw new InvariantError(`model kind ${kind} has no trainer`);
   return trainer;
 }
 

@@ -3,7 +3,7 @@
  * transaction under an advisory lock that publishing and retention take as well.
  */
 import type { Database, Queryable } from '../db/database';
-import { NotFoundError } from '../errors';
+import { InvariantError, NotFoundError } from '../errors';
 
 /** Serializes activations (and deletions) so two of them cannot race on the single active flag. */
 export const ACTIVATION_LOCK_KEY = 72707370;
@@ -45,5 +45,5 @@ export async function activateWithin(tx: Queryable, id: number, { locked = false
      WHERE id = $1 AND status = 'ready'`,
     [id],
   );
-  if (rowCount !== 1) throw new Error(`cannot activate model version ${id}: no ready version has that id`);
+  if (rowCount !== 1) throw new InvariantError(`cannot activate model version ${id}: no ready version has that id (callers check first)`);
 }

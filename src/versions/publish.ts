@@ -13,6 +13,7 @@
  * - `publish:before-commit`          map points and activation done; last step inside the transaction
  * - `publish:after-commit`           the transaction has committed; before publishModelVersion returns
  */
+import { InvariantError } from '../errors';
 import type { Queryable, Database } from '../db/database';
 import { failpoint } from '../faults/failpoint';
 import { activateWithin } from './activation';
@@ -48,7 +49,7 @@ export async function publishModelVersion(db: Database, draft: ModelVersionDraft
       [draft.kind, draft.embeddingDim, json.hyperparameters, json.metrics, json.history, head],
     );
     const versionId = rows[0]?.id;
-    if (versionId === undefined) throw new Error('INSERT INTO model_version returned no id');
+    if (versionId === undefined) throw new InvariantError('INSERT INTO model_version returned no id');
     failpoint('publish:after-version-row');
 
     await copyEmbeddings(tx, 'item_embedding', 'anime_id', versionId, draft.items);

@@ -3,6 +3,7 @@
  * the active version and the newest `keep` ready versions, and drops the others with their
  * embeddings, map points and HNSW indexes, all in one transaction.
  */
+import { InvariantError } from '../errors';
 import type { Database } from '../db/database';
 import { lockActivations } from './activation';
 import { dropHnswIndexSql, EMBEDDING_TABLES } from './embedding-indexes';
@@ -25,7 +26,7 @@ export interface RetentionOptions {
  */
 export async function retainModelVersions(db: Database, options: RetentionOptions): Promise<number[]> {
   const { keep, protect = [] } = options;
-  if (!Number.isSafeInteger(keep) || keep < 0) throw new Error(`retainModelVersions: keep must be a whole number ≥ 0, got ${keep}`);
+  if (!Number.isSafeInteger(keep) || keep < 0) throw new InvariantError(`retainModelVersions: keep must be a whole number ≥ 0, got ${keep}`);
   return db.transaction(async (tx) => {
     // Serialized with activations, so the version being activated is never the one deleted.
     await lockActivations(tx);

@@ -3,6 +3,7 @@
  * (`toSql` / `fromSql`), in COPY data, query parameters and `embedding::text` results alike,
  * so both drivers read and write them the same way.
  */
+import { InvariantError } from '../errors';
 import { fromSql, toSql } from 'pgvector';
 
 /**
@@ -36,6 +37,6 @@ export function vectorToSql(vectors: Float32Array, offset: number, dim: number):
 /** Reads pgvector's text form into `out` at `offset`; it must hold `dim` values. */
 export function vectorFromSql(text: string, out: Float32Array, offset: number, dim: number): void {
   const values = fromSql(text) as number[];
-  if (values.length !== dim) throw new Error(`expected a vector of ${dim} values, got ${values.length}`);
+  if (values.length !== dim) throw new InvariantError(`expected a vector of ${dim} values, got ${values.length}`);
   out.set(values, offset);
 }

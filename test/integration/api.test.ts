@@ -379,6 +379,12 @@ describeEachDriver('recommendation API', (driver) => {
     expect(codeOf(await graphql(server.url, start, undefined, user))).toBe('FORBIDDEN');
     expect(codeOf(await graphql(server.url, 'mutation { startTraining(kind: SVD) { id } }', undefined, ADMIN))).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(codeOf(await graphql(server.url, 'mutation ($k: ModelKind!) { startTraining(kind: $k) { id } }', { k: 'mf' }, ADMIN))).toBe('BAD_USER_INPUT');
+    const badParams = await graphql(server.url, 'mutation { startTraining(kind: MF, params: { epochs: 0 }) { id } }', undefined, ADMIN);
+    expect(codeOf(badParams)).toBe('BAD_USER_INPUT');
+    expect(badParams.errors![0]!.message).toMatch(/^params\.epochs: /);
+    const classifierLoss = await graphql(server.url, 'mutation { startTraining(kind: HYBRID_CLASSIFIER, params: { loss: "mse" }) { id } }', undefined, ADMIN);
+    expect(codeOf(classifierLoss)).toBe('BAD_USER_INPUT');
+    expect(classifierLoss.errors![0]!.message).toBe('hybrid-classifier always trains with cross-entropy: loss cannot be set');
     const started = await graphql(server.url, start, undefined, ADMIN);
     expect(started.data!.startTraining.status).toBe('RUNNING');
     let run: { status: string; modelVersionId: number | null; error: string | null } | undefined;

@@ -7,6 +7,7 @@ function configError(env: NodeJS.ProcessEnv): ConfigError {
     loadConfig(env);
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).code).toBe('CONFIG_INVALID');
     return error as ConfigError;
   }
   throw new Error(`expected loadConfig(${JSON.stringify(env)}) to fail`);

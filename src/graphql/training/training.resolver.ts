@@ -2,7 +2,7 @@ import { IsOptional } from 'class-validator';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Arg, Args, ArgsType, Authorized, Ctx, Field, Float, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { InvalidInputError } from '../../errors';
-import { hyperparameterOverrides } from '../../jobs/train-job';
+import { trainJobArgs } from '../../jobs/train-job';
 import { PRESETS } from '../../models/hyperparameters';
 import type { ModelKind } from '../../models/kinds';
 import { activateModelVersion } from '../../versions/activation';
@@ -77,18 +77,20 @@ export class TrainingResolver {
   @Authorized(ADMIN)
   @Mutation(() => TrainingRunType, { nullable: true, description: 'Admin: trains a model in the background (see trainingRuns).' })
   startTraining(@Args(() => StartTrainingArgs) args: StartTrainingArgs, @Ctx() { trainingRuns }: GraphQLContext): TrainingRunType {
-    const overrides = hyperparameterOverrides.safeParse(args.params ?? {});
-    if (!overrides.success) {
-      const issue = overrides.error.issues[0]!;
-      throw new InvalidInputError(`params.${issue.path.join('.') || '?'}: ${issue.message}`);
-    }
-    return trainingRuns.start({
+    // The one schema of training arguments (the CLI's and the job's): params are its overrides.
+    const checked = trainJobArgs.safeParse({
       kind: args.kind,
       preset: args.preset,
-      overrides: overrides.data,
+      overrides: args.params ?? {},
       activate: args.activate ? 'always' : 'if-better',
       map: args.map === 'none' ? null : args.map,
     });
+    if (!checked.success) {
+      const issue = checked.error.issues[0]!;
+      const [field, ...rest] = issue.path;
+      throw new InvalidInputError(field === 'overrides' ? `params.${rest.join('.') || '?'}: ${issue.message}` : issue.message);
+    }
+    return trainingRuns.start(checked.data);
   }
 
   @Authorized(ADMIN)
