@@ -15,7 +15,7 @@ export class NotFoundError extends AppError {
 
 /** An argument outside what the API accepts. */
 export class InvalidInputError extends AppError {
-  override readonly name = 'InvalidInputError';
+  override readonly name: string = 'InvalidInputError';
   readonly code = 'BAD_USER_INPUT';
 }
 

@@ -1,8 +1,9 @@
 /** What every command-line job shares: argument errors and the one-line failure exit. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { InvalidInputError } from '../src/errors';
 
 /** A bad command line: printed with the command's usage hint. */
-export class UsageError extends Error {
+export class UsageError extends InvalidInputError {
   override readonly name = 'UsageError';
 }
 

@@ -4,9 +4,10 @@
  */
 import { loadConfig } from '../src/config';
 import { silentProgress, terminalProgress } from '../src/progress';
-import { BACKENDS, isBackendName } from '../src/models/backend';
-import { isPresetName, PRESETS } from '../src/models/hyperparameters';
-import { isModelKind, MODEL_KINDS } from '../src/models/kinds';
+import type { z } from 'zod';
+import { BACKENDS } from '../src/models/backend';
+import { PRESETS } from '../src/models/hyperparameters';
+import { MODEL_KINDS } from '../src/models/kinds';
 import { trainJobArgs, type TrainJobArgs } from '../src/jobs/train-job';
 import { runJob } from '../src/jobs/run-job';
 import { formatTrainingReport } from '../src/trainer/report-table';
@@ -48,15 +49,24 @@ function rankingUsers(value: string | undefined): number | undefined {
   return users;
 }
 
+/** The option a training argument comes from, where the schema checks it against a list. */
+const LISTED_OPTIONS: Record<string, 'model' | 'preset' | 'map' | 'backend'> = { kind: 'model', preset: 'preset', map: 'map', backend: 'backend' };
+
+/** trainJobArgs' complaint in the command line's words. */
+function usageErrorOf(issue: z.core.$ZodIssue, values: Record<string, unknown>): UsageError {
+  const field = issue.path[issue.path.length - 1];
+  const option = issue.path.length === 1 ? LISTED_OPTIONS[String(field)] : undefined;
+  if (option && issue.code === 'invalid_value') {
+    // --map none stands for the schema's null.
+    const choices = option === 'map' ? [...issue.values, 'none'] : issue.values;
+    return new UsageError(`--${option} must be one of ${choices.join(', ')}, got "${String(values[option])}"`);
+  }
+  return new UsageError(field === undefined ? issue.message : `bad ${String(field)}: ${issue.message}`);
+}
+
 export function trainArgsFromCommandLine(argv: string[]): TrainJobArgs & { quiet: boolean } {
   const values = parseCommandLine(argv, OPTIONS);
   if (values.model === undefined) throw new UsageError('--model is required');
-  if (!isModelKind(values.model)) throw new UsageError(`--model must be one of ${MODEL_KINDS.join(', ')}, got "${values.model}"`);
-  if (!isPresetName(values.preset)) throw new UsageError(`--preset must be one of ${PRESETS.join(', ')}, got "${values.preset}"`);
-  if (values.backend !== undefined && !isBackendName(values.backend)) {
-    throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got "${values.backend}"`);
-  }
-  if (!['umap', 'tsne', 'none'].includes(values.map)) throw new UsageError(`--map must be umap, tsne or none, got "${values.map}"`);
   const raw = {
     epochs: parsePositiveInt('epochs', values.epochs),
     batchSize: parsePositiveInt('batch-size', values['batch-size']),
@@ -76,11 +86,7 @@ export function trainArgsFromCommandLine(argv: string[]): TrainJobArgs & { quiet
     backend: values.backend,
     rankingUsers: rankingUsers(values['ranking-users']),
   });
-  if (!checked.success) {
-    const issue = checked.error.issues[0]!;
-    const field = issue.path[issue.path.length - 1];
-    throw new UsageError(field === undefined ? issue.message : `bad ${String(field)}: ${issue.message}`);
-  }
+  if (!checked.success) throw usageErrorOf(checked.error.issues[0]!, values);
   return { ...checked.data, quiet: values.quiet };
 }
 

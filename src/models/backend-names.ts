@@ -5,10 +5,6 @@
 export const BACKENDS = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
-export function isBackendName(value: string): value is BackendName {
-  return (BACKENDS as readonly string[]).includes(value);
-}
-
 /** Backends whose results Node can only read asynchronously (WebGPU has no synchronous reads there). */
 const ASYNC_READ_BACKENDS: readonly BackendName[] = ['webgpu'];
 

@@ -18,7 +18,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Logger } from '../logger';
 import { BACKENDS, GPU_BACKENDS, type BackendName } from './backend-names';
 
-export { BACKENDS, GPU_BACKENDS, isBackendName, readsAsynchronously, type BackendName } from './backend-names';
+export { BACKENDS, GPU_BACKENDS, readsAsynchronously, type BackendName } from './backend-names';
 
 export interface BackendChoice {
   /** tfjs' global backend, where every synchronous path runs (training steps, fold-in, predictRows). */

@@ -48,10 +48,6 @@ export interface Hyperparameters {
 export const PRESETS = ['notebook', 'default'] as const;
 export type PresetName = (typeof PRESETS)[number];
 
-export function isPresetName(value: string): value is PresetName {
-  return (PRESETS as readonly string[]).includes(value);
-}
-
 const NOTEBOOK_COMMON = {
   embeddingDim: 64,
   learningRate: 0.001,

@@ -173,7 +173,9 @@ describe('npm run train: command line', () => {
     [['--model', 'svd'], '--model must be one of mf, deep, hybrid, hybrid-classifier, got "svd"'],
     [['--model', 'mf', '--epochs', 'abc'], '--epochs must be a non-negative integer, got "abc"'],
     [['--model', 'mf', '--dropout', '2'], /^bad dropout: /],
-    [['--model', 'mf', '--map', 'x'], '--map must be umap, tsne or none, got "x"'],
+    [['--model', 'mf', '--preset', 'x'], '--preset must be one of notebook, default, got "x"'],
+    [['--model', 'mf', '--backend', 'x'], '--backend must be one of tensorflow-gpu, webgpu, tensorflow, wasm, cpu, got "x"'],
+    [['--model', 'mf', '--map', 'x'], '--map must be one of umap, tsne, none, got "x"'],
     [['--epochs', '3'], '--model is required'],
     [['--model', 'mf', '--bogus'], /bogus/],
   ])('rejects %j with a UsageError', (argv, message) => {
