@@ -7,6 +7,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database } from './database';
+import { AppError } from '../errors';
 import { projectPath } from '../paths';
 
 export const MIGRATIONS_DIR = projectPath('prisma', 'migrations');
@@ -33,8 +34,10 @@ export interface Migration {
   checksum: string;
 }
 
-export class MigrationError extends Error {
+/** The database's migrations disagree with this build's (changed or half-applied): an operator must resolve it. */
+export class MigrationError extends AppError {
   override readonly name = 'MigrationError';
+  readonly code = 'MIGRATION_FAILED';
 }
 
 /** Reads the migrations from disk, sorted by folder name (their timestamp prefix). */

@@ -37,6 +37,7 @@ describeEachDriver('database', (driver) => {
   it('refuses a migration whose file changed after it was applied', async () => {
     const changed = readMigrations().map((m, i) => (i === 0 ? { ...m, checksum: 'f'.repeat(64) } : m));
     await expect(migrate(test.db, changed)).rejects.toThrow(MigrationError);
+    await expect(migrate(test.db, changed)).rejects.toMatchObject({ code: 'MIGRATION_FAILED' });
   });
 
   it('rolls back a failing migration with everything before it in the batch', async () => {

@@ -146,6 +146,12 @@ describeEachDriver('ingest', (driver) => {
     expect(await snapshot(env.test.db)).toEqual(before);
   });
 
+  it('refuses a run with no file as bad input (BAD_USER_INPUT), and a bad row as a bad input file (BAD_INPUT_FILE)', async () => {
+    await expect(ingest(env.test.db, { format: kaggleFormat })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', message: 'nothing to ingest: give an anime file, a ratings file or both' });
+    const ratings = env.files.write('eleven.csv', `${HEADER}1,20,eleven\r\n`);
+    await expect(ingest(env.test.db, { format: kaggleFormat, ratingsPath: ratings })).rejects.toMatchObject({ code: 'BAD_INPUT_FILE' });
+  });
+
   it('rolls back the anime file too when the ratings file of the same run is bad', async () => {
     const before = await snapshot(env.test.db);
     const anime = env.files.write('anime-changed.csv', `${ANIME_HEADER}5000001,Brand New,Drama,TV,12,7.5,100\r\n`);

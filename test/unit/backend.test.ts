@@ -8,6 +8,7 @@ import 'reflect-metadata';
 import * as tf from '@tensorflow/tfjs';
 import { graphql } from 'graphql';
 import { ConfigError, loadConfig } from '../../src/config';
+import { InvariantError } from '../../src/errors';
 import { buildGraphQLSchema } from '../../src/graphql/schema';
 import { dispatchOn, isInstalled, selectBackend, tfjsName } from '../../src/models/backend';
 import type { Hyperparameters } from '../../src/models/hyperparameters';
@@ -91,6 +92,7 @@ describe('selectBackend', () => {
 
   (isInstalled('webgpu/package.json') ? it.skip : it)('says why webgpu is unavailable when its package is not installed', async () => {
     await expect(selectBackend('webgpu')).rejects.toThrow('webgpu: the webgpu package is not installed');
+    await expect(selectBackend('webgpu')).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
   });
 
   it('activates a requested CPU backend and reports its device', async () => {
@@ -126,7 +128,7 @@ describe('dispatchOn', () => {
     expect(tf.engine().findBackend('cpu')!.numDataIds()).toBeGreaterThan(0);
     expect(Array.from(await tensor.data())).toEqual([1, 1]);
     tensor.dispose();
-    expect(() => dispatchOn('webgl-never-initialised', () => 1)).toThrow();
+    expect(() => dispatchOn('webgl-never-initialised', () => 1)).toThrow(InvariantError);
     expect(tf.getBackend()).toBe('wasm');
   });
 });

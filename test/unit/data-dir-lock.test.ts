@@ -84,6 +84,7 @@ describe('acquireDataDirLock', () => {
     }
     expect(error).toBeInstanceOf(DataDirBusyError);
     const busy = error as DataDirBusyError;
+    expect(busy.code).toBe('DATA_DIR_BUSY');
     expect(busy.message).toContain(`data directory ${dir} is in use by ${holder} (pid ${process.pid})`);
     expect(busy.dataDir).toBe(dir);
     expect(busy.holder).toMatchObject({ pid: process.pid, role });

@@ -87,6 +87,7 @@ async function expectInputError<T>(
   const error = await readError(file, chooseFormat, onInvalidRow);
   expect(error).toBeInstanceOf(InputError);
   expect((error as InputError).message).toBe(message);
+  expect((error as InputError).code).toBe('BAD_INPUT_FILE');
 }
 
 const lf = (lines: readonly string[]): string => lines.map((line) => `${line}\n`).join('');
