@@ -59,6 +59,12 @@ export class RateLimitedError extends AppError {
   }
 }
 
+/** The embedded database cannot be made in DATA_DIR (a folder of other files, no permission, no space). */
+export class DataDirUnusableError extends AppError {
+  override readonly name = 'DataDirUnusableError';
+  readonly code = 'DATA_DIR_UNUSABLE';
+}
+
 /** A tensor backend that was asked for (TFJS_BACKEND, --backend) cannot be loaded on this machine. */
 export class BackendUnavailableError extends AppError {
   override readonly name = 'BackendUnavailableError';

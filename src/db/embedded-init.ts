@@ -7,7 +7,7 @@
  * The child builds it beside the target and the finished folder is renamed into place, so a
  * crash mid-way leaves no half-made database behind.
  */
-import { ConfigError } from '../config';
+import { DataDirUnusableError } from '../errors';
 import { fork } from 'node:child_process';
 import { existsSync, readdirSync, renameSync, rmSync, rmdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -35,7 +35,7 @@ function removeAbandoned(dataDir: string): void {
 /** Makes and migrates the database in `dataDir` (absent or an empty folder) in a child process. */
 export async function initializeInChild(dataDir: string): Promise<void> {
   if (existsSync(dataDir) && readdirSync(dataDir).length > 0) {
-    throw new ConfigError(`${dataDir} holds files but no database (no PG_VERSION): move them away, or set DATA_DIR to another folder`);
+    throw new DataDirUnusableError(`${dataDir} holds files but no database (no PG_VERSION): move them away, or set DATA_DIR to another folder`);
   }
   removeAbandoned(dataDir);
   const building = join(dirname(dataDir), `${buildingPrefix(dataDir)}${process.pid}`);
@@ -51,7 +51,7 @@ export async function initializeInChild(dataDir: string): Promise<void> {
   });
   if (code !== 0 || !isInitialized(building)) {
     rmSync(building, { recursive: true, force: true });
-    throw new Error(`creating the embedded database in ${dataDir} failed (exit ${code}): ${stderr.trim().split('\n').pop() ?? ''}`);
+    throw new DataDirUnusableError(`creating the embedded database in ${dataDir} failed (exit ${code}): ${stderr.trim().split('\n').pop() ?? ''}`);
   }
   if (existsSync(dataDir)) rmdirSync(dataDir); // empty: checked above
   renameSync(building, dataDir);

@@ -51,6 +51,7 @@ describe('embedded data directory creation', () => {
     mkdirSync(dataDir);
     writeFileSync(join(dataDir, 'notes.txt'), 'mine');
     await expect(openEmbeddedDatabase(dataDir)).rejects.toThrow(`${dataDir} holds files but no database`);
+    await expect(openEmbeddedDatabase(dataDir)).rejects.toMatchObject({ code: 'DATA_DIR_UNUSABLE' });
     expect(readdirSync(dataDir)).toEqual(['notes.txt']);
     expect(readdirSync(files.path).some((name) => name.includes('.init-'))).toBe(false);
     expect(existsSync(join(dataDir, 'PG_VERSION'))).toBe(false);
