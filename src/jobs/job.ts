@@ -41,5 +41,11 @@ export function isJobName(name: string): name is JobName {
 /** Thrown where a job failed; the message is the job's own one-line error. */
 export class JobFailedError extends AppError {
   override readonly name = 'JobFailedError';
-  readonly code = 'JOB_FAILED';
+  constructor(
+    message: string,
+    /** The code of the error the job failed with in the server, when it was an AppError. */
+    readonly code: string = 'JOB_FAILED',
+  ) {
+    super(message);
+  }
 }

@@ -7,6 +7,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../db/database';
+import { AppError } from '../errors';
 import type { ProgressSink } from '../progress';
 import type { Logger } from '../logger';
 import { isJobName, JobFailedError, JOBS, type JobArgs, type JobName, type JobResult } from './job';
@@ -18,7 +19,7 @@ type JobEvent =
   | { type: 'update'; done: number; rows: number; detail?: string }
   | { type: 'stop' }
   | { type: 'result'; result: unknown }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string; code?: string };
 
 function sameToken(given: string, expected: string): boolean {
   const a = Buffer.from(given);
@@ -54,7 +55,7 @@ export function registerJobRoutes(app: FastifyInstance, options: { db: Database;
       send({ type: 'result', result });
       options.logger.info({ job: name }, 'job finished');
     } catch (error) {
-      send({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+      send({ type: 'error', message: error instanceof Error ? error.message : String(error), code: error instanceof AppError ? error.code : undefined });
       options.logger.warn({ job: name, err: error }, 'job failed');
     }
     out.end();
@@ -97,7 +98,7 @@ export async function runRemoteJob<Name extends JobName>(
         case 'result':
           return event.result as JobResult<Name>;
         case 'error':
-          throw new JobFailedError(event.message);
+          throw new JobFailedError(event.message, event.code);
       }
     }
   }
