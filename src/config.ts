@@ -68,7 +68,7 @@ const envSchema = z.object({
   SEED_DEMO_DATA: booleanFlag.default(true),
   DEMO_DATA_DIR: z.string().min(1).optional(),
   ADMIN_TOKEN: z.string().min(16, 'must have at least 16 characters').optional(),
-  TRAIN_AT_START: z.enum([...MODEL_KINDS, 'none']).default('hybrid'),
+  TRAIN_AT_START: z.enum([...MODEL_KINDS, 'none']).default('retrieval'),
   PLAYGROUND_ENABLED: booleanFlag.default(true),
   GRAPHIQL_ENABLED: booleanFlag.default(true),
   TFJS_BACKEND: z.enum(['auto', ...BACKENDS]).default('auto'),

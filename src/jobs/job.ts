@@ -41,11 +41,5 @@ export function isJobName(name: string): name is JobName {
 /** Thrown where a job failed; the message is the job's own one-line error. */
 export class JobFailedError extends AppError {
   override readonly name = 'JobFailedError';
-  constructor(
-    message: string,
-    /** The code of the error the job failed with in the server, when it was an AppError. */
-    readonly code: string = 'JOB_FAILED',
-  ) {
-    super(message);
-  }
+  readonly code = 'JOB_FAILED';
 }

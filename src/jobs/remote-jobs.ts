@@ -7,7 +7,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../db/database';
-import { AppError } from '../errors';
 import type { ProgressSink } from '../progress';
 import type { Logger } from '../logger';
 import { isJobName, JobFailedError, JOBS, type JobArgs, type JobName, type JobResult } from './job';
@@ -19,7 +18,7 @@ type JobEvent =
   | { type: 'update'; done: number; rows: number; detail?: string }
   | { type: 'stop' }
   | { type: 'result'; result: unknown }
-  | { type: 'error'; message: string; code?: string };
+  | { type: 'error'; message: string };
 
 function sameToken(given: string, expected: string): boolean {
   const a = Buffer.from(given);
@@ -55,7 +54,7 @@ export function registerJobRoutes(app: FastifyInstance, options: { db: Database;
       send({ type: 'result', result });
       options.logger.info({ job: name }, 'job finished');
     } catch (error) {
-      send({ type: 'error', message: error instanceof Error ? error.message : String(error), code: error instanceof AppError ? error.code : undefined });
+      send({ type: 'error', message: error instanceof Error ? error.message : String(error) });
       options.logger.warn({ job: name, err: error }, 'job failed');
     }
     out.end();
@@ -98,7 +97,7 @@ export async function runRemoteJob<Name extends JobName>(
         case 'result':
           return event.result as JobResult<Name>;
         case 'error':
-          throw new JobFailedError(event.message, event.code);
+          throw new JobFailedError(event.message);
       }
     }
   }

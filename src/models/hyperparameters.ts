@@ -43,7 +43,60 @@ export interface Hyperparameters {
   /** Fraction of all ratings held out as the test set. */
   testFraction: number;
   seed: number;
+  /** The retrieval kind only: its implicit-feedback model and two-stage ranking; the fields above configure its rating model. */
+  retrieval?: RetrievalOptions;
 }
+
+/** How the retrieval kind is fitted and ranks; chosen on validation ratings of the shipped sample (BENCHMARKS.md, Ranking). */
+export interface RetrievalOptions {
+  /** iALS (src/ranking/ials.ts); its width is `embeddingDim`. */
+  sweeps: number;
+  regularization: number;
+  regularizationExponent: number;
+  unobservedWeight: number;
+  cgSteps: number;
+  /** Item neighbours kept per item from EASE for candidates and the blend. */
+  neighbours: number;
+  vectorCandidates: number;
+  neighbourCandidates: number;
+  /** Similar titles: a similarity to item j is multiplied by support_j / (support_j + this). */
+  similarityShrinkage: number;
+  /**
+   * The architecture of its rating model (a hybrid); its training schedule (epochs, learning
+   * rate, batch, L2, seed) is the one above. `embeddingDim` above is the retrieval vectors' width.
+   */
+  ratingModel: Pick<Hyperparameters, 'embeddingDim' | 'hiddenUnits' | 'dropout' | 'loss' | 'biases' | 'dotTerm' | 'features'>;
+}
+
+/** Width of the retrieval vectors (implicit ALS): 128 ranked better than 64 on validation (iALS alone NDCG@10 0.2065 against 0.1946). */
+const RETRIEVAL_DIM = 128;
+
+/** The retrieval kind's own fields follow its definition (no head, biases or features). */
+const RETRIEVAL_ARCHITECTURE = { hiddenUnits: [], dropout: 0, loss: 'mse', biases: false, dotTerm: false, features: null } as const;
+
+function retrievalPreset(hybrid: Hyperparameters): Hyperparameters {
+  const { embeddingDim, hiddenUnits, dropout, loss, biases, dotTerm, features } = hybrid;
+  return {
+    ...hybrid,
+    ...RETRIEVAL_ARCHITECTURE,
+    hiddenUnits: [],
+    kind: 'retrieval',
+    embeddingDim: RETRIEVAL_DIM,
+    retrieval: { ...DEFAULT_RETRIEVAL_OPTIONS, ratingModel: { embeddingDim, hiddenUnits, dropout, loss, biases, dotTerm, features } },
+  };
+}
+
+export const DEFAULT_RETRIEVAL_OPTIONS: Omit<RetrievalOptions, 'ratingModel'> = {
+  sweeps: 16,
+  regularization: 0.005,
+  regularizationExponent: 1,
+  unobservedWeight: 0.3,
+  cgSteps: 3,
+  neighbours: 300,
+  vectorCandidates: 300,
+  neighbourCandidates: 200,
+  similarityShrinkage: 100,
+};
 
 export const PRESETS = ['notebook', 'default'] as const;
 export type PresetName = (typeof PRESETS)[number];
@@ -79,6 +132,9 @@ function notebook(kind: ModelKind): Hyperparameters {
       return { ...NOTEBOOK_COMMON, kind, hiddenUnits: [64, 64], dropout: 0.3, loss: 'mae', features };
     case 'hybrid-classifier':
       return { ...NOTEBOOK_COMMON, kind, hiddenUnits: [64, 64], dropout: 0.3, loss: 'crossentropy', features };
+    case 'retrieval':
+      // Its rating model is the notebook's hybrid.
+      return retrievalPreset(notebook('hybrid'));
     default:
       return unreachable(kind);
   }
@@ -113,6 +169,9 @@ function defaults(kind: ModelKind): Hyperparameters {
       return { ...DEFAULT_COMMON, kind, hiddenUnits: [64, 64], dropout: 0.3, loss: 'mse', biases: true, dotTerm: false, l2Embeddings: 0.0001, features };
     case 'hybrid-classifier':
       return { ...DEFAULT_COMMON, kind, hiddenUnits: [64, 64], dropout: 0.3, loss: 'crossentropy', biases: false, dotTerm: false, features };
+    case 'retrieval':
+      // Its rating model is our default hybrid.
+      return retrievalPreset(defaults('hybrid'));
     default:
       return unreachable(kind);
   }

@@ -7,7 +7,7 @@
 import { InvariantError } from '../errors';
 import { RATING_CLASSES } from './rating-scale';
 
-export const MODEL_KINDS = ['mf', 'deep', 'hybrid', 'hybrid-classifier'] as const;
+export const MODEL_KINDS = ['mf', 'deep', 'hybrid', 'hybrid-classifier', 'retrieval'] as const;
 
 /** A model kind's name; switch over it exhaustively (see `unreachable`). */
 export type ModelKind = (typeof MODEL_KINDS)[number];
@@ -78,6 +78,20 @@ export const MODEL_KIND_DEFINITIONS: Record<ModelKind, ModelKindDefinition> = {
     biases: false,
     itemFeatures: true,
     trainer: 'sgd',
+  },
+  /**
+   * implicit-feedback ALS vectors (every rated or watched pair a positive) for retrieval and
+   * similar titles; recommendations re-rank its candidates with a hybrid rating model kept in
+   * the version's re-ranker (src/ranking/reranker.ts), which also gives predicted ratings.
+   */
+  retrieval: {
+    headOutputs: 0,
+    rating: 'score',
+    dotProduct: 'always',
+    loss: 'point',
+    biases: false,
+    itemFeatures: false,
+    trainer: 'own',
   },
 };
 

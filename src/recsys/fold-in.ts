@@ -6,6 +6,7 @@
  * - heads: a few Adam steps on the user's input to the fixed head.
  */
 import { DenseAdam } from '../models/adam';
+import { solveSpd } from '../models/spd-solve';
 import { headTrainStep } from '../models/head-train-step';
 import { kindDefinition } from '../models/kinds';
 import { headInputWidth, writeHeadInput, type Model } from '../models/model';
@@ -27,34 +28,6 @@ export interface FoldedUser {
 export const FOLD_IN_RIDGE = 2;
 export const FOLD_IN_STEPS = 30;
 export const FOLD_IN_LEARNING_RATE = 0.04;
-
-/** Solves (A) x = b in place for a small dense symmetric positive definite A (Cholesky). */
-function solveSpd(a: Float64Array, b: Float64Array, n: number): Float64Array {
-  for (let j = 0; j < n; j++) {
-    let diagonal = a[j * n + j]!;
-    for (let k = 0; k < j; k++) diagonal -= a[j * n + k]! ** 2;
-    const root = Math.sqrt(Math.max(diagonal, 1e-12));
-    a[j * n + j] = root;
-    for (let i = j + 1; i < n; i++) {
-      let value = a[i * n + j]!;
-      for (let k = 0; k < j; k++) value -= a[i * n + k]! * a[j * n + k]!;
-      a[i * n + j] = value / root;
-    }
-  }
-  const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let value = b[i]!;
-    for (let k = 0; k < i; k++) value -= a[i * n + k]! * y[k]!;
-    y[i] = value / a[i * n + i]!;
-  }
-  const x = new Float64Array(n);
-  for (let i = n - 1; i >= 0; i--) {
-    let value = y[i]!;
-    for (let k = i + 1; k < n; k++) value -= a[k * n + i]! * x[k]!;
-    x[i] = value / a[i * n + i]!;
-  }
-  return x;
-}
 
 function foldInDot(model: Model, rated: readonly RatedItem[]): FoldedUser {
   const dim = model.hyper.embeddingDim;

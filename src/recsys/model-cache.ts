@@ -11,7 +11,10 @@ import { ItemScorer } from '../models/all-items-scorer';
 import type { Model } from '../models/model';
 import type { TailRunner } from '../models/scoring-thread';
 import { activeModelVersionId } from '../versions/activation';
-import { loadModelVersion } from '../versions/load';
+import { loadModelVersion, loadRerankerBytes } from '../versions/load';
+import { deserializeReranker, type Reranker } from '../ranking/reranker';
+import { unitRows } from '../ranking/vector-neighbours';
+import { servingReranking, type ServingReranking } from './reranking';
 import { MODEL_ACTIVATED_CHANNEL, newOrigin, parseFoldedUsers, reloadFoldedSince, reloadServedUsers, USERS_FOLDED_CHANNEL } from './model-sync';
 import { foldInUsers } from './user-fold-in';
 import { UserWorkQueue } from './user-work-queue';
@@ -27,6 +30,8 @@ export interface ServingModel {
   neighbours: Map<number, NeighbourList>;
   /** Scores every item for a user (recommendations); keeps tensors until released. */
   scorer: ItemScorer;
+  /** A retrieval version's second stage (two-stage recommendations, predicted ratings); null for the other kinds. */
+  reranking: ServingReranking | null;
 }
 
 export interface NeighbourList {
@@ -65,18 +70,7 @@ export function setServedUser(serving: ServingModel, userId: number, vector: Flo
   serving.model.userBias[row] = bias;
 }
 
-function unitRows(vectors: Float32Array, dim: number): Float32Array {
-  const out = new Float32Array(vectors.length);
-  for (let offset = 0; offset < vectors.length; offset += dim) {
-    let norm = 0;
-    for (let j = 0; j < dim; j++) norm += vectors[offset + j]! * vectors[offset + j]!;
-    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-    for (let j = 0; j < dim; j++) out[offset + j] = vectors[offset + j]! * scale;
-  }
-  return out;
-}
-
-export function servingModel(versionId: number, model: Model, scoringThread: TailRunner | null = null): ServingModel {
+export function servingModel(versionId: number, model: Model, scoringThread: TailRunner | null = null, reranker: Reranker | null = null): ServingModel {
   return {
     versionId,
     model,
@@ -85,7 +79,14 @@ export function servingModel(versionId: number, model: Model, scoringThread: Tai
     unitItems: unitRows(model.itemEmbeddings, model.hyper.embeddingDim),
     neighbours: new Map(),
     scorer: new ItemScorer(model, scoringThread),
+    reranking: reranker ? servingReranking(model, reranker, scoringThread) : null,
   };
+}
+
+/** Frees what a version's scorers hold (tensors); a request still holding it rebuilds them if it scores. */
+function releaseScorers(serving: ServingModel): void {
+  serving.scorer.release();
+  serving.reranking?.ratingScorer.release();
 }
 
 export class ModelCache {
@@ -134,7 +135,8 @@ export class ModelCache {
     if (this.active?.versionId === id) return this.active;
     const cached = this.versions.get(id);
     if (cached) return cached;
-    const loaded = servingModel(id, await loadModelVersion(this.db, id), this.scoringThread);
+    const [model, reranker] = await Promise.all([loadModelVersion(this.db, id), loadRerankerBytes(this.db, id)]);
+    const loaded = servingModel(id, model, this.scoringThread, reranker ? deserializeReranker(reranker) : null);
     this.versions.set(id, loaded);
     return loaded;
   }
@@ -150,7 +152,7 @@ export class ModelCache {
         // Fold-ins into this version stored while it loaded were announced before it was served.
         if (this.active) await reloadFoldedSince(this.db, this.active, performance.now() - loadStarted + CATCH_UP_MARGIN_MS);
         // A request still holding a dropped version rebuilds its scorer's tensors if it scores.
-        for (const dropped of this.versions.values()) if (dropped !== this.active) dropped.scorer.release();
+        for (const dropped of this.versions.values()) if (dropped !== this.active) releaseScorers(dropped);
         this.versions.clear();
         if (this.active) this.versions.set(this.active.versionId, this.active);
         this.logger?.info({ modelVersion: id }, 'active model loaded');

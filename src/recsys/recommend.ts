@@ -1,12 +1,16 @@
 /**
- * Rating predictions and recommendations from the active model: every candidate is scored by
- * the model (head or dot) in one batch, seen anime are excluded, and each recommendation says
- * why: the user's rated anime most similar to it.
+ * Rating predictions and recommendations from the active model. A retrieval version ranks in
+ * two stages (src/ranking/two-stage.ts: candidates by the user's vector and item neighbours,
+ * re-ranked by the blend fitted in training); the other kinds rank every item by predicted
+ * rating. Seen anime are excluded, a user the model cannot place gets popular titles (marked
+ * not personal), and each recommendation says why: the user's rated anime most similar to it.
  */
 import type { Database } from '../db/database';
-import { ModelNotReadyError, NotFoundError } from '../errors';
+import { NotFoundError } from '../errors';
 import { currentBackend } from '../models/backend';
 import type { ServingModel } from './model-cache';
+import { allRatingsFor, baselineRating, foldInRetrieval, type ServingReranking } from './reranking';
+import { rerank, retrieveCandidates, setPredictedRatings } from '../ranking/two-stage';
 import type { AnimeFilter } from './similar';
 import { topRows } from './top-rows';
 import { predictRowsOn, predictRows } from '../models/predict';
@@ -15,6 +19,8 @@ import { dot } from '../models/rating';
 export interface Recommendation {
   animeId: number;
   predictedRating: number;
+  /** False for a user the model cannot place yet (no ratings): popular titles instead. */
+  personal: boolean;
   /** The user's rated anime most similar to this one, with the user's rating. */
   because: { animeId: number; rating: number; similarity: number } | null;
 }
@@ -22,31 +28,28 @@ export interface Recommendation {
 /** Ratings from this up count as "liked" when explaining recommendations. */
 const LIKED_RATING = 7;
 
-function noUserRow(serving: ServingModel, userId: number): ModelNotReadyError {
-  return new ModelNotReadyError(`user ${userId} has no embedding in model version ${serving.versionId} yet`);
-}
-
-function userRowOf(serving: ServingModel, userId: number): number {
-  const row = serving.userRow.get(userId);
-  if (row === undefined) throw noUserRow(serving, userId);
-  return row;
-}
-
 /**
  * Predicted ratings for (user, anime) pairs, in one batch on the scoring backend (the GPU when
- * serving there); anime unknown to the model give NotFoundError.
+ * serving there), from the version's rating model (a retrieval version's is its re-ranker's).
+ * A user that model has no row for gets its baseline; anime unknown to the model give NotFoundError.
  */
 export async function predictRatings(serving: ServingModel, pairs: readonly { userId: number; animeId: number }[]): Promise<number[]> {
-  const users = new Int32Array(pairs.length);
-  const items = new Int32Array(pairs.length);
-  pairs.forEach(({ userId, animeId }, k) => {
-    users[k] = userRowOf(serving, userId);
+  const model = serving.reranking?.reranker.ratingModel ?? serving.model;
+  const userRows = serving.reranking?.ratingUserRow ?? serving.userRow;
+  const itemRows = pairs.map(({ animeId }) => {
     const item = serving.itemRow.get(animeId);
     if (item === undefined) throw new NotFoundError(`anime ${animeId} has no embedding in model version ${serving.versionId}`);
-    items[k] = item;
+    return item;
   });
+  const out = itemRows.map((itemRow) => baselineRating(model, itemRow));
+  const known = pairs.flatMap(({ userId }, n) => (userRows.has(userId) ? [n] : []));
+  if (known.length === 0) return out;
+  const users = Int32Array.from(known, (n) => userRows.get(pairs[n]!.userId)!);
+  const items = Int32Array.from(known, (n) => itemRows[n]!);
   const backend = currentBackend()?.scoring;
-  return Array.from(backend !== undefined ? await predictRowsOn(backend, serving.model, users, items) : predictRows(serving.model, users, items));
+  const predicted = backend !== undefined ? await predictRowsOn(backend, model, users, items) : predictRows(model, users, items);
+  known.forEach((n, k) => (out[n] = predicted[k]!));
+  return out;
 }
 
 interface UserHistory {
@@ -78,7 +81,70 @@ async function allowedAnime(db: Database, filter: AnimeFilter): Promise<Set<numb
   return new Set(rows.map((row) => row.id));
 }
 
-/** The user's recommendations; NotFoundError for an unknown user, ModelNotReadyError for one the model has no row for. */
+/** A ranked list: item rows best first, the predicted rating of every item row, and whether it is personal. */
+interface Ranked {
+  rows: number[];
+  ratings: Float32Array;
+  personal: boolean;
+}
+
+/** Ranks every eligible item by the model's predicted rating (the kinds without a second stage). */
+async function rankByRating(serving: ServingModel, userId: number, k: number, eligible: (row: number) => boolean): Promise<Ranked | null> {
+  const { model } = serving;
+  const dim = model.hyper.embeddingDim;
+  const userRow = serving.userRow.get(userId);
+  if (userRow === undefined) return null;
+  const ratings = await serving.scorer.scoreAsync(model.userEmbeddings.subarray(userRow * dim, (userRow + 1) * dim), model.userBias[userRow]!);
+  return { rows: topRows(ratings, k, eligible), ratings, personal: true };
+}
+
+/**
+ * The two-stage ranking of a retrieval version: the user's retrieval vector (folded in from the
+ * history when the version has none for them), candidates, the rating model's predictions, the blend.
+ */
+async function rankTwoStage(serving: ServingModel, reranking: ServingReranking, userId: number, historyRows: number[], k: number, eligible: (row: number) => boolean): Promise<Ranked | null> {
+  const { model } = serving;
+  const dim = model.hyper.embeddingDim;
+  const userRow = serving.userRow.get(userId);
+  const userVector = userRow !== undefined ? model.userEmbeddings.subarray(userRow * dim, (userRow + 1) * dim) : historyRows.length > 0 ? foldInRetrieval(reranking, model, historyRows) : null;
+  if (userVector === null) return null;
+  const ratings = await allRatingsFor(reranking, userId);
+  const candidates = retrieveCandidates(reranking.stage, userVector, historyRows, eligible);
+  setPredictedRatings(candidates, Array.from(candidates.rows, (row) => ratings[row]!));
+  return { rows: rerank(candidates, reranking.reranker.weights, k).map((position) => candidates.rows[position]!), ratings, personal: true };
+}
+
+/** The served items' rows by MyAnimeList members, most first; read once per served version. */
+const popularRowsOf = new WeakMap<ServingModel['itemRow'], Promise<Int32Array>>();
+
+function popularRows(db: Database, serving: ServingModel): Promise<Int32Array> {
+  let rows = popularRowsOf.get(serving.itemRow);
+  if (rows === undefined) {
+    rows = db.query<{ id: number }>('SELECT id FROM anime ORDER BY members DESC, id').then((result) =>
+      Int32Array.from(result.rows.flatMap(({ id }) => {
+        const row = serving.itemRow.get(id);
+        return row === undefined ? [] : [row];
+      })),
+    );
+    // A failed read is not kept: the next request tries again.
+    rows.catch(() => popularRowsOf.delete(serving.itemRow));
+    popularRowsOf.set(serving.itemRow, rows);
+  }
+  return rows;
+}
+
+/** Popular titles (by MyAnimeList members) for a user the model cannot place, with the model's baseline ratings. */
+async function rankByPopularity(db: Database, serving: ServingModel, k: number, eligible: (row: number) => boolean): Promise<Ranked> {
+  const ranked: number[] = [];
+  for (const row of await popularRows(db, serving)) {
+    if (ranked.length === k) break;
+    if (eligible(row)) ranked.push(row);
+  }
+  const model = serving.reranking?.reranker.ratingModel ?? serving.model;
+  return { rows: ranked, ratings: Float32Array.from(model.itemIds, (_id, row) => baselineRating(model, row)), personal: false };
+}
+
+/** The user's recommendations; NotFoundError for an unknown user. */
 export async function recommend(
   db: Database,
   serving: ServingModel,
@@ -87,27 +153,28 @@ export async function recommend(
 ): Promise<Recommendation[]> {
   const { model } = serving;
   const dim = model.hyper.embeddingDim;
-  const userRow = serving.userRow.get(userId);
-  // The head pass (on a scoring thread or the GPU) and the queries overlap.
-  const [scores, history, allowed] = await Promise.all([
-    userRow === undefined ? null : serving.scorer.scoreAsync(model.userEmbeddings.subarray(userRow * dim, (userRow + 1) * dim), model.userBias[userRow]!),
-    userHistory(db, userId),
-    options.filter ? allowedAnime(db, options.filter) : null,
-  ]);
+  const [history, allowed] = await Promise.all([userHistory(db, userId), options.filter ? allowedAnime(db, options.filter) : null]);
   if (!history.known) throw new NotFoundError(`user ${userId} does not exist`);
-  if (scores === null) throw noUserRow(serving, userId);
 
   // Rows the ranking skips: seen anime, and with a filter every anime outside it.
   const skipped = new Uint8Array(model.itemIds.length).fill(allowed === null ? 0 : 1);
   if (allowed !== null) for (const id of allowed) markRow(serving, skipped, id, 0);
   if (options.excludeSeen) for (const id of [...history.rated, ...history.watched]) markRow(serving, skipped, id, 1);
-  const rows = topRows(scores, options.k, (row) => skipped[row] === 0);
+  const eligible = (row: number) => skipped[row] === 0;
+  const historyRows = [...history.rated, ...history.watched].flatMap((id) => {
+    const row = serving.itemRow.get(id);
+    return row === undefined ? [] : [row];
+  });
+  const ranked =
+    (serving.reranking
+      ? await rankTwoStage(serving, serving.reranking, userId, historyRows, options.k, eligible)
+      : await rankByRating(serving, userId, options.k, eligible)) ?? (await rankByPopularity(db, serving, options.k, eligible));
 
   // A title the user liked explains a recommendation; fall back to all ratings when none is.
   const rated = history.rated.map((animeId, n) => ({ animeId, rating: history.ratings[n]! }));
   const liked = rated.filter((r) => r.rating >= LIKED_RATING);
   const explainers = liked.length > 0 ? liked : rated;
-  return rows.map((row) => {
+  return ranked.rows.map((row) => {
     let because: Recommendation['because'] = null;
     for (const { animeId: ratedId, rating } of explainers) {
       const ratedRow = serving.itemRow.get(ratedId);
@@ -115,7 +182,7 @@ export async function recommend(
       const similarity = dot(serving.unitItems, row * dim, serving.unitItems, ratedRow * dim, dim);
       if (because === null || similarity > because.similarity) because = { animeId: ratedId, rating, similarity };
     }
-    return { animeId: model.itemIds[row]!, predictedRating: scores[row]!, because };
+    return { animeId: model.itemIds[row]!, predictedRating: ranked.ratings[row]!, personal: ranked.personal, because };
   });
 }
 

@@ -10,6 +10,7 @@ import { NotFoundError } from '../errors';
 import { vectorToSql } from '../versions/vector-codec';
 import type { NeighbourList, ServingModel } from './model-cache';
 import { topRows } from './top-rows';
+import { similaritiesOf } from '../ranking/vector-neighbours';
 import { dot } from '../models/rating';
 
 export interface AnimeFilter {
@@ -28,6 +29,9 @@ export interface Similar {
 
 /** Candidates the HNSW scan keeps in its list; recall against an exact scan is measured in tests. */
 export const EF_SEARCH = 100;
+
+/** A filtered search of a retrieval version fetches this many times k, then re-ranks with the support shrinkage. */
+const SHRINKAGE_OVERFETCH = 3;
 
 /** Neighbours kept per item: the largest k the API allows. */
 export const MAX_NEIGHBOURS = 100;
@@ -53,13 +57,16 @@ function isFiltered(filter: AnimeFilter | undefined): boolean {
   return Boolean(filter?.genres?.length || filter?.types?.length || (filter?.minMembers !== undefined && filter.minMembers !== null));
 }
 
-/** Exact top-`k` cosine neighbours of item `row` among the served unit vectors. */
+/** Per item row, what a similarity to it is multiplied by: a retrieval version's support shrinkage, else 1. */
+function similarityFactors(serving: ServingModel): Float32Array {
+  return serving.reranking?.similarityFactors ?? new Float32Array(serving.model.itemIds.length).fill(1);
+}
+
+/** Exact top-`k` neighbours of item `row` among the served unit vectors, by cosine (shrunk by support for a retrieval version). */
 function scanNeighbours(serving: ServingModel, row: number, k: number): NeighbourList {
   const dim = serving.model.hyper.embeddingDim;
-  const unit = serving.unitItems;
-  const items = serving.model.itemIds.length;
-  const scores = new Float32Array(items);
-  for (let other = 0; other < items; other++) scores[other] = dot(unit, row * dim, unit, other * dim, dim);
+  const scores = new Float32Array(serving.model.itemIds.length);
+  similaritiesOf(serving.unitItems, dim, similarityFactors(serving), row, scores);
   const rows = topRows(scores, k, (other) => other !== row);
   return { rows: Int32Array.from(rows), similarities: Float32Array.from(rows, (other) => scores[other]!) };
 }
@@ -84,7 +91,10 @@ export async function similarAnime(db: Database, serving: ServingModel, animeId:
   if (row === undefined) throw new NotFoundError(`anime ${animeId} has no embedding in model version ${serving.versionId}`);
   if (!isFiltered(filter)) return exactNeighbours(serving, row, k);
   const dim = serving.model.hyper.embeddingDim;
-  const params: unknown[] = [serving.versionId, vectorToSql(serving.model.itemEmbeddings, row * dim, dim), animeId, k];
+  // With shrinkage the order changes after the search: ask pgvector for more, re-rank here.
+  const factors = serving.reranking?.similarityFactors ?? null;
+  const searched = factors ? Math.min(SHRINKAGE_OVERFETCH * k, MAX_NEIGHBOURS * SHRINKAGE_OVERFETCH) : k;
+  const params: unknown[] = [serving.versionId, vectorToSql(serving.model.itemEmbeddings, row * dim, dim), animeId, searched];
   const where = filterSql(filter, params);
   // The ORDER BY expression must match the version's index: embedding::vector(dim) <=> query.
   const sql = `
@@ -97,9 +107,10 @@ export async function similarAnime(db: Database, serving: ServingModel, animeId:
     )
     SELECT anime_id, 1 - distance AS similarity FROM nearest ORDER BY distance, anime_id`;
   return db.forReads().transaction(async (tx) => {
-    await tx.query(`SET LOCAL hnsw.ef_search = ${Math.max(EF_SEARCH, 2 * k)}`);
+    await tx.query(`SET LOCAL hnsw.ef_search = ${Math.max(EF_SEARCH, 2 * searched)}`);
     await tx.query(`SET LOCAL hnsw.iterative_scan = relaxed_order`);
     const { rows } = await tx.query<{ anime_id: number; similarity: number }>(sql, params);
-    return rows.map((r) => ({ animeId: r.anime_id, similarity: r.similarity }));
+    const found = rows.map((r) => ({ animeId: r.anime_id, similarity: r.similarity * (factors ? factors[serving.itemRow.get(r.anime_id) ?? 0]! : 1) }));
+    return factors ? found.sort((a, b) => b.similarity - a.similarity || a.animeId - b.animeId).slice(0, k) : found;
   });
 }

@@ -6,11 +6,14 @@
 import type { Database } from '../db/database';
 import { vectorToSql } from '../versions/vector-codec';
 import { foldInUser, type RatedItem } from './fold-in';
-import { setServedUser, type ModelCache } from './model-cache';
+import { setServedUser, type ModelCache, type ServingModel } from './model-cache';
+import { kindDefinition } from '../models/kinds';
+import { foldInRetrieval } from './reranking';
 import { foldedUsersPayload, USERS_FOLDED_CHANNEL } from './model-sync';
 
 const RATINGS_OF_USERS = `SELECT user_id, array_agg(anime_id) AS anime_ids, array_agg(rating::int) AS ratings
   FROM rating WHERE user_id = ANY($1::int[]) GROUP BY user_id`;
+const WATCHED_OF_USERS = `SELECT user_id, array_agg(anime_id) AS anime_ids FROM watched WHERE user_id = ANY($1::int[]) GROUP BY user_id`;
 
 // One round trip: the upsert and its announcement, delivered when the statement commits.
 const STORE_AND_ANNOUNCE = `WITH stored AS (
@@ -23,12 +26,28 @@ const STORE_AND_ANNOUNCE = `WITH stored AS (
   )
   SELECT pg_notify($6, $7) FROM (SELECT count(*) FROM stored) AS done`;
 
+/** Item rows a user rated or watched, each once. */
+function interactedRows(serving: ServingModel, rated: readonly RatedItem[], watched: readonly number[]): number[] {
+  const rows = new Set(rated.map(({ itemRow }) => itemRow));
+  for (const animeId of watched) {
+    const row = serving.itemRow.get(animeId);
+    if (row !== undefined) rows.add(row);
+  }
+  return [...rows];
+}
+
 /** Folds `userIds` into the active model (nothing when none is active). */
 export async function foldInUsers(db: Database, models: ModelCache, userIds: readonly number[]): Promise<void> {
   const serving = await models.currentOrLoaded();
   if (!serving) return;
   const { rows } = await db.query<{ user_id: number; anime_ids: number[]; ratings: number[] }>(RATINGS_OF_USERS, [userIds]);
   const ratedBy = new Map(rows.map((row) => [row.user_id, row]));
+  // A retrieval version learns from every interaction: watched titles count as much as rated ones.
+  const watchedBy = new Map<number, number[]>();
+  if (serving.reranking) {
+    const watched = await db.query<{ user_id: number; anime_ids: number[] }>(WATCHED_OF_USERS, [userIds]);
+    for (const row of watched.rows) watchedBy.set(row.user_id, row.anime_ids);
+  }
   const dim = serving.model.hyper.embeddingDim;
   const vectors: string[] = [];
   const biases: (number | null)[] = [];
@@ -39,9 +58,11 @@ export async function foldInUsers(db: Database, models: ModelCache, userIds: rea
       const itemRow = serving.itemRow.get(animeId);
       if (itemRow !== undefined) rated.push({ itemRow, rating: row.ratings[k]! });
     });
-    const user = foldInUser(serving.model, rated);
+    const user = serving.reranking
+      ? { vector: foldInRetrieval(serving.reranking, serving.model, interactedRows(serving, rated, watchedBy.get(userId) ?? [])), bias: 0 }
+      : foldInUser(serving.model, rated);
     vectors.push(vectorToSql(user.vector, 0, dim));
-    biases.push(serving.model.hyper.biases ? user.bias : null);
+    biases.push(kindDefinition(serving.model.hyper.kind).biases && serving.model.hyper.biases ? user.bias : null);
     return user;
   });
   await db.query(STORE_AND_ANNOUNCE, [serving.versionId, dim, userIds, vectors, biases, USERS_FOLDED_CHANNEL, foldedUsersPayload(models.origin, serving.versionId, userIds)]);

@@ -17,6 +17,11 @@ export interface RatingsDataset {
   ratings: Float32Array;
   /** Per item row. */
   itemMetadata: ItemMetadata[];
+  /**
+   * "Watched, not rated" pairs of the dataset's users and items: implicit positives for the
+   * ranking models, never rating targets. Absent where a source has none.
+   */
+  watched?: { users: Int32Array; items: Int32Array };
 }
 
 export interface DatasetSplit {
@@ -36,6 +41,7 @@ export class EmptyDatasetError extends AppError {
 }
 
 const RATINGS = 'SELECT user_id, anime_id, rating FROM rating ORDER BY user_id, anime_id';
+const WATCHED = 'SELECT user_id, anime_id FROM watched ORDER BY user_id, anime_id';
 const ITEMS = `
 SELECT id, episodes, members, genres, type FROM anime
 WHERE id IN (SELECT DISTINCT anime_id FROM rating) ORDER BY id`;
@@ -73,7 +79,23 @@ export async function loadRatingsDataset(db: Database): Promise<RatingsDataset> 
     dataset.items[k] = rowOf(itemIds, row.anime_id);
     dataset.ratings[k] = row.rating;
   });
+  dataset.watched = await loadWatched(db, userIds, itemIds);
   return dataset;
+}
+
+/** Watched pairs whose user and item both have rows (others cannot be placed in the matrix). */
+async function loadWatched(db: Database, userIds: Int32Array, itemIds: Int32Array): Promise<{ users: Int32Array; items: Int32Array }> {
+  const { rows } = await db.query<{ user_id: number; anime_id: number }>(WATCHED);
+  const users: number[] = [];
+  const items: number[] = [];
+  for (const row of rows) {
+    const user = rowOf(userIds, row.user_id);
+    const item = rowOf(itemIds, row.anime_id);
+    if (user < 0 || item < 0) continue;
+    users.push(user);
+    items.push(item);
+  }
+  return { users: Int32Array.from(users), items: Int32Array.from(items) };
 }
 
 /**

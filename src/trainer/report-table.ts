@@ -14,6 +14,19 @@ export function formatTrainingReport(report: TrainingReport): string {
     row('global mean', report.baselines.globalMean),
     row('user+item bias (BaselineOnly)', report.baselines.baselineOnly),
   ];
+  const ranking = (name: string, m: { ndcg: number; recall: number; coverage: number }) =>
+    `| ${name} | | | | | | ${m.ndcg.toFixed(4)} | ${m.recall.toFixed(4)} | ${m.coverage.toFixed(4)} |`;
+  const { popularity, itemKnn, ease } = report.rankingBaselines;
+  lines.push(ranking('popularity', popularity), ranking('item-kNN (cosine, 100 neighbours)', itemKnn), ranking(`EASE (λ ${ease.lambda}, chosen on validation)`, ease));
+  lines.push(`NDCG@10 against EASE: ${(report.metrics.ranking.ndcg / Math.max(ease.ndcg, 1e-12)).toFixed(3)}x`);
+  const similar = report.metrics.similarTitles;
+  if (similar) {
+    lines.push(
+      `similar titles (item-kNN on the served vectors, NDCG@10): ${similar.shrunk.ndcg.toFixed(4)} shrunk by support, ${similar.unshrunk.ndcg.toFixed(4)} without; ` +
+        `raw item-kNN ${itemKnn.ndcg.toFixed(4)}`,
+    );
+  }
+  if (report.metrics.blend) lines.push(`re-ranking blend (fitted on validation): ${JSON.stringify(report.metrics.blend.weights)}`);
   if (report.metrics.testArgmax) {
     const a = report.metrics.testArgmax;
     lines.push(`classifier argmax+1 prediction: test MAE ${a.mae.toFixed(4)}, RMSE ${a.rmse.toFixed(4)} (the table uses the expected rating)`);

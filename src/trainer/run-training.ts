@@ -14,18 +14,26 @@ import { kindDefinition, type ModelKind } from '../models/kinds';
 import { ItemScorer } from '../models/all-items-scorer';
 import { type Model } from '../models/model';
 import { serializeHead } from '../models/serialize';
-import { loadModelVersion } from '../versions/load';
+import { loadRatingModel } from '../versions/rating-model';
+import { serializeReranker, type Reranker } from '../ranking/reranker';
+import type { BlendWeights } from '../ranking/two-stage';
+import { similarTitlesQuality, twoStageScorer } from './train-retrieval';
 import type { Logger } from '../logger';
 import { fitBaselineOnly, globalMeanBaseline, predictAll, type RatingPredictor } from './baselines';
 import { loadRatingsDataset, pick, splitDataset, type DatasetSplit, type RatingsDataset } from './dataset';
 import { computeMap, type MapMethod } from './map2d';
-import { rankingMetrics, regressionMetrics, type RankingMetrics, type RegressionMetrics } from './metrics';
+import { regressionMetrics, type RankingMetrics, type RegressionMetrics } from './metrics';
+import type { EaseModel } from '../ranking/ease';
+import { fitRankingBaselines, rankingOn, type EvaluationSample, type RankingBaselines } from './ranking-baselines';
+import { rankingData, type RankingData } from './ranking-data';
 import type { EpochRecord, ModelVersionDraft, PredictionSample } from '../versions/draft';
 import { activeModelVersionId } from '../versions/activation';
 import { publishModelVersion } from '../versions/publish';
 import { DEFAULT_MODEL_VERSIONS_KEPT, retainModelVersions } from '../versions/retention';
 import { samplePredictions } from './prediction-sample';
-import { trainModel, type TrainResult } from './train';
+import { trainModel } from './train';
+import type { ModelTrainer, TrainedModel } from './trainer';
+import { trainRetrieval } from './train-retrieval';
 import { predictRows } from '../models/predict';
 import { withTrainingLock } from './training-lock';
 
@@ -54,6 +62,10 @@ export interface ModelMetrics {
   ranking: RankingMetrics;
   /** Classifiers only: the notebook's argmax+1 prediction on the test set. */
   testArgmax?: RegressionMetrics;
+  /** retrieval only: item-kNN driven by its item vectors (shrunk by support, and not), against raw item-kNN in rankingBaselines. */
+  similarTitles?: { shrunk: RankingMetrics; unshrunk: RankingMetrics };
+  /** retrieval only: the re-ranking blend fitted on validation. */
+  blend?: { weights: BlendWeights; validationNdcg: number | null };
 }
 
 export interface TrainingReport {
@@ -68,6 +80,8 @@ export interface TrainingReport {
   dataset: { ratings: number; users: number; items: number; train: number; validation: number; test: number };
   metrics: ModelMetrics & { validationRmse: number };
   baselines: { globalMean: ModelMetrics; baselineOnly: ModelMetrics };
+  /** Top-10 ranking baselines on the same split: popularity, item-kNN, EASE. */
+  rankingBaselines: RankingBaselines;
   history: EpochRecord[];
   bestEpoch: number;
   trainSeconds: number;
@@ -98,39 +112,13 @@ function baselineEvaluator(predictor: RatingPredictor, numItems: number): Evalua
   };
 }
 
-/** Training items per user (never recommended back) and test ratings per user. */
-function rankingInputs(dataset: RatingsDataset, split: DatasetSplit) {
-  const trainItemsByUser = new Map<number, number[]>();
-  for (const index of split.train) {
-    const user = dataset.users[index]!;
-    const list = trainItemsByUser.get(user) ?? [];
-    list.push(dataset.items[index]!);
-    trainItemsByUser.set(user, list);
-  }
-  const testByUser = new Map<number, { items: number[]; ratings: number[] }>();
-  for (const index of split.test) {
-    const user = dataset.users[index]!;
-    const entry = testByUser.get(user) ?? { items: [], ratings: [] };
-    entry.items.push(dataset.items[index]!);
-    entry.ratings.push(dataset.ratings[index]!);
-    testByUser.set(user, entry);
-  }
-  return { trainItemsByUser, testByUser };
-}
-
-function evaluate(evaluator: Evaluator, dataset: RatingsDataset, split: DatasetSplit, maxUsers: number, seed: number): ModelMetrics {
+function evaluate(evaluator: Evaluator, dataset: RatingsDataset, split: DatasetSplit, ranking: RankingData, sample: EvaluationSample): ModelMetrics {
   const train = pick(dataset, split.train);
   const test = pick(dataset, split.test);
   return {
     train: regressionMetrics(evaluator.predict(train.users, train.items), train.ratings),
     test: regressionMetrics(evaluator.predict(test.users, test.items), test.ratings),
-    ranking: rankingMetrics({
-      numItems: dataset.itemIds.length,
-      ...rankingInputs(dataset, split),
-      scoreUser: (user, scores) => evaluator.scoreUser(user, scores),
-      maxUsers,
-      seed,
-    }),
+    ranking: rankingOn(ranking.test, evaluator, dataset.itemIds.length, sample),
   };
 }
 
@@ -162,17 +150,19 @@ function validationRmseOf(model: Model, dataset: RatingsDataset, validation: Int
   return Math.sqrt(squared / Math.max(validation.length, 1));
 }
 
-function toDraft(model: Model, report: Omit<TrainingReport, 'modelVersionId' | 'activated' | 'activation'>, map: Float32Array | null, testSample: PredictionSample): ModelVersionDraft {
+function toDraft(model: Model, report: Omit<TrainingReport, 'modelVersionId' | 'activated' | 'activation'>, map: Float32Array | null, testSample: PredictionSample, reranker: Reranker | undefined): ModelVersionDraft {
   const dim = model.hyper.embeddingDim;
+  const biases = kindDefinition(model.hyper.kind).biases && model.hyper.biases;
   return {
+    reranker: reranker ? serializeReranker(reranker) : undefined,
     kind: model.hyper.kind,
     embeddingDim: dim,
     hyperparameters: { ...model.hyper, preset: report.preset, backend: report.backend },
-    metrics: { ...report.metrics, baselines: report.baselines, dataset: report.dataset, bestEpoch: report.bestEpoch, trainSeconds: report.trainSeconds, samplesPerSecond: report.samplesPerSecond, testSample },
+    metrics: { ...report.metrics, baselines: report.baselines, rankingBaselines: report.rankingBaselines, dataset: report.dataset, bestEpoch: report.bestEpoch, trainSeconds: report.trainSeconds, samplesPerSecond: report.samplesPerSecond, testSample },
     history: report.history,
     headWeights: serializeHead(model),
-    users: { ids: model.userIds, vectors: model.userEmbeddings, dim, biases: model.hyper.biases ? model.userBias : undefined },
-    items: { ids: model.itemIds, vectors: model.itemEmbeddings, dim, biases: model.hyper.biases ? model.itemBias : undefined },
+    users: { ids: model.userIds, vectors: model.userEmbeddings, dim, biases: biases ? model.userBias : undefined },
+    items: { ids: model.itemIds, vectors: model.itemEmbeddings, dim, biases: biases ? model.itemBias : undefined },
     map: map ? { ids: model.itemIds, xy: map } : undefined,
   };
 }
@@ -182,6 +172,11 @@ export interface PreparedData {
   dataset: RatingsDataset;
   split: DatasetSplit;
   baselines: TrainingReport['baselines'];
+  rankingBaselines: RankingBaselines;
+  /** Training interactions and held-out sets for ranking. */
+  ranking: RankingData;
+  /** The EASE fit chosen on validation: the retrieval kind's item neighbours come from it. */
+  ease: EaseModel;
   rankingUsers: number;
   /** tfjs' global backend: mf training, evaluation, maps. */
   backend: BackendName;
@@ -202,36 +197,41 @@ export async function prepareTrainingData(
   const baselineOnly = fitBaselineOnly({ ...trainRatings, numUsers: dataset.userIds.length, numItems: dataset.itemIds.length });
   const globalMean = globalMeanBaseline(trainRatings.ratings);
   const numItems = dataset.itemIds.length;
+  const ranking = rankingData(dataset, splitIndices);
+  const sample = { maxUsers: rankingUsers, seed: split.seed };
+  const rankingBaselines = await fitRankingBaselines(ranking, sample);
   return {
     dataset,
     split: splitIndices,
+    ranking,
+    rankingBaselines: rankingBaselines.metrics,
+    ease: rankingBaselines.ease,
     rankingUsers,
     backend: backend.name,
     headBackend: backend.scoring,
     baselines: {
-      globalMean: evaluate(baselineEvaluator(globalMean, numItems), dataset, splitIndices, rankingUsers, split.seed),
-      baselineOnly: evaluate(baselineEvaluator(baselineOnly, numItems), dataset, splitIndices, rankingUsers, split.seed),
+      globalMean: evaluate(baselineEvaluator(globalMean, numItems), dataset, splitIndices, ranking, sample),
+      baselineOnly: evaluate(baselineEvaluator(baselineOnly, numItems), dataset, splitIndices, ranking, sample),
     },
   };
 }
 
-/** A function that fits a model of its kind to the training split (trainModel's contract). */
-export type ModelTrainer = typeof trainModel;
+const sgdTrainer: ModelTrainer = (input, hyper, callbacks) => trainModel(input.dataset, input.split, hyper, callbacks);
 
 /** The trainers of the kinds not trained by the SGD trainer (ModelKindDefinition.trainer 'own'). */
-const OWN_TRAINERS: Partial<Record<ModelKind, ModelTrainer>> = {};
+const OWN_TRAINERS: Partial<Record<ModelKind, ModelTrainer>> = { retrieval: trainRetrieval };
 
 function trainerOf(kind: ModelKind): ModelTrainer {
-  const trainer = kindDefinition(kind).trainer === 'sgd' ? trainModel : OWN_TRAINERS[kind];
+  const trainer = kindDefinition(kind).trainer === 'sgd' ? sgdTrainer : OWN_TRAINERS[kind];
   if (!trainer) throw new InvariantError(`model kind ${kind} has no trainer`);
   return trainer;
 }
 
 /** Trains one model on prepared data, reporting progress per epoch. */
-export function trainPrepared(prepared: PreparedData, hyper: Hyperparameters, options: Pick<TrainingRunOptions, 'progress' | 'logger' | 'signal'>): Promise<TrainResult> {
+export function trainPrepared(prepared: PreparedData, hyper: Hyperparameters, options: Pick<TrainingRunOptions, 'progress' | 'logger' | 'signal'>): Promise<TrainedModel> {
   const progress = options.progress ?? silentProgress;
   let shownEpoch = 0;
-  return trainerOf(hyper.kind)(prepared.dataset, prepared.split, hyper, {
+  return trainerOf(hyper.kind)(prepared, hyper, {
     signal: options.signal,
     onBatch: (p) => {
       // Reports come every ~200 ms, not every batch: a new epoch starts its bar at its first report.
@@ -251,7 +251,7 @@ export async function finishTrainingRun(
   db: Database,
   prepared: PreparedData,
   hyper: Hyperparameters,
-  result: TrainResult,
+  result: TrainedModel,
   options: Pick<TrainingRunOptions, 'preset' | 'activate' | 'map' | 'progress' | 'signal' | 'logger' | 'modelVersionsKept'>,
 ): Promise<TrainingReport> {
   const progress = options.progress ?? silentProgress;
@@ -259,17 +259,28 @@ export async function finishTrainingRun(
   const model = result.model;
 
   progress.start('evaluate', 1);
-  const scorer = new ItemScorer(model);
-  const metrics: ModelMetrics = evaluate(modelEvaluator(model, scorer), dataset, split, rankingUsers, hyper.seed);
-  scorer.release();
-  if (kindDefinition(hyper.kind).rating === 'class-expectation') {
+  const sample = { maxUsers: rankingUsers, seed: hyper.seed };
+  // Predicted ratings come from the rating model: the model itself, or a retrieval version's re-ranker's.
+  const ratingModel = result.reranker?.ratingModel ?? model;
+  let metrics: ModelMetrics;
+  if (result.reranker) {
+    const evaluator = { predict: (users: Int32Array, items: Int32Array) => predictRows(ratingModel, users, items), ...twoStageScorer(model, result.reranker, prepared.ranking, prepared.ranking.test) };
+    metrics = evaluate(evaluator, dataset, split, prepared.ranking, sample);
+    metrics.similarTitles = similarTitlesQuality(model, result.reranker, prepared.ranking, sample);
+    metrics.blend = { weights: result.reranker.weights, validationNdcg: result.blendValidationNdcg ?? null };
+  } else {
+    const scorer = new ItemScorer(model);
+    metrics = evaluate(modelEvaluator(model, scorer), dataset, split, prepared.ranking, sample);
+    scorer.release();
+  }
+  if (kindDefinition(ratingModel.hyper.kind).rating === 'class-expectation') {
     const test = pick(dataset, split.test);
     const argmax = new Float32Array(test.users.length);
-    predictRows(model, test.users, test.items, undefined, argmax);
+    predictRows(ratingModel, test.users, test.items, undefined, argmax);
     metrics.testArgmax = regressionMetrics(argmax, test.ratings);
   }
-  const validationRmse = validationRmseOf(model, dataset, split.validation);
-  const testSample = samplePredictions((users, items) => predictRows(model, users, items), dataset, split.test, { seed: hyper.seed });
+  const validationRmse = validationRmseOf(ratingModel, dataset, split.validation);
+  const testSample = samplePredictions((users, items) => predictRows(ratingModel, users, items), dataset, split.test, { seed: hyper.seed });
   progress.update(1, 0);
   progress.stop();
 
@@ -300,6 +311,7 @@ export async function finishTrainingRun(
     },
     metrics: { ...metrics, validationRmse },
     baselines: prepared.baselines,
+    rankingBaselines: prepared.rankingBaselines,
     history: result.history,
     bestEpoch: result.bestEpoch,
     trainSeconds: result.seconds,
@@ -314,13 +326,13 @@ export async function finishTrainingRun(
       activate = true;
       activation = 'activated: no model was active';
     } else {
-      const activeRmse = validationRmseOf(await loadModelVersion(db, activeId), dataset, split.validation);
+      const activeRmse = validationRmseOf(await loadRatingModel(db, activeId), dataset, split.validation);
       activate = validationRmse < activeRmse;
       activation = `${activate ? 'activated' : 'not activated'}: validation RMSE ${validationRmse.toFixed(4)} vs ${activeRmse.toFixed(4)} of active version ${activeId}`;
     }
   }
   progress.start('publish', 1);
-  const published = await publishModelVersion(db, toDraft(model, report, map, testSample), { activate });
+  const published = await publishModelVersion(db, toDraft(model, report, map, testSample, result.reranker), { activate });
   // The new version is protected: when not activated, an admin may still want to activate it.
   const dropped = await retainModelVersions(db, { keep: options.modelVersionsKept ?? DEFAULT_MODEL_VERSIONS_KEPT, protect: [published.id] });
   if (dropped.length > 0) options.logger?.info({ modelVersionIds: dropped }, 'old model versions dropped');

@@ -39,6 +39,8 @@ export interface ModelVersionDraft {
   history: EpochRecord[];
   /** The serialized head (src/models/serialize.ts); opaque to publishing. */
   headWeights: Uint8Array;
+  /** The retrieval kind's re-ranking stage (src/ranking/reranker.ts); opaque to publishing. */
+  reranker?: Uint8Array;
   users: EmbeddingSet;
   items: EmbeddingSet;
   /** 2-D map coordinates of items: row-major [ids.length, 2]. */

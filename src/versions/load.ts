@@ -68,3 +68,10 @@ export async function loadModelVersion(db: Database, id: number): Promise<Model>
     itemFeatures: head.itemFeatures,
   };
 }
+
+/** The stored re-ranking stage of version `id` (retrieval kind), or null when it has none. */
+export async function loadRerankerBytes(db: Database, id: number): Promise<Uint8Array | null> {
+  const { rows } = await db.query<{ reranker: Uint8Array | null }>(`SELECT reranker FROM model_version WHERE id = $1 AND status = 'ready'`, [id]);
+  if (rows.length === 0) throw new ModelVersionNotFoundError(id);
+  return rows[0]!.reranker;
+}

@@ -39,14 +39,16 @@ export interface PublishResult {
  */
 export async function publishModelVersion(db: Database, draft: ModelVersionDraft, options: { activate: boolean }): Promise<PublishResult> {
   const json = validateDraft(draft);
-  const head = Buffer.from(draft.headWeights.buffer, draft.headWeights.byteOffset, draft.headWeights.byteLength);
+  const bytes = (array: Uint8Array) => Buffer.from(array.buffer, array.byteOffset, array.byteLength);
+  const head = bytes(draft.headWeights);
+  const reranker = draft.reranker ? bytes(draft.reranker) : null;
 
   const id = await db.transaction(async (tx) => {
     const { rows } = await tx.query<{ id: number }>(
-      `INSERT INTO model_version (kind, status, embedding_dim, hyperparameters, metrics, history, head_weights, finished_at)
-       VALUES ($1, 'ready', $2, $3::jsonb, $4::jsonb, $5::jsonb, $6, now())
+      `INSERT INTO model_version (kind, status, embedding_dim, hyperparameters, metrics, history, head_weights, reranker, finished_at)
+       VALUES ($1, 'ready', $2, $3::jsonb, $4::jsonb, $5::jsonb, $6, $7, now())
        RETURNING id`,
-      [draft.kind, draft.embeddingDim, json.hyperparameters, json.metrics, json.history, head],
+      [draft.kind, draft.embeddingDim, json.hyperparameters, json.metrics, json.history, head, reranker],
     );
     const versionId = rows[0]?.id;
     if (versionId === undefined) throw new InvariantError('INSERT INTO model_version returned no id');

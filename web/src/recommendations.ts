@@ -5,11 +5,13 @@ import { animeLink, formatNumber, h } from './dom';
 export interface Recommendation {
   anime: AnimeSummary;
   predictedRating: number;
+  /** False while the user has no rating: popular titles, not personal yet. */
+  personal: boolean;
   because: { text: string; anime: { id: number; name: string } } | null;
 }
 
 const RECOMMENDATIONS = `query Recommendations($userId: Int!, $k: Int!) {
-  recommendations(userId: $userId, k: $k) { anime { ${ANIME_FIELDS} } predictedRating because { text anime { id name } } }
+  recommendations(userId: $userId, k: $k) { anime { ${ANIME_FIELDS} } predictedRating personal because { text anime { id name } } }
 }`;
 
 /** A new user has no embedding in the served model until their first rating folds one in. */
@@ -28,7 +30,7 @@ export async function loadRecommendations(userId: number, k: number, token: stri
 export function recommendationList(recommendations: Recommendation[] | null): HTMLElement {
   if (recommendations === null) return h('p', { class: 'empty' }, 'Rate any anime (1–10) and your recommendations appear here at once.');
   if (recommendations.length === 0) return h('p', { class: 'empty' }, 'Nothing left to recommend.');
-  return h(
+  const list = h(
     'ol',
     { class: 'recommendations' },
     ...recommendations.map((r) =>
@@ -42,4 +44,6 @@ export function recommendationList(recommendations: Recommendation[] | null): HT
       ),
     ),
   );
+  if (recommendations.some((r) => r.personal)) return list;
+  return h('div', {}, h('p', { class: 'cold' }, 'Popular titles for now: rate any anime (1–10) and your recommendations become personal at once.'), list);
 }

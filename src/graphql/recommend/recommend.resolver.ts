@@ -68,11 +68,12 @@ export async function recommendationsFor(context: GraphQLContext, userId: number
   return Promise.all(
     found.map(async (r) => {
       const anime = await animeOf(context, r.animeId);
-      if (!r.because) return { anime, predictedRating: r.predictedRating, because: null };
+      if (!r.because) return { anime, predictedRating: r.predictedRating, personal: r.personal, because: null };
       const liked = await animeOf(context, r.because.animeId);
       return {
         anime,
         predictedRating: r.predictedRating,
+        personal: r.personal,
         because: { anime: liked, rating: r.because.rating, similarity: r.because.similarity, text: `because you rated ${liked.name} ${r.because.rating}` },
       };
     }),

@@ -134,6 +134,9 @@ export class RecommendationType {
   @Field(() => Float, { description: "The model's predicted rating, about 1-10." })
   predictedRating!: number;
 
+  @Field(() => Boolean, { description: 'False when the model cannot place the user yet (no ratings): the list is popular titles, not personal.' })
+  personal!: boolean;
+
   @Field(() => BecauseType, { description: "The user's rated anime most similar to this one; null when the user rated none the model knows.", nullable: true })
   because!: BecauseType | null;
 }

@@ -22,7 +22,12 @@ const ACTIVATE = `mutation Activate($id: Int!) { activateModel(id: $id) { id } }
 
 type Regression = { mae: number; rmse: number };
 type Ranking = { ndcg: number; recall: number; coverage: number };
-type Metrics = { test?: Regression; ranking?: Ranking; baselines?: Record<string, { test: Regression; ranking: Ranking }> };
+type Metrics = {
+  test?: Regression;
+  ranking?: Ranking;
+  baselines?: Record<string, { test: Regression; ranking: Ranking }>;
+  rankingBaselines?: Record<string, Ranking & { lambda?: number }>;
+};
 interface ModelVersion {
   id: number;
   kind: string;
@@ -80,6 +85,10 @@ function metricsTable(m: ModelVersion): HTMLElement {
   const rows: [string, { test?: Regression; ranking?: Ranking }][] = [[`${kindLabel(m.kind)} #${m.id}`, m.metrics]];
   const baselineNames: Record<string, string> = { globalMean: 'global mean', baselineOnly: 'user+item bias (BaselineOnly)' };
   for (const [key, value] of Object.entries(m.metrics.baselines ?? {})) rows.push([baselineNames[key] ?? key, value]);
+  const rankingNames: Record<string, string> = { popularity: 'popularity', itemKnn: 'item-kNN (cosine, 100 neighbours)', ease: 'EASE' };
+  for (const [key, value] of Object.entries(m.metrics.rankingBaselines ?? {})) {
+    rows.push([`${rankingNames[key] ?? key}${value.lambda === undefined ? '' : ` (λ ${value.lambda})`}`, { ranking: value }]);
+  }
   return h(
     'table',
     { class: 'metrics', id: 'metrics' },
@@ -174,7 +183,7 @@ function runsList(runs: TrainingRun[]): HTMLElement {
 function trainingForm(admin: string | null, onStarted: () => void): HTMLElement {
   const tokenInput = h('input', { id: 'admin-token', type: 'password', autocomplete: 'off', value: admin ?? '' });
   // Option values are the schema's enum names; labels are what people call them.
-  const kind = h('select', { id: 'train-kind' }, ...['hybrid', 'mf', 'deep', 'hybrid-classifier'].map((k) => h('option', { value: enumName(k) }, k)));
+  const kind = h('select', { id: 'train-kind' }, ...['retrieval', 'hybrid', 'mf', 'deep', 'hybrid-classifier'].map((k) => h('option', { value: enumName(k) }, k)));
   const preset = h('select', { id: 'train-preset' }, h('option', { value: 'DEFAULT' }, 'default'), h('option', { value: 'NOTEBOOK' }, 'notebook'));
   const epochs = h('input', { id: 'train-epochs', type: 'number', min: 1, max: 100, placeholder: 'preset' });
   const map = h('select', { id: 'train-map' }, h('option', { value: 'UMAP' }, 'UMAP'), h('option', { value: 'TSNE' }, 't-SNE (≤ 2,500 anime)'), h('option', { value: 'NONE' }, 'none'));

@@ -1,0 +1,43 @@
+/**
+ * Similar titles from item vectors: cosine similarity, shrunk by the neighbour's support so that
+ * titles with very few interactions, whose vectors are mostly prior, do not crowd out
+ * well-supported neighbours: sim'(i, j) = cos(i, j) · n_j / (n_j + shrinkage).
+ */
+import { selectNeighbours, type ItemNeighbours } from './item-neighbours';
+
+/** Rows scaled to unit length, row-major [rows, dim]; a zero row stays zero. */
+export function unitRows(vectors: Float32Array, dim: number): Float32Array {
+  const out = new Float32Array(vectors.length);
+  for (let offset = 0; offset < vectors.length; offset += dim) {
+    let norm = 0;
+    for (let j = 0; j < dim; j++) norm += vectors[offset + j]! * vectors[offset + j]!;
+    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    for (let j = 0; j < dim; j++) out[offset + j] = vectors[offset + j]! * scale;
+  }
+  return out;
+}
+
+/** Per item, the factor its similarities are multiplied by: n / (n + shrinkage); 1 without shrinkage. */
+export function supportFactors(support: Int32Array, shrinkage: number): Float32Array {
+  return Float32Array.from(support, (count) => (shrinkage > 0 ? count / (count + shrinkage) : 1));
+}
+
+/** Fills `scores` with the shrunk cosine of item `row` to every item (its own entry included). */
+export function similaritiesOf(unit: Float32Array, dim: number, factors: Float32Array, row: number, scores: Float32Array): void {
+  const base = row * dim;
+  for (let other = 0, offset = 0; other < scores.length; other++, offset += dim) {
+    let sum = 0;
+    for (let a = 0; a < dim; a++) sum += unit[base + a]! * unit[offset + a]!;
+    scores[other] = sum * factors[other]!;
+  }
+}
+
+/** The `perItem` most similar items of every item (never itself), best first. */
+export function vectorNeighbours(unit: Float32Array, dim: number, factors: Float32Array, perItem: number): ItemNeighbours {
+  const items = factors.length;
+  const scores = new Float32Array(items);
+  return selectNeighbours(items, perItem, (item, best) => {
+    similaritiesOf(unit, dim, factors, item, scores);
+    for (let other = 0; other < items; other++) if (other !== item) best.offer(other, scores[other]!);
+  });
+}

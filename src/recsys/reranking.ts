@@ -1,0 +1,65 @@
+/**
+ * The served second stage of a retrieval model version: its re-ranker (rating model, item
+ * neighbours, blend), what a fold-in of the retrieval vector needs, and predicted ratings from
+ * the rating model, with a baseline (global mean + item bias) for users it has no row for.
+ */
+import { ItemScorer } from '../models/all-items-scorer';
+import type { Model } from '../models/model';
+import { clipRating } from '../models/rating';
+import type { TailRunner } from '../models/scoring-thread';
+import { foldInUser as foldInIals, gramian } from '../ranking/ials';
+import { twoStageModel, type Reranker } from '../ranking/reranker';
+import type { TwoStageModel } from '../ranking/two-stage';
+import { supportFactors } from '../ranking/vector-neighbours';
+
+export interface ServingReranking {
+  reranker: Reranker;
+  stage: TwoStageModel;
+  /** Σ h hᵀ of the retrieval item vectors: the fold-in's Gramian. */
+  itemGram: Float64Array;
+  /** Per item row: what similarities to it are multiplied by (support shrinkage). */
+  similarityFactors: Float32Array;
+  ratingUserRow: Map<number, number>;
+  /** Every item's predicted rating for a user of the rating model, on the scoring thread. */
+  ratingScorer: ItemScorer;
+}
+
+export class RerankerMismatchError extends Error {
+  override readonly name = 'RerankerMismatchError';
+}
+
+export function servingReranking(retrieval: Model, reranker: Reranker, scoringThread: TailRunner | null): ServingReranking {
+  const items = retrieval.itemIds;
+  const ratingItems = reranker.ratingModel.itemIds;
+  // Both were trained on one dataset, so their item rows are the same; a version where they differ is corrupt.
+  if (items.length !== ratingItems.length || items.some((id, row) => ratingItems[row] !== id)) {
+    throw new RerankerMismatchError('the re-ranker\'s rating model and the retrieval vectors list different anime');
+  }
+  return {
+    reranker,
+    stage: twoStageModel(retrieval, reranker),
+    itemGram: gramian(retrieval.itemEmbeddings, retrieval.hyper.embeddingDim),
+    similarityFactors: supportFactors(reranker.support, reranker.similarityShrinkage),
+    ratingUserRow: new Map(Array.from(reranker.ratingModel.userIds, (id, row) => [id, row])),
+    ratingScorer: new ItemScorer(reranker.ratingModel, scoringThread),
+  };
+}
+
+/** The retrieval vector of a user with these item rows (rated or watched): iALS's closed form. */
+export function foldInRetrieval(reranking: ServingReranking, retrieval: Model, itemRows: ArrayLike<number>): Float32Array {
+  return foldInIals({ dim: retrieval.hyper.embeddingDim, userVectors: new Float32Array(0), itemVectors: retrieval.itemEmbeddings }, reranking.itemGram, itemRows, reranking.reranker.foldIn);
+}
+
+/** Every item's predicted rating for the user: the rating model's, or its baseline for a user it has no row for. */
+export async function allRatingsFor(reranking: ServingReranking, userId: number): Promise<Float32Array> {
+  const model = reranking.reranker.ratingModel;
+  const dim = model.hyper.embeddingDim;
+  const row = reranking.ratingUserRow.get(userId);
+  if (row !== undefined) return reranking.ratingScorer.scoreAsync(model.userEmbeddings.subarray(row * dim, (row + 1) * dim), model.userBias[row]!);
+  return Float32Array.from(model.itemBias, (_bias, itemRow) => baselineRating(model, itemRow));
+}
+
+/** A rating model's prediction for a user it knows nothing of: the global mean plus the item's bias. */
+export function baselineRating(model: Model, itemRow: number): number {
+  return clipRating(model.globalMean + (model.hyper.biases ? model.itemBias[itemRow]! : 0));
+}

@@ -1,0 +1,171 @@
+/**
+ * The retrieval kind's trainer: its rating model (the hybrid, by the SGD trainer), implicit ALS
+ * on every training interaction, item neighbours from the EASE fit the run's baselines chose on
+ * validation, and the blend weights of the two-stage ranking fitted on validation ratings.
+ */
+import type { Hyperparameters, RetrievalOptions } from '../models/hyperparameters';
+import type { Model } from '../models/model';
+import { predictRows } from '../models/predict';
+import { fitBlendWeights, idealDcg, type BlendExample } from '../ranking/blend';
+import { topNeighbours } from '../ranking/ease';
+import { fitIals, type IalsModel, type IalsOptions } from '../ranking/ials';
+import { itemsOf, itemSupport } from '../ranking/interactions';
+import { twoStageModel, type Reranker } from '../ranking/reranker';
+import { blendScores, retrieveCandidates, setPredictedRatings, standardized, type Candidates, type TwoStageModel } from '../ranking/two-stage';
+import type { UserScorer } from '../ranking/interactions';
+import { DEFAULT_KNN_NEIGHBOURS } from '../ranking/item-knn';
+import { neighbourScorer } from '../ranking/item-neighbours';
+import { supportFactors, unitRows, vectorNeighbours } from '../ranking/vector-neighbours';
+import type { RankingMetrics } from './metrics';
+import { rankingOn, type EvaluationSample } from './ranking-baselines';
+import { mulberry32, shuffleInPlace } from './random';
+import type { HeldOut, RankingData } from './ranking-data';
+import type { TrainedModel, TrainerInput } from './trainer';
+import { trainModel, type TrainCallbacks } from './train';
+
+/** Relevant held-out rating, as the ranking metrics count it. */
+const RELEVANT_RATING = 8;
+const K = 10;
+/** The blend starts from retrieval and neighbours alike, with a little of the rating. */
+const INITIAL_WEIGHTS = { retrieval: 1, neighbours: 1, rating: 0.1, popularity: 0 };
+
+export class MissingRetrievalOptionsError extends Error {
+  override readonly name = 'MissingRetrievalOptionsError';
+  constructor() {
+    super('the retrieval kind needs its retrieval hyperparameters (the preset provides them)');
+  }
+}
+
+function retrievalOptionsOf(hyper: Hyperparameters): RetrievalOptions {
+  if (!hyper.retrieval) throw new MissingRetrievalOptionsError();
+  return hyper.retrieval;
+}
+
+function ialsOptionsOf(hyper: Hyperparameters): IalsOptions {
+  const options = retrievalOptionsOf(hyper);
+  return {
+    dim: hyper.embeddingDim,
+    sweeps: options.sweeps,
+    regularization: options.regularization,
+    regularizationExponent: options.regularizationExponent,
+    unobservedWeight: options.unobservedWeight,
+    cgSteps: options.cgSteps,
+    initScale: 0.1,
+    seed: hyper.seed,
+  };
+}
+
+/** The retrieval vectors as a Model of the retrieval kind (no head, no biases), rows as in the dataset. */
+function retrievalModel(hyper: Hyperparameters, ids: { users: Int32Array; items: Int32Array }, ials: IalsModel): Model {
+  return {
+    hyper,
+    userIds: ids.users,
+    itemIds: ids.items,
+    userEmbeddings: ials.userVectors,
+    itemEmbeddings: ials.itemVectors,
+    userBias: new Float32Array(ids.users.length),
+    itemBias: new Float32Array(ids.items.length),
+    globalMean: 0,
+    head: null,
+    featureSpec: null,
+    itemFeatures: new Float32Array(0),
+  };
+}
+
+/**
+ * Stage one for a user of the training data, with the rating model's predictions filled in: the
+ * path serving takes (recsys/recommend.ts), with the training rows for ids.
+ */
+export function candidatesFor(stage: TwoStageModel, retrieval: Model, ratingModel: Model, ranking: RankingData, excluded: Int32Array | undefined, user: number): Candidates {
+  const dim = retrieval.hyper.embeddingDim;
+  const skip = new Set(excluded ?? []);
+  const candidates = retrieveCandidates(stage, retrieval.userEmbeddings.subarray(user * dim, (user + 1) * dim), itemsOf(ranking.train, user), (row) => !skip.has(row));
+  setPredictedRatings(candidates, predictRows(ratingModel, new Int32Array(candidates.rows.length).fill(user), candidates.rows));
+  return candidates;
+}
+
+/** Validation users' candidates, for fitting the blend (a seeded sample of at most `maxUsers`). */
+function blendExamples(stage: TwoStageModel, retrieval: Model, ratingModel: Model, ranking: RankingData, heldOut: HeldOut, maxUsers: number, seed: number): BlendExample[] {
+  const users = [...heldOut.heldOutByUser.keys()].filter((user) => {
+    const { ratings } = heldOut.heldOutByUser.get(user)!;
+    return Array.from(ratings).some((rating) => rating >= RELEVANT_RATING);
+  });
+  users.sort((a, b) => a - b);
+  if (users.length > maxUsers) {
+    shuffleInPlace(users, mulberry32(seed));
+    users.length = maxUsers;
+  }
+  return users.map((user) => {
+    const held = heldOut.heldOutByUser.get(user)!;
+    const relevant = new Set<number>();
+    for (let n = 0; n < held.items.length; n++) if (held.ratings[n]! >= RELEVANT_RATING) relevant.add(held.items[n]!);
+    const candidates = candidatesFor(stage, retrieval, ratingModel, ranking, heldOut.excludedByUser.get(user), user);
+    return { standardized: standardized(candidates), relevant: Uint8Array.from(candidates.rows, (row) => (relevant.has(row) ? 1 : 0)), idealDcg: idealDcg(relevant.size, K) };
+  });
+}
+
+export async function trainRetrieval(input: TrainerInput, hyper: Hyperparameters, callbacks: TrainCallbacks): Promise<TrainedModel> {
+  const { dataset, split, ranking, ease } = input;
+  const options = retrievalOptionsOf(hyper);
+  const started = performance.now();
+  const { retrieval: _retrieval, ...schedule } = hyper;
+  const rating = await trainModel(dataset, split, { ...schedule, ...options.ratingModel, kind: 'hybrid' }, callbacks);
+
+  const ialsStarted = performance.now();
+  const ials = fitIals(ranking.train, ialsOptionsOf(hyper), () => callbacks.signal?.throwIfAborted());
+  const ialsSeconds = (performance.now() - ialsStarted) / 1000;
+  const model = retrievalModel(hyper, { users: dataset.userIds, items: dataset.itemIds }, ials);
+  const reranker: Reranker = {
+    ratingModel: rating.model,
+    neighbours: topNeighbours(ease, options.neighbours),
+    support: itemSupport(ranking.train),
+    weights: INITIAL_WEIGHTS,
+    vectorCandidates: options.vectorCandidates,
+    neighbourCandidates: options.neighbourCandidates,
+    foldIn: { regularization: options.regularization, regularizationExponent: options.regularizationExponent, unobservedWeight: options.unobservedWeight },
+    similarityShrinkage: options.similarityShrinkage,
+  };
+  callbacks.signal?.throwIfAborted();
+  const examples = blendExamples(twoStageModel(model, reranker), model, rating.model, ranking, ranking.validation, input.rankingUsers, hyper.seed);
+  const blend = fitBlendWeights(examples, K, INITIAL_WEIGHTS);
+  reranker.weights = blend.weights;
+  return {
+    ...rating,
+    model,
+    reranker,
+    seconds: (performance.now() - started) / 1000,
+    retrievalSeconds: ialsSeconds,
+    blendValidationNdcg: blend.ndcg,
+  };
+}
+
+/**
+ * Scores for ranking evaluation through the served two-stage path: the candidates' blended
+ * scores, every other item -Infinity (never listed), for users of `heldOut`.
+ */
+export function twoStageScorer(retrieval: Model, reranker: Reranker, ranking: RankingData, heldOut: HeldOut): UserScorer {
+  const stage = twoStageModel(retrieval, reranker);
+  return {
+    scoreUser(user, scores) {
+      const candidates = candidatesFor(stage, retrieval, reranker.ratingModel, ranking, heldOut.excludedByUser.get(user), user);
+      const blended = blendScores(standardized(candidates), reranker.weights);
+      scores.fill(-Infinity);
+      candidates.rows.forEach((row, n) => (scores[row] = blended[n]!));
+    },
+  };
+}
+
+/**
+ * How well the served item vectors find similar titles: item-kNN whose neighbours are the
+ * vectors' most similar items (with and without the support shrinkage), a user's score for an
+ * item being the sum of its similarities to the user's training items, as raw item-kNN does.
+ */
+export function similarTitlesQuality(retrieval: Model, reranker: Reranker, ranking: RankingData, sample: EvaluationSample): { shrunk: RankingMetrics; unshrunk: RankingMetrics } {
+  const dim = retrieval.hyper.embeddingDim;
+  const unit = unitRows(retrieval.itemEmbeddings, dim);
+  const quality = (shrinkage: number) => {
+    const neighbours = vectorNeighbours(unit, dim, supportFactors(reranker.support, shrinkage), DEFAULT_KNN_NEIGHBOURS);
+    return rankingOn(ranking.test, neighbourScorer(ranking.train, neighbours), retrieval.itemIds.length, sample);
+  };
+  return { shrunk: quality(reranker.similarityShrinkage), unshrunk: quality(0) };
+}
