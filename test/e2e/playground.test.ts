@@ -153,7 +153,7 @@ describeInBrowser(title, () => {
     await page.keyboard.type('Playwright');
     await page.keyboard.press('Enter'); // the form submits from the keyboard
     await page.locator('#sign-out').waitFor();
-    await page.locator('#recommendations p.empty').waitFor(); // no rating yet: none
+    await page.locator('#recommendations p.cold').waitFor(); // no rating yet: popular titles, marked not personal
     const top = (await graphqlData(url, '{ catalogStats { mostRated(k: 3) { anime { id name } } } }')).catalogStats.mostRated as { anime: { id: number } }[];
     const lists: string[][] = [];
     for (const [k, { anime }] of top.entries()) {

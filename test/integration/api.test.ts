@@ -232,11 +232,11 @@ describeEachDriver('recommendation API', (driver) => {
     });
 
     it('answers the other fields when one root field fails (nullable roots), and an invalid page nulls only the page', async () => {
-      // The new user has no rating yet, so no embedding: recommendations fail, anime still answers.
-      const mixed = await graphql(server.url, `{ anime(id: 5114) { name } recommendations(userId: ${userId}) { predictedRating } }`, undefined, token);
+      // Recommendations for a user that does not exist fail; anime still answers.
+      const mixed = await graphql(server.url, `{ anime(id: 5114) { name } recommendations(userId: 999999) { predictedRating } }`, undefined, token);
       expect(mixed.data).toEqual({ anime: { name: expect.any(String) }, recommendations: null });
       expect(mixed.errors).toHaveLength(1);
-      expect(mixed.errors![0]!.extensions!.code).toBe('MODEL_NOT_READY');
+      expect(mixed.errors![0]!.extensions!.code).toBe('NOT_FOUND');
       const page = await graphql(server.url, `{ user(id: ${userId}) { id ratings(first: 0) { nextCursor } } }`, undefined, token);
       expect(page.data).toEqual({ user: { id: userId, ratings: null } });
       expect(codeOf(page)).toBe('BAD_USER_INPUT');

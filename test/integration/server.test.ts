@@ -4,8 +4,6 @@
  */
 import { loadConfig } from '../../src/config';
 import { acquireDataDirLock, DataDirBusyError, readDataDirLock } from '../../src/db/data-dir-lock';
-import { NO_FILTERS } from '../../src/ingest/filters';
-import { runRemoteJob } from '../../src/jobs/remote-jobs';
 import { silentProgress } from '../../src/progress';
 import { createLogger } from '../../src/logger';
 import { startServer, type RunningServer } from '../../src/server/start';
@@ -77,14 +75,6 @@ describeEachDriver('server', (driver) => {
       const failed = await runCli('training/ingest.ts', ['--ratings', bad, '--quiet'], env);
       expect(failed.code).toBe(1);
       expect(failed.stderr).toBe(`animerec ingest: ${bad}:2: rating must be -1 (watched) or between 1 and 10, found 99\n`);
-    });
-
-    it("hands a job's failure back over HTTP with the code of the server's error", async () => {
-      const jobs = readDataDirLock(slice.dataDir)!.jobs!;
-      const bad = slice.files.write('bad-code.csv', 'user_id,anime_id,rating\r\n1,5114,99\r\n');
-      const args = { ratings: bad, format: 'kaggle' as const, filters: NO_FILTERS, skipInvalid: false };
-      await expect(runRemoteJob(jobs, 'ingest', args, silentProgress)).rejects.toMatchObject({ name: 'JobFailedError', code: 'BAD_INPUT_FILE' });
-      await expect(runRemoteJob(jobs, 'ingest', { ...args, ratings: undefined }, silentProgress)).rejects.toMatchObject({ code: 'BAD_USER_INPUT', message: 'nothing to ingest: give an anime file, a ratings file or both' });
     });
   }
 });

@@ -170,7 +170,7 @@ describe('training on a notebook-style slice [embedded]', () => {
 
 describe('npm run train: command line', () => {
   it.each([
-    [['--model', 'svd'], '--model must be one of mf, deep, hybrid, hybrid-classifier, got "svd"'],
+    [['--model', 'svd'], '--model must be one of mf, deep, hybrid, hybrid-classifier, retrieval, got "svd"'],
     [['--model', 'mf', '--epochs', 'abc'], '--epochs must be a non-negative integer, got "abc"'],
     [['--model', 'mf', '--dropout', '2'], /^bad dropout: /],
     [['--model', 'mf', '--preset', 'x'], '--preset must be one of notebook, default, got "x"'],

@@ -17,7 +17,7 @@ describe('model kind definitions', () => {
     expect(hyper.features !== null).toBe(definition.itemFeatures);
   });
 
-  it.each(MODEL_KINDS)('%s: a fresh model has a head of the defined output width, and predicts on the rating scale', (kind) => {
+  it.each(MODEL_KINDS)('%s: a fresh model has a head of the defined output width, and predicts on the rating scale (a score kind: a finite score)', (kind) => {
     const definition = kindDefinition(kind);
     const hyper = { ...presetHyperparameters(kind, 'default'), embeddingDim: 8, features: null };
     const ids = { users: Int32Array.from([1, 2, 3]), items: Int32Array.from([10, 20]) };
@@ -26,6 +26,8 @@ describe('model kind definitions', () => {
     else expect(model.head!.layers.at(-1)!.units).toBe(definition.headOutputs);
     const ratings = predictRows(model, Int32Array.from([0, 1, 2, 0]), Int32Array.from([0, 1, 0, 1]));
     for (const rating of ratings) {
+      expect(Number.isFinite(rating)).toBe(true);
+      if (definition.rating === 'score') continue;
       expect(rating).toBeGreaterThanOrEqual(MIN_RATING);
       expect(rating).toBeLessThanOrEqual(MAX_RATING);
     }

@@ -1,0 +1,119 @@
+/**
+ * The retrieval kind end to end over real HTTP on both databases: what the training report
+ * measured is what the server returns, a new user gets popular titles flagged not personal and
+ * then, after one rating, a personal list within a second, and similar titles come from the
+ * retrieval vectors.
+ */
+import { selectBackend } from '../../src/models/backend';
+import { presetHyperparameters } from '../../src/models/hyperparameters';
+import { deserializeReranker } from '../../src/ranking/reranker';
+import type { RunningServer } from '../../src/server/start';
+import { prepareTrainingData, runTraining, type TrainingReport } from '../../src/trainer/run-training';
+import { twoStageScorer } from '../../src/trainer/train-retrieval';
+import { loadModelVersion, loadRerankerBytes } from '../../src/versions/load';
+import { describeEachDriver } from '../helpers/databases';
+import { graphql } from '../helpers/graphql';
+import { startSliceServer, type SliceServer } from '../helpers/slice-server';
+
+const RATING_ROWS = 15000;
+const SMALL = { embeddingDim: 16, epochs: 3 };
+const COMPARED_USERS = 12;
+const K = 10;
+
+describeEachDriver('retrieval kind served in two stages', (driver) => {
+  let slice: SliceServer;
+  let server: RunningServer;
+  let report: TrainingReport;
+
+  beforeAll(async () => {
+    await selectBackend('wasm');
+    slice = await startSliceServer({ ratingRows: RATING_ROWS, driver });
+    server = slice.server;
+    report = await runTraining(server.db, { kind: 'retrieval', preset: 'default', overrides: SMALL, activate: 'always', map: null, rankingUsers: 200 });
+  }, 300_000);
+  afterAll(async () => {
+    await slice?.close();
+  });
+
+  it('reports ranking beside popularity, item-kNN and EASE, and similar-title quality of its vectors', () => {
+    expect(report.kind).toBe('retrieval');
+    const { popularity, itemKnn, ease } = report.rankingBaselines;
+    for (const metrics of [popularity, itemKnn, ease, report.metrics.ranking]) expect(metrics.usersEvaluated).toBeGreaterThan(0);
+    // On this slice the served ranking must beat the floor every personal ranking must beat.
+    expect(report.metrics.ranking.ndcg).toBeGreaterThan(popularity.ndcg);
+    expect(report.metrics.similarTitles?.shrunk.usersEvaluated).toBe(itemKnn.usersEvaluated);
+    expect(Object.keys(report.metrics.blend!.weights).sort()).toEqual(['neighbours', 'popularity', 'rating', 'retrieval']);
+  });
+
+  it('the lists the report was measured on are the lists the server returns', async () => {
+    // The run's split again (seeded), and the stored version the server serves.
+    const hyper = { ...presetHyperparameters('retrieval', 'default'), ...SMALL };
+    const prepared = await prepareTrainingData(server.db, hyper, { rankingUsers: 200 });
+    const model = await loadModelVersion(server.db, report.modelVersionId);
+    const reranker = deserializeReranker((await loadRerankerBytes(server.db, report.modelVersionId))!);
+    const heldOut = prepared.ranking.validation;
+    const scorer = twoStageScorer(model, reranker, prepared.ranking, heldOut);
+    const users = [...heldOut.heldOutByUser.keys()].sort((a, b) => a - b).slice(0, COMPARED_USERS);
+    const scores = new Float32Array(prepared.dataset.itemIds.length);
+    for (const user of users) {
+      const userId = prepared.dataset.userIds[user]!;
+      // The server then knows what training knew of this user: training ratings and watched titles.
+      const held = heldOut.heldOutByUser.get(user)!;
+      const tested = prepared.ranking.test.heldOutByUser.get(user)?.items ?? [];
+      const hidden = [...Array.from(held.items), ...Array.from(tested)].map((row) => prepared.dataset.itemIds[row]!);
+      await server.db.query('DELETE FROM rating WHERE user_id = $1 AND anime_id = ANY($2::int[])', [userId, hidden]);
+      scorer.scoreUser(user, scores);
+      const expected = Array.from(scores.keys())
+        .filter((row) => Number.isFinite(scores[row]!))
+        .sort((a, b) => scores[b]! - scores[a]! || a - b)
+        .slice(0, K)
+        .map((row) => prepared.dataset.itemIds[row]!);
+      const response = await graphql(server.url, `{ recommendations(userId: ${userId}, k: ${K}) { anime { id } personal } }`);
+      expect(response.errors).toBeUndefined();
+      const served = (response.data!.recommendations as { anime: { id: number }; personal: boolean }[]);
+      expect(served.every((r) => r.personal)).toBe(true);
+      expect(served.map((r) => r.anime.id)).toEqual(expected);
+    }
+  }, 120_000);
+
+  it('a new user gets popular titles inside the filter, marked not personal; after one rating, a personal list within a second', async () => {
+    const created = await graphql(server.url, 'mutation { createUser(name: "newcomer") { user { id } token } }');
+    const token = created.data!.createUser.token as string;
+    const userId = created.data!.createUser.user.id as number;
+    const LIST = `{ recommendations(userId: ${userId}, k: 5, filter: { types: ["TV"] }) { anime { id type } personal predictedRating } }`;
+    const cold = await graphql(server.url, LIST, undefined, token);
+    expect(cold.errors).toBeUndefined();
+    const coldList = cold.data!.recommendations as { anime: { id: number; type: string }; personal: boolean; predictedRating: number }[];
+    expect(coldList).toHaveLength(5);
+    expect(coldList.every((r) => !r.personal && r.anime.type === 'TV' && r.predictedRating >= 1 && r.predictedRating <= 10)).toBe(true);
+    // The most popular TV titles by members, in that order.
+    const { rows } = await server.db.query<{ id: number }>(
+      `SELECT id FROM anime WHERE type = 'TV' AND id IN (SELECT anime_id FROM item_embedding WHERE model_version_id = $1) ORDER BY members DESC, id LIMIT 5`,
+      [report.modelVersionId],
+    );
+    expect(coldList.map((r) => r.anime.id)).toEqual(rows.map((row) => row.id));
+    const prediction = await graphql(server.url, `{ predictRating(userId: ${userId}, animeId: ${coldList[0]!.anime.id}) }`, undefined, token);
+    expect(prediction.errors).toBeUndefined();
+
+    const rated = await graphql(server.url, 'mutation { rateAnime(animeId: 5114, rating: 10) { rating } }', undefined, token);
+    expect(rated.errors).toBeUndefined();
+    const started = performance.now();
+    const warm = await graphql(server.url, LIST, undefined, token);
+    expect(performance.now() - started).toBeLessThan(1000);
+    const warmList = warm.data!.recommendations as { anime: { id: number }; personal: boolean }[];
+    expect(warmList.every((r) => r.personal)).toBe(true);
+    expect(warmList.map((r) => r.anime.id)).not.toEqual(coldList.map((r) => r.anime.id));
+  });
+
+  it('similar titles are the retrieval vectors\' nearest, shrunk by support, and a filtered search agrees with the unfiltered one', async () => {
+    const all = await graphql(server.url, '{ similarAnime(animeId: 5114, k: 20) { anime { id type } similarity } }');
+    expect(all.errors).toBeUndefined();
+    const list = all.data!.similarAnime as { anime: { id: number; type: string }; similarity: number }[];
+    expect(list).toHaveLength(20);
+    for (let n = 1; n < list.length; n++) expect(list[n - 1]!.similarity).toBeGreaterThanOrEqual(list[n]!.similarity);
+    const filtered = await graphql(server.url, '{ similarAnime(animeId: 5114, k: 3, filter: { types: ["TV"] }) { anime { id } similarity } }');
+    expect(filtered.errors).toBeUndefined();
+    const expectedTv = list.filter((r) => r.anime.type === 'TV').slice(0, 3).map((r) => r.anime.id);
+    expect((filtered.data!.similarAnime as { anime: { id: number } }[]).map((r) => r.anime.id)).toEqual(expectedTv);
+  });
+});
