@@ -1,7 +1,7 @@
 /**
  * The animerec server as bench/api.bench.ts drives it: a child process (`src/main.ts` compiled
  * into build/, as `npm start` runs it) with its own environment, a small GraphQL client, and
- * the cached data directory holding the demo data and a trained hybrid model. Internal to bench/.
+ * the cached data directory holding the demo data and a trained model of the default kind. Internal to bench/.
  */
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -60,7 +60,7 @@ export type DataTarget = { dataDir: string } | { databaseUrl: string };
 export interface ServerOptions {
   target: DataTarget;
   /** TRAIN_AT_START: the model trained in the background when none is active; 'none' for never. */
-  trainAtStart: 'hybrid' | 'none';
+  trainAtStart: typeof SERVED_KIND | 'none';
   adminToken: string;
   /** CPU list for `taskset -c` (e.g. "1"), or undefined for no pinning. */
   cpus: string | undefined;
@@ -163,7 +163,12 @@ export async function waitIdle(pid: number, options: { windowMs?: number; maxSha
   return (performance.now() - started) / 1000;
 }
 
-// ---- the cached database: demo data plus a trained hybrid model ----
+// ---- the cached database: demo data plus a trained model of the default kind ----
+
+/** The kind `npm start` trains and serves by default (TRAIN_AT_START): what the API benchmark measures. */
+export const SERVED_KIND = 'retrieval';
+/** Its name in the GraphQL schema's ModelKind enum. */
+const SERVED_KIND_ENUM = 'RETRIEVAL';
 
 /** The PostgreSQL database that holds bench:api's cache (--db postgres); each run copies it. */
 export const POSTGRES_CACHE_DATABASE = 'animerec_bench_api_cache';
@@ -187,7 +192,7 @@ interface ModelState {
 }
 
 const MODEL_STATE = '{ activeModel { id kind } trainingRuns { id kind status phase progress error } }';
-const START_TRAINING = `mutation { startTraining(kind: HYBRID, preset: DEFAULT, activate: true, map: UMAP) { id } }`;
+const START_TRAINING = `mutation { startTraining(kind: ${SERVED_KIND_ENUM}, preset: DEFAULT, activate: true, map: UMAP) { id } }`;
 
 /** Folder layout of the cache: `db/` is DATA_DIR (embedded), `model.json` says it is ready. */
 export function cachePaths(cacheDir: string) {
@@ -199,15 +204,15 @@ export function readCachedModel(cacheDir: string): CachedModel | null {
   if (!existsSync(db) || !existsSync(marker)) return null;
   try {
     const cached = JSON.parse(readFileSync(marker, 'utf8')) as CachedModel;
-    return cached.kind === 'hybrid' && Number.isInteger(cached.modelVersionId) ? cached : null;
+    return cached.kind === SERVED_KIND && Number.isInteger(cached.modelVersionId) ? cached : null;
   } catch {
     return null;
   }
 }
 
 /**
- * Makes sure `cacheDir` holds the demo data and an active hybrid model: the first start of a
- * server on an empty folder loads the demo data and (TRAIN_AT_START=hybrid) trains in the
+ * Makes sure `cacheDir` holds the demo data and an active model of SERVED_KIND: the first start of a
+ * server on an empty folder loads the demo data and (TRAIN_AT_START) trains in the
  * background; this waits for it (or starts a run itself through the admin API if none runs).
  */
 export async function prepareCache(cacheDir: string, options: { db: 'embedded' | 'postgres'; fresh: boolean; trainTimeoutS: number; cpus: string | undefined }): Promise<CachedModel> {
@@ -221,10 +226,10 @@ export async function prepareCache(cacheDir: string, options: { db: 'embedded' |
   }
   rmSync(paths.marker, { force: true });
   mkdirSync(options.db === 'embedded' ? paths.db : cacheDir, { recursive: true });
-  log(`preparing ${cacheDir}: demo data and a trained hybrid model (first time: several minutes)`);
+  log(`preparing ${cacheDir}: demo data and a trained ${SERVED_KIND} model (first time: several minutes)`);
   const started = performance.now();
   const adminToken = randomBytes(24).toString('hex');
-  const server = await startServerProcess({ target: cacheTarget(cacheDir, options.db), trainAtStart: 'hybrid', adminToken, cpus: options.cpus, echo: true }, 600_000);
+  const server = await startServerProcess({ target: cacheTarget(cacheDir, options.db), trainAtStart: SERVED_KIND, adminToken, cpus: options.cpus, echo: true }, 600_000);
   try {
     const deadline = performance.now() + options.trainTimeoutS * 1000;
     let startedRun: number | null = null;
@@ -232,14 +237,14 @@ export async function prepareCache(cacheDir: string, options: { db: 'embedded' |
     for (;;) {
       const state = await graphqlRetrying<ModelState>(server.url, MODEL_STATE, undefined, adminToken);
       const runningRun = state.trainingRuns.find((run) => run.status === 'RUNNING');
-      if (state.activeModel?.kind === 'HYBRID' && !runningRun) {
+      if (state.activeModel?.kind === SERVED_KIND_ENUM && !runningRun) {
         const model: CachedModel = {
           modelVersionId: state.activeModel.id,
-          kind: 'hybrid',
+          kind: SERVED_KIND,
           preparedAt: new Date().toISOString(),
           seconds: Math.round((performance.now() - started) / 1000),
         };
-        log(`model version ${model.modelVersionId} (hybrid) is active after ${model.seconds} s`);
+        log(`model version ${model.modelVersionId} (${SERVED_KIND}) is active after ${model.seconds} s`);
         await server.stop();
         writeFileSync(paths.marker, `${JSON.stringify(model, null, 2)}\n`);
         return model;
@@ -247,17 +252,17 @@ export async function prepareCache(cacheDir: string, options: { db: 'embedded' |
       const failed = state.trainingRuns.find((run) => run.status === 'FAILED' && (startedRun === null || run.id === startedRun));
       if (failed && startedRun !== null) throw new Error(`training run ${failed.id} failed: ${failed.error}`);
       if (!runningRun) {
-        // No hybrid model and nothing training (TRAIN_AT_START unsupported, or another kind active): start one.
-        if (startedRun !== null) throw new Error(`training run ${startedRun} finished but no hybrid model is active`);
+        // No model of the served kind and nothing training (TRAIN_AT_START unsupported, or another kind active): start one.
+        if (startedRun !== null) throw new Error(`training run ${startedRun} finished but no ${SERVED_KIND} model is active`);
         const answer = await graphql<{ startTraining: { id: number } }>(server.url, START_TRAINING, undefined, adminToken);
         startedRun = answer.startTraining.id;
-        log(`started training run ${startedRun} (hybrid, default preset) through the admin API`);
+        log(`started training run ${startedRun} (${SERVED_KIND}, default preset) through the admin API`);
       } else if (performance.now() - lastNote > 30_000) {
         lastNote = performance.now();
         const fraction = runningRun.progress >= 0 && runningRun.progress <= 1 ? ` ${(runningRun.progress * 100).toFixed(0)}%` : '';
         log(`training run ${runningRun.id} (${runningRun.kind}): ${runningRun.phase}${fraction}, ${Math.round((performance.now() - started) / 1000)} s so far`);
       }
-      if (performance.now() > deadline) throw new Error(`no hybrid model after ${options.trainTimeoutS} s (--train-timeout-s)`);
+      if (performance.now() > deadline) throw new Error(`no ${SERVED_KIND} model after ${options.trainTimeoutS} s (--train-timeout-s)`);
       await new Promise((resolveWait) => setTimeout(resolveWait, 2000));
     }
   } finally {
