@@ -57,6 +57,7 @@ class StartTrainingArgs {
   preset!: (typeof PRESETS)[number];
 
   @Field(() => GraphQLJSONObject, { nullable: true, description: 'Hyperparameters over the preset, e.g. { "epochs": 5 }.' })
+  // Checked by trainJobArgs in startTraining; the decorator only gives class-validator (validate: true) metadata.
   @IsOptional()
   params?: Record<string, unknown> | null;
 
