@@ -3,6 +3,7 @@
  * neighbours, blend), what a fold-in of the retrieval vector needs, and predicted ratings from
  * the rating model, with a baseline (global mean + item bias) for users it has no row for.
  */
+import { InvariantError } from '../errors';
 import { ItemScorer } from '../models/all-items-scorer';
 import type { Model } from '../models/model';
 import { clipRating } from '../models/rating';
@@ -24,16 +25,12 @@ export interface ServingReranking {
   ratingScorer: ItemScorer;
 }
 
-export class RerankerMismatchError extends Error {
-  override readonly name = 'RerankerMismatchError';
-}
-
 export function servingReranking(retrieval: Model, reranker: Reranker, scoringThread: TailRunner | null): ServingReranking {
   const items = retrieval.itemIds;
   const ratingItems = reranker.ratingModel.itemIds;
   // Both were trained on one dataset, so their item rows are the same; a version where they differ is corrupt.
   if (items.length !== ratingItems.length || items.some((id, row) => ratingItems[row] !== id)) {
-    throw new RerankerMismatchError('the re-ranker\'s rating model and the retrieval vectors list different anime');
+    throw new InvariantError(`model version's re-ranker and retrieval vectors list different anime`);
   }
   return {
     reranker,

@@ -3,6 +3,7 @@
  * on every training interaction, item neighbours from the EASE fit the run's baselines chose on
  * validation, and the blend weights of the two-stage ranking fitted on validation ratings.
  */
+import { InvariantError } from '../errors';
 import type { Hyperparameters, RetrievalOptions } from '../models/hyperparameters';
 import type { Model } from '../models/model';
 import { predictRows } from '../models/predict';
@@ -29,15 +30,9 @@ const K = 10;
 /** The blend starts from retrieval and neighbours alike, with a little of the rating. */
 const INITIAL_WEIGHTS = { retrieval: 1, neighbours: 1, rating: 0.1, popularity: 0 };
 
-export class MissingRetrievalOptionsError extends Error {
-  override readonly name = 'MissingRetrievalOptionsError';
-  constructor() {
-    super('the retrieval kind needs its retrieval hyperparameters (the preset provides them)');
-  }
-}
-
 function retrievalOptionsOf(hyper: Hyperparameters): RetrievalOptions {
-  if (!hyper.retrieval) throw new MissingRetrievalOptionsError();
+  // Every preset of the kind sets them, and training arguments cannot remove them.
+  if (!hyper.retrieval) throw new InvariantError('the retrieval kind was given no retrieval hyperparameters');
   return hyper.retrieval;
 }
 
