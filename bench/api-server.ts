@@ -168,7 +168,7 @@ export async function waitIdle(pid: number, options: { windowMs?: number; maxSha
 /** The kind `npm start` trains and serves by default (TRAIN_AT_START): what the API benchmark measures. */
 export const SERVED_KIND = 'retrieval';
 /** Its name in the GraphQL schema's ModelKind enum. */
-const SERVED_KIND_ENUM = 'RETRIEVAL';
+export const SERVED_KIND_ENUM = 'RETRIEVAL';
 
 /** The PostgreSQL database that holds bench:api's cache (--db postgres); each run copies it. */
 export const POSTGRES_CACHE_DATABASE = 'animerec_bench_api_cache';

@@ -47,7 +47,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { PROJECT_ROOT } from '../src/paths';
-import { copyForRun, describeError, graphql, graphqlRetrying, killServers, log, POSTGRES_CACHE_DATABASE, prepareCache, startServerProcess, waitIdle, type CachedModel, type DataTarget, type ServerProcess } from './api-server';
+import { copyForRun, describeError, graphql, graphqlRetrying, killServers, log, POSTGRES_CACHE_DATABASE, prepareCache, SERVED_KIND, SERVED_KIND_ENUM, startServerProcess, waitIdle, type CachedModel, type DataTarget, type ServerProcess } from './api-server';
 import { BENCH_POSTGRES_URL, createScratchDatabase } from './postgres';
 import { describeMachine } from './machine';
 import { percentile } from './stats';
@@ -634,8 +634,8 @@ async function main(): Promise<void> {
   log(`server pid ${server.pid} at ${server.url} (database copy ${JSON.stringify(runCopy.target)})`);
 
   const active = await graphqlRetrying<{ activeModel: { id: number; kind: string } | null }>(server.url, '{ activeModel { id kind } }');
-  if (active.activeModel?.kind !== 'hybrid') {
-    throw new Error(`the cached database serves ${JSON.stringify(active.activeModel)}, not a hybrid model: rerun with --fresh`);
+  if (active.activeModel?.kind !== SERVED_KIND_ENUM) {
+    throw new Error(`the cached database serves ${JSON.stringify(active.activeModel)}, not a ${SERVED_KIND} model: rerun with --fresh`);
   }
   const pools: Pools = { ...(await setUpPools(server.url)), benchUsers: [] };
   log(`${pools.popular.length} popular anime, ${pools.rated.length} anime to rate, ${pools.users.length} demo users with an embedding`);
