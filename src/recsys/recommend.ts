@@ -88,27 +88,35 @@ interface Ranked {
   personal: boolean;
 }
 
-/** Ranks every eligible item by the model's predicted rating (the kinds without a second stage). */
-async function rankByRating(serving: ServingModel, userId: number, k: number, eligible: (row: number) => boolean): Promise<Ranked | null> {
+/**
+ * Every item's predicted rating for the user, started before the history is read so that the
+ * head pass (on a scoring thread or the GPU) and the queries overlap; null for a user the model
+ * has no row for (a retrieval version answers with its rating model's baseline instead).
+ */
+function predictedRatingsFor(serving: ServingModel, userId: number): Promise<Float32Array> | null {
+  if (serving.reranking) return allRatingsFor(serving.reranking, userId);
   const { model } = serving;
   const dim = model.hyper.embeddingDim;
   const userRow = serving.userRow.get(userId);
   if (userRow === undefined) return null;
-  const ratings = await serving.scorer.scoreAsync(model.userEmbeddings.subarray(userRow * dim, (userRow + 1) * dim), model.userBias[userRow]!);
-  return { rows: topRows(ratings, k, eligible), ratings, personal: true };
+  return serving.scorer.scoreAsync(model.userEmbeddings.subarray(userRow * dim, (userRow + 1) * dim), model.userBias[userRow]!);
+}
+
+/** Ranks every eligible item by the model's predicted rating (the kinds without a second stage). */
+function rankByRating(ratings: Float32Array | null, k: number, eligible: (row: number) => boolean): Ranked | null {
+  return ratings === null ? null : { rows: topRows(ratings, k, eligible), ratings, personal: true };
 }
 
 /**
  * The two-stage ranking of a retrieval version: the user's retrieval vector (folded in from the
  * history when the version has none for them), candidates, the rating model's predictions, the blend.
  */
-async function rankTwoStage(serving: ServingModel, reranking: ServingReranking, userId: number, historyRows: number[], k: number, eligible: (row: number) => boolean): Promise<Ranked | null> {
+function rankTwoStage(serving: ServingModel, reranking: ServingReranking, userId: number, ratings: Float32Array, historyRows: number[], k: number, eligible: (row: number) => boolean): Ranked | null {
   const { model } = serving;
   const dim = model.hyper.embeddingDim;
   const userRow = serving.userRow.get(userId);
   const userVector = userRow !== undefined ? model.userEmbeddings.subarray(userRow * dim, (userRow + 1) * dim) : historyRows.length > 0 ? foldInRetrieval(reranking, model, historyRows) : null;
   if (userVector === null) return null;
-  const ratings = await allRatingsFor(reranking, userId);
   const candidates = retrieveCandidates(reranking.stage, userVector, historyRows, eligible);
   setPredictedRatings(candidates, Array.from(candidates.rows, (row) => ratings[row]!));
   return { rows: rerank(candidates, reranking.reranker.weights, k).map((position) => candidates.rows[position]!), ratings, personal: true };
@@ -153,7 +161,7 @@ export async function recommend(
 ): Promise<Recommendation[]> {
   const { model } = serving;
   const dim = model.hyper.embeddingDim;
-  const [history, allowed] = await Promise.all([userHistory(db, userId), options.filter ? allowedAnime(db, options.filter) : null]);
+  const [history, allowed, ratings] = await Promise.all([userHistory(db, userId), options.filter ? allowedAnime(db, options.filter) : null, predictedRatingsFor(serving, userId)]);
   if (!history.known) throw new NotFoundError(`user ${userId} does not exist`);
 
   // Rows the ranking skips: seen anime, and with a filter every anime outside it.
@@ -166,9 +174,9 @@ export async function recommend(
     return row === undefined ? [] : [row];
   });
   const ranked =
-    (serving.reranking
-      ? await rankTwoStage(serving, serving.reranking, userId, historyRows, options.k, eligible)
-      : await rankByRating(serving, userId, options.k, eligible)) ?? (await rankByPopularity(db, serving, options.k, eligible));
+    (serving.reranking && ratings
+      ? rankTwoStage(serving, serving.reranking, userId, ratings, historyRows, options.k, eligible)
+      : rankByRating(ratings, options.k, eligible)) ?? (await rankByPopularity(db, serving, options.k, eligible));
 
   // A title the user liked explains a recommendation; fall back to all ratings when none is.
   const rated = history.rated.map((animeId, n) => ({ animeId, rating: history.ratings[n]! }));
