@@ -107,7 +107,6 @@ export function twoStageModel(retrieval: Model, reranker: Reranker): TwoStageMod
     itemVectors: retrieval.itemEmbeddings,
     neighbours: reranker.neighbours,
     logPopularity: Float32Array.from(reranker.support, (count) => Math.log1p(count)),
-    itemQuality: reranker.ratingModel.hyper.biases ? reranker.ratingModel.itemBias : new Float32Array(reranker.support.length),
     weights: reranker.weights,
     vectorCandidates: reranker.vectorCandidates,
     neighbourCandidates: reranker.neighbourCandidates,

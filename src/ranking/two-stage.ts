@@ -3,7 +3,7 @@
  *   1. retrieval: the few hundred items nearest the user's retrieval vector, plus the items that
  *      the user's history points to through the sparse item-neighbour weights;
  *   2. re-ranking: a linear blend of the candidates' retrieval score, neighbour score, the rating
- *      head's predicted rating, popularity and the rating model's item bias, each standardized over the user's candidates,
+ *      head's predicted rating and popularity, each standardized over the user's candidates,
  *      with weights fitted on validation ratings for NDCG@10 (blend.ts).
  * Serving and evaluation both call these functions, so a reported figure is the served ranking.
  */
@@ -11,7 +11,7 @@ import type { ItemNeighbours } from './item-neighbours';
 import { TopK } from './top-k';
 
 /** The blend's features, in this order. */
-export const BLEND_FEATURES = ['retrieval', 'neighbours', 'rating', 'popularity', 'quality'] as const;
+export const BLEND_FEATURES = ['retrieval', 'neighbours', 'rating', 'popularity'] as const;
 export type BlendFeature = (typeof BLEND_FEATURES)[number];
 export type BlendWeights = Record<BlendFeature, number>;
 
@@ -23,8 +23,6 @@ export interface TwoStageModel {
   neighbours: ItemNeighbours;
   /** log(1 + interactions) per item. */
   logPopularity: Float32Array;
-  /** The rating model's item bias: how well an item is rated by whoever watches it. */
-  itemQuality: Float32Array;
   weights: BlendWeights;
   /** Candidates taken by the retrieval vector and by neighbour score. */
   vectorCandidates: number;
@@ -86,7 +84,6 @@ export function retrieveCandidates(
     features[base] = retrieval[row]!;
     features[base + 1] = neighbourScore[row]!;
     features[base + 3] = model.logPopularity[row]!;
-    features[base + 4] = model.itemQuality[row]!;
   });
   return { rows, features };
 }
@@ -117,8 +114,7 @@ export function standardized(candidates: Candidates): Float32Array {
 
 /** Blended score of each candidate from standardized features. */
 export function blendScores(standardizedFeatures: Float32Array, weights: BlendWeights, out = new Float32Array(standardizedFeatures.length / FEATURES)): Float32Array {
-  // A weight a stored blend lacks (a feature added later) counts as 0.
-  const w = BLEND_FEATURES.map((feature) => weights[feature] ?? 0);
+  const w = BLEND_FEATURES.map((feature) => weights[feature]);
   for (let n = 0; n < out.length; n++) {
     let sum = 0;
     for (let f = 0; f < FEATURES; f++) sum += w[f]! * standardizedFeatures[n * FEATURES + f]!;

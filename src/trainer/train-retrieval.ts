@@ -28,7 +28,7 @@ import { trainModel, type TrainCallbacks } from './train';
 const RELEVANT_RATING = 8;
 const K = 10;
 /** The blend starts from retrieval and neighbours alike, with a little of the rating. */
-const INITIAL_WEIGHTS = { retrieval: 1, neighbours: 1, rating: 0.1, popularity: 0, quality: 0 };
+const INITIAL_WEIGHTS = { retrieval: 1, neighbours: 1, rating: 0.1, popularity: 0 };
 
 function retrievalOptionsOf(hyper: Hyperparameters): RetrievalOptions {
   // Every preset of the kind sets them, and training arguments cannot remove them.

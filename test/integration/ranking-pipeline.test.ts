@@ -42,7 +42,7 @@ describeEachDriver('retrieval kind served in two stages', (driver) => {
     // On this slice the served ranking must beat the floor every personal ranking must beat.
     expect(report.metrics.ranking.ndcg).toBeGreaterThan(popularity.ndcg);
     expect(report.metrics.similarTitles?.shrunk.usersEvaluated).toBe(itemKnn.usersEvaluated);
-    expect(Object.keys(report.metrics.blend!.weights).sort()).toEqual(['neighbours', 'popularity', 'quality', 'rating', 'retrieval']);
+    expect(Object.keys(report.metrics.blend!.weights).sort()).toEqual(['neighbours', 'popularity', 'rating', 'retrieval']);
   });
 
   it('the lists the report was measured on are the lists the server returns', async () => {

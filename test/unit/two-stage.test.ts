@@ -63,8 +63,7 @@ function tinyModel(items: number, dim: number, random: () => number): TwoStageMo
     itemVectors: Float32Array.from({ length: items * dim }, () => random() - 0.5),
     neighbours,
     logPopularity: Float32Array.from({ length: items }, () => Math.log1p(Math.floor(random() * 100))),
-    itemQuality: Float32Array.from({ length: items }, () => random() - 0.5),
-    weights: { retrieval: 1, neighbours: 0.7, rating: 0.3, popularity: -0.2, quality: 0.4 },
+    weights: { retrieval: 1, neighbours: 0.7, rating: 0.3, popularity: -0.2 },
     vectorCandidates: items,
     neighbourCandidates: items,
   };
@@ -90,7 +89,7 @@ describe('two-stage ranking', () => {
       for (const from of history) {
         for (let n = model.neighbours.start[from]!; n < model.neighbours.start[from + 1]!; n++) if (model.neighbours.items[n] === row) neighbours += model.neighbours.weights[n]!;
       }
-      return [retrieval, neighbours, ratings[row]!, model.logPopularity[row]!, model.itemQuality[row]!];
+      return [retrieval, neighbours, ratings[row]!, model.logPopularity[row]!];
     });
     const z = features[0]!.map((_, f) => {
       const values = features.map((row) => row[f]!);
@@ -132,12 +131,12 @@ describe('two-stage ranking', () => {
   });
 
   it('standardizes each feature over the candidates: zero mean, unit deviation, a constant feature 0', () => {
-    const candidates = { rows: Int32Array.from([0, 1, 2]), features: Float32Array.from([1, 5, 3, 2, 0, 2, 5, 3, 2, 0, 3, 5, 3, 2, 0]) };
+    const candidates = { rows: Int32Array.from([0, 1, 2]), features: Float32Array.from([1, 5, 3, 2, 2, 5, 3, 2, 3, 5, 3, 2]) };
     const z = standardized(candidates);
-    const column = (f: number) => [0, 1, 2].map((n) => z[n * 5 + f]!);
+    const column = (f: number) => [0, 1, 2].map((n) => z[n * 4 + f]!);
     expect(column(0).reduce((a, b) => a + b, 0)).toBeCloseTo(0, 6);
     expect(column(1)).toEqual([0, 0, 0]);
-    expect(blendScores(z, { retrieval: 1, neighbours: 5, rating: 0, popularity: 0, quality: 3 })[2]!).toBeCloseTo(Math.sqrt(1.5), 5);
+    expect(blendScores(z, { retrieval: 1, neighbours: 5, rating: 0, popularity: 0 })[2]!).toBeCloseTo(Math.sqrt(1.5), 5);
   });
 });
 
@@ -148,15 +147,15 @@ describe('blend fitting', () => {
       const count = 20;
       const relevant = Uint8Array.from({ length: count }, () => (random() < 0.2 ? 1 : 0));
       // Retrieval is noise; the rating feature is high exactly on relevant candidates.
-      const features = new Float32Array(count * 5);
+      const features = new Float32Array(count * 4);
       for (let n = 0; n < count; n++) {
-        features[n * 5] = random();
-        features[n * 5 + 2] = relevant[n]! + 0.1 * random();
+        features[n * 4] = random();
+        features[n * 4 + 2] = relevant[n]! + 0.1 * random();
       }
       const relevantCount = relevant.reduce((a, b) => a + b, 0);
       return { standardized: standardized({ rows: new Int32Array(count), features }), relevant, idealDcg: idealDcg(relevantCount, 10) };
     });
-    const start: BlendWeights = { retrieval: 1, neighbours: 0, rating: 0, popularity: 0, quality: 0 };
+    const start: BlendWeights = { retrieval: 1, neighbours: 0, rating: 0, popularity: 0 };
     const fitted = fitBlendWeights(examples, 10, start);
     expect(fitted.ndcg).toBeGreaterThan(blendNdcg(examples, start, 10) + 0.1);
     expect(fitted.weights.rating).toBeGreaterThan(1);
