@@ -79,14 +79,13 @@ export function servingModel(versionId: number, model: Model, scoringThread: Tai
     unitItems: unitRows(model.itemEmbeddings, model.hyper.embeddingDim),
     neighbours: new Map(),
     scorer: new ItemScorer(model, scoringThread),
-    reranking: reranker ? servingReranking(model, reranker, scoringThread) : null,
+    reranking: reranker ? servingReranking(model, reranker) : null,
   };
 }
 
-/** Frees what a version's scorers hold (tensors); a request still holding it rebuilds them if it scores. */
+/** Frees what a version's scorer holds (tensors); a request still holding it rebuilds them if it scores. */
 function releaseScorers(serving: ServingModel): void {
   serving.scorer.release();
-  serving.reranking?.ratingScorer.release();
 }
 
 export class ModelCache {

@@ -9,7 +9,7 @@ import type { Database } from '../db/database';
 import { NotFoundError } from '../errors';
 import { currentBackend } from '../models/backend';
 import type { ServingModel } from './model-cache';
-import { allRatingsFor, baselineRating, foldInRetrieval, type ServingReranking } from './reranking';
+import { baselineRating, foldInRetrieval, ratingsOfRows, type ServingReranking } from './reranking';
 import { rerank, retrieveCandidates, setPredictedRatings } from '../ranking/two-stage';
 import type { AnimeFilter } from './similar';
 import { topRows } from './top-rows';
@@ -81,10 +81,10 @@ async function allowedAnime(db: Database, filter: AnimeFilter): Promise<Set<numb
   return new Set(rows.map((row) => row.id));
 }
 
-/** A ranked list: item rows best first, the predicted rating of every item row, and whether it is personal. */
+/** A ranked list: item rows best first, their predicted ratings in the same order, and whether it is personal. */
 interface Ranked {
   rows: number[];
-  ratings: Float32Array;
+  ratings: number[];
   personal: boolean;
 }
 
@@ -94,7 +94,8 @@ interface Ranked {
  * has no row for (a retrieval version answers with its rating model's baseline instead).
  */
 function predictedRatingsFor(serving: ServingModel, userId: number): Promise<Float32Array> | null {
-  if (serving.reranking) return allRatingsFor(serving.reranking, userId);
+  // A retrieval version scores only its candidates (rankTwoStage).
+  if (serving.reranking) return null;
   const { model } = serving;
   const dim = model.hyper.embeddingDim;
   const userRow = serving.userRow.get(userId);
@@ -104,22 +105,26 @@ function predictedRatingsFor(serving: ServingModel, userId: number): Promise<Flo
 
 /** Ranks every eligible item by the model's predicted rating (the kinds without a second stage). */
 function rankByRating(ratings: Float32Array | null, k: number, eligible: (row: number) => boolean): Ranked | null {
-  return ratings === null ? null : { rows: topRows(ratings, k, eligible), ratings, personal: true };
+  if (ratings === null) return null;
+  const rows = topRows(ratings, k, eligible);
+  return { rows, ratings: rows.map((row) => ratings[row]!), personal: true };
 }
 
 /**
  * The two-stage ranking of a retrieval version: the user's retrieval vector (folded in from the
  * history when the version has none for them), candidates, the rating model's predictions, the blend.
  */
-function rankTwoStage(serving: ServingModel, reranking: ServingReranking, userId: number, ratings: Float32Array, historyRows: number[], k: number, eligible: (row: number) => boolean): Ranked | null {
+function rankTwoStage(serving: ServingModel, reranking: ServingReranking, userId: number, historyRows: number[], k: number, eligible: (row: number) => boolean): Ranked | null {
   const { model } = serving;
   const dim = model.hyper.embeddingDim;
   const userRow = serving.userRow.get(userId);
   const userVector = userRow !== undefined ? model.userEmbeddings.subarray(userRow * dim, (userRow + 1) * dim) : historyRows.length > 0 ? foldInRetrieval(reranking, model, historyRows) : null;
   if (userVector === null) return null;
   const candidates = retrieveCandidates(reranking.stage, userVector, historyRows, eligible);
-  setPredictedRatings(candidates, Array.from(candidates.rows, (row) => ratings[row]!));
-  return { rows: rerank(candidates, reranking.reranker.weights, k).map((position) => candidates.rows[position]!), ratings, personal: true };
+  const predicted = ratingsOfRows(reranking, userId, candidates.rows);
+  setPredictedRatings(candidates, predicted);
+  const positions = rerank(candidates, reranking.reranker.weights, k);
+  return { rows: positions.map((position) => candidates.rows[position]!), ratings: positions.map((position) => predicted[position]!), personal: true };
 }
 
 /** The served items' rows by MyAnimeList members, most first; read once per served version. */
@@ -149,7 +154,7 @@ async function rankByPopularity(db: Database, serving: ServingModel, k: number, 
     if (eligible(row)) ranked.push(row);
   }
   const model = serving.reranking?.reranker.ratingModel ?? serving.model;
-  return { rows: ranked, ratings: Float32Array.from(model.itemIds, (_id, row) => baselineRating(model, row)), personal: false };
+  return { rows: ranked, ratings: ranked.map((row) => baselineRating(model, row)), personal: false };
 }
 
 /** The user's recommendations; NotFoundError for an unknown user. */
@@ -174,15 +179,15 @@ export async function recommend(
     return row === undefined ? [] : [row];
   });
   const ranked =
-    (serving.reranking && ratings
-      ? rankTwoStage(serving, serving.reranking, userId, ratings, historyRows, options.k, eligible)
+    (serving.reranking
+      ? rankTwoStage(serving, serving.reranking, userId, historyRows, options.k, eligible)
       : rankByRating(ratings, options.k, eligible)) ?? (await rankByPopularity(db, serving, options.k, eligible));
 
   // A title the user liked explains a recommendation; fall back to all ratings when none is.
   const rated = history.rated.map((animeId, n) => ({ animeId, rating: history.ratings[n]! }));
   const liked = rated.filter((r) => r.rating >= LIKED_RATING);
   const explainers = liked.length > 0 ? liked : rated;
-  return ranked.rows.map((row) => {
+  return ranked.rows.map((row, n) => {
     let because: Recommendation['because'] = null;
     for (const { animeId: ratedId, rating } of explainers) {
       const ratedRow = serving.itemRow.get(ratedId);
@@ -190,7 +195,7 @@ export async function recommend(
       const similarity = dot(serving.unitItems, row * dim, serving.unitItems, ratedRow * dim, dim);
       if (because === null || similarity > because.similarity) because = { animeId: ratedId, rating, similarity };
     }
-    return { animeId: model.itemIds[row]!, predictedRating: ranked.ratings[row]!, personal: ranked.personal, because };
+    return { animeId: model.itemIds[row]!, predictedRating: ranked.ratings[n]!, personal: ranked.personal, because };
   });
 }
 

@@ -4,10 +4,9 @@
  * the rating model, with a baseline (global mean + item bias) for users it has no row for.
  */
 import { InvariantError } from '../errors';
-import { ItemScorer } from '../models/all-items-scorer';
 import type { Model } from '../models/model';
+import { predictRows } from '../models/predict';
 import { clipRating } from '../models/rating';
-import type { TailRunner } from '../models/scoring-thread';
 import { foldInUser as foldInIals, gramian } from '../ranking/ials';
 import { twoStageModel, type Reranker } from '../ranking/reranker';
 import type { TwoStageModel } from '../ranking/two-stage';
@@ -21,11 +20,9 @@ export interface ServingReranking {
   /** Per item row: what similarities to it are multiplied by (support shrinkage). */
   similarityFactors: Float32Array;
   ratingUserRow: Map<number, number>;
-  /** Every item's predicted rating for a user of the rating model, on the scoring thread. */
-  ratingScorer: ItemScorer;
 }
 
-export function servingReranking(retrieval: Model, reranker: Reranker, scoringThread: TailRunner | null): ServingReranking {
+export function servingReranking(retrieval: Model, reranker: Reranker): ServingReranking {
   const items = retrieval.itemIds;
   const ratingItems = reranker.ratingModel.itemIds;
   // Both were trained on one dataset, so their item rows are the same; a version where they differ is corrupt.
@@ -38,7 +35,6 @@ export function servingReranking(retrieval: Model, reranker: Reranker, scoringTh
     itemGram: gramian(retrieval.itemEmbeddings, retrieval.hyper.embeddingDim),
     similarityFactors: supportFactors(reranker.support, reranker.similarityShrinkage),
     ratingUserRow: new Map(Array.from(reranker.ratingModel.userIds, (id, row) => [id, row])),
-    ratingScorer: new ItemScorer(reranker.ratingModel, scoringThread),
   };
 }
 
@@ -47,13 +43,15 @@ export function foldInRetrieval(reranking: ServingReranking, retrieval: Model, i
   return foldInIals({ dim: retrieval.hyper.embeddingDim, userVectors: new Float32Array(0), itemVectors: retrieval.itemEmbeddings }, reranking.itemGram, itemRows, reranking.reranker.foldIn);
 }
 
-/** Every item's predicted rating for the user: the rating model's, or its baseline for a user it has no row for. */
-export async function allRatingsFor(reranking: ServingReranking, userId: number): Promise<Float32Array> {
+/**
+ * The rating model's predicted ratings of `itemRows` for the user, or its baseline for a user it
+ * has no row for. Only the candidates are scored: a few hundred rows, not the catalogue.
+ */
+export function ratingsOfRows(reranking: ServingReranking, userId: number, itemRows: Int32Array): Float32Array {
   const model = reranking.reranker.ratingModel;
-  const dim = model.hyper.embeddingDim;
-  const row = reranking.ratingUserRow.get(userId);
-  if (row !== undefined) return reranking.ratingScorer.scoreAsync(model.userEmbeddings.subarray(row * dim, (row + 1) * dim), model.userBias[row]!);
-  return Float32Array.from(model.itemBias, (_bias, itemRow) => baselineRating(model, itemRow));
+  const userRow = reranking.ratingUserRow.get(userId);
+  if (userRow === undefined) return Float32Array.from(itemRows, (itemRow) => baselineRating(model, itemRow));
+  return predictRows(model, new Int32Array(itemRows.length).fill(userRow), itemRows);
 }
 
 /** A rating model's prediction for a user it knows nothing of: the global mean plus the item's bias. */
