@@ -3,15 +3,15 @@
  *                   [--fresh-runs N] [--only name,name] [--out FILE] [--fresh] [--cache DIR] [--pin] [--train-timeout-s S]
  *
  * GraphQL API throughput and latency on the shipped demo sample (5,000 users) with a trained
- * hybrid model, measured with autocannon against the real server (`src/main.ts`, as `npm start`
+ * model of the default kind, measured with autocannon against the real server (`src/main.ts`, as `npm start`
  * runs it) in a separate process: on 2 cores, one for the server and one for the load.
  * --db: the embedded PGlite (default) or PostgreSQL at BENCH_POSTGRES_URL / TEST_POSTGRES_URL
  * (default postgres://postgres@127.0.0.1:5432/postgres).
  *
  * 1. The cache (--cache, default .data/bench-api, or .data/bench-api-postgres with --db postgres):
- *    demo data plus an active hybrid model, in the cache folder or (postgres) in the database
+ *    demo data plus an active model of the default kind, in the cache folder or (postgres) in the database
  *    animerec_bench_api_cache. The first run fills it (the server's first start loads the demo
- *    data and TRAIN_AT_START=hybrid trains in the background: minutes); later runs reuse it;
+ *    data and TRAIN_AT_START trains in the background: minutes); later runs reuse it;
  *    --fresh rebuilds it.
  * 2. Each run copies the cached database (a folder copy, or CREATE DATABASE … TEMPLATE) and
  *    serves that copy (no training), so the users and ratings a run writes never change the next
