@@ -183,7 +183,9 @@ describeInBrowser(title, () => {
     await page.locator('#loss-chart canvas').waitFor();
     expect(Number(await page.locator('#loss-chart').getAttribute('data-epochs'))).toBe(report.history.length);
     expect(Number(await page.locator('#predicted-chart').getAttribute('data-points'))).toBe(Math.min(1000, report.dataset.test));
-    expect(await page.locator('#metrics tbody tr').count()).toBe(3);
+    // The model, its two rating baselines and the three ranking baselines (popularity, item-kNN, EASE).
+    expect(await page.locator('#metrics tbody tr').count()).toBe(6);
+    expect(await page.locator('#metrics tbody th').allTextContents()).toEqual(expect.arrayContaining(['popularity', expect.stringMatching(/^EASE \(λ \d+\)$/)]));
     expect(await page.locator(`#versions tr[data-version="${report.modelVersionId}"] .badge`).textContent()).toBe('active');
     await shot('models');
   }));
