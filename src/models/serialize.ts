@@ -58,3 +58,27 @@ export function deserializeHead(bytes: Uint8Array): ModelHead {
     itemFeatures: arrays[arrays.length - 1]!,
   };
 }
+
+/** Learned rows of one side of a model: database ids, row-major vectors [ids, dim], one bias per row. */
+export interface EmbeddingRows {
+  ids: Int32Array;
+  vectors: Float32Array;
+  biases: Float32Array;
+}
+
+/** A whole model from its stored head and its user and item embeddings (wherever each was stored). */
+export function modelFromHead(head: ModelHead, users: EmbeddingRows, items: EmbeddingRows): Model {
+  return {
+    hyper: head.hyper,
+    userIds: users.ids,
+    itemIds: items.ids,
+    userEmbeddings: users.vectors,
+    itemEmbeddings: items.vectors,
+    userBias: users.biases,
+    itemBias: items.biases,
+    globalMean: head.globalMean,
+    head: head.layers.length > 0 ? { layers: head.layers } : null,
+    featureSpec: head.featureSpec,
+    itemFeatures: head.itemFeatures,
+  };
+}

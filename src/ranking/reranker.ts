@@ -5,7 +5,7 @@
  * what a fold-in of the retrieval vector needs. Kept in model_version.reranker.
  */
 import type { Model } from '../models/model';
-import { deserializeHead, serializeHead } from '../models/serialize';
+import { deserializeHead, modelFromHead, serializeHead } from '../models/serialize';
 import { packArrays, unpackArrays } from '../models/packed-arrays';
 import type { IalsOptions } from './ials';
 import type { ItemNeighbours } from './item-neighbours';
@@ -17,7 +17,7 @@ export interface Reranker {
   /** Predicts ratings; its rows are its own (ids in ratingModel.userIds / itemIds). */
   ratingModel: Model;
   neighbours: ItemNeighbours;
-  /** Per retrieval item row: interactions in training, and log(1 + that). */
+  /** Per retrieval item row: its interactions in training (popularity, and the similarity shrinkage). */
   support: Int32Array;
   weights: BlendWeights;
   vectorCandidates: number;
@@ -74,19 +74,11 @@ export function deserializeReranker(bytes: Uint8Array): Reranker {
   const [headWords, userIds, userEmbeddings, userBias, itemIds, itemEmbeddings, itemBias, start, items, weights, support] = buffers as [ArrayBuffer, ...ArrayBuffer[]];
   const headLength = new Int32Array(headWords, 0, 1)[0]!;
   const head = deserializeHead(new Uint8Array(headWords, 4, headLength));
-  const ratingModel: Model = {
-    hyper: head.hyper,
-    userIds: new Int32Array(userIds!),
-    userEmbeddings: new Float32Array(userEmbeddings!),
-    userBias: new Float32Array(userBias!),
-    itemIds: new Int32Array(itemIds!),
-    itemEmbeddings: new Float32Array(itemEmbeddings!),
-    itemBias: new Float32Array(itemBias!),
-    globalMean: head.globalMean,
-    head: head.layers.length > 0 ? { layers: head.layers } : null,
-    featureSpec: head.featureSpec,
-    itemFeatures: head.itemFeatures,
-  };
+  const ratingModel = modelFromHead(
+    head,
+    { ids: new Int32Array(userIds!), vectors: new Float32Array(userEmbeddings!), biases: new Float32Array(userBias!) },
+    { ids: new Int32Array(itemIds!), vectors: new Float32Array(itemEmbeddings!), biases: new Float32Array(itemBias!) },
+  );
   const supportArray = new Int32Array(support!);
   return {
     ratingModel,

@@ -5,7 +5,7 @@
  */
 import type { Database } from '../db/database';
 import { NotFoundError } from '../errors';
-import { deserializeHead } from '../models/serialize';
+import { deserializeHead, modelFromHead } from '../models/serialize';
 import type { Model } from '../models/model';
 import { vectorFromSql } from './vector-codec';
 
@@ -52,21 +52,7 @@ export async function loadModelVersion(db: Database, id: number): Promise<Model>
     `SELECT user_id AS id, embedding::text AS embedding, bias FROM user_embedding WHERE model_version_id = $1 ORDER BY user_id`,
     [id],
   );
-  const item = unpack(items.rows, dim);
-  const user = unpack(users.rows, dim);
-  return {
-    hyper: head.hyper,
-    userIds: user.ids,
-    itemIds: item.ids,
-    userEmbeddings: user.vectors,
-    itemEmbeddings: item.vectors,
-    userBias: user.biases,
-    itemBias: item.biases,
-    globalMean: head.globalMean,
-    head: head.layers.length > 0 ? { layers: head.layers } : null,
-    featureSpec: head.featureSpec,
-    itemFeatures: head.itemFeatures,
-  };
+  return modelFromHead(head, unpack(users.rows, dim), unpack(items.rows, dim));
 }
 
 /** The stored re-ranking stage of version `id` (retrieval kind), or null when it has none. */
