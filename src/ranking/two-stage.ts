@@ -29,9 +29,6 @@ export interface TwoStageModel {
   neighbourCandidates: number;
 }
 
-export const DEFAULT_VECTOR_CANDIDATES = 300;
-export const DEFAULT_NEIGHBOUR_CANDIDATES = 200;
-
 /** Stage one's output: candidate item rows and their feature values, row-major [candidates, features]. */
 export interface Candidates {
   rows: Int32Array;

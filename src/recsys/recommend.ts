@@ -91,10 +91,9 @@ interface Ranked {
 /**
  * Every item's predicted rating for the user, started before the history is read so that the
  * head pass (on a scoring thread or the GPU) and the queries overlap; null for a user the model
- * has no row for (a retrieval version answers with its rating model's baseline instead).
+ * has no row for, and for a retrieval version, which scores only its candidates (rankTwoStage).
  */
 function predictedRatingsFor(serving: ServingModel, userId: number): Promise<Float32Array> | null {
-  // A retrieval version scores only its candidates (rankTwoStage).
   if (serving.reranking) return null;
   const { model } = serving;
   const dim = model.hyper.embeddingDim;
