@@ -107,8 +107,7 @@ function similarRows(names: Map<number, string>, source: string, itemIds: Int32A
 
 function vectorLists(model: Model, support: Int32Array | null, shrinkage: number): ItemNeighbours {
   const dim = model.hyper.embeddingDim;
-  const factors = support ? supportFactors(support, shrinkage) : new Float32Array(model.itemIds.length).fill(1);
-  return vectorNeighbours(unitRows(model.itemEmbeddings, dim), dim, factors, SIMILAR_SHOWN);
+  return vectorNeighbours(unitRows(model.itemEmbeddings, dim), dim, support ? supportFactors(support, shrinkage) : null, SIMILAR_SHOWN);
 }
 
 async function main(): Promise<void> {

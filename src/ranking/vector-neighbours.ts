@@ -22,19 +22,19 @@ export function supportFactors(support: Int32Array, shrinkage: number): Float32A
   return Float32Array.from(support, (count) => (shrinkage > 0 ? count / (count + shrinkage) : 1));
 }
 
-/** Fills `scores` with the shrunk cosine of item `row` to every item (its own entry included). */
-export function similaritiesOf(unit: Float32Array, dim: number, factors: Float32Array, row: number, scores: Float32Array): void {
+/** Fills `scores` with the cosine of item `row` to every item (its own entry included), shrunk by `factors` when given. */
+export function similaritiesOf(unit: Float32Array, dim: number, factors: Float32Array | null, row: number, scores: Float32Array): void {
   const base = row * dim;
   for (let other = 0, offset = 0; other < scores.length; other++, offset += dim) {
     let sum = 0;
     for (let a = 0; a < dim; a++) sum += unit[base + a]! * unit[offset + a]!;
-    scores[other] = sum * factors[other]!;
+    scores[other] = factors === null ? sum : sum * factors[other]!;
   }
 }
 
-/** The `perItem` most similar items of every item (never itself), best first. */
-export function vectorNeighbours(unit: Float32Array, dim: number, factors: Float32Array, perItem: number): ItemNeighbours {
-  const items = factors.length;
+/** The `perItem` most similar items of every item (never itself), best first; `factors` as in similaritiesOf. */
+export function vectorNeighbours(unit: Float32Array, dim: number, factors: Float32Array | null, perItem: number): ItemNeighbours {
+  const items = unit.length / dim;
   const scores = new Float32Array(items);
   return selectNeighbours(items, perItem, (item, best) => {
     similaritiesOf(unit, dim, factors, item, scores);

@@ -11,7 +11,6 @@ import { vectorToSql } from '../versions/vector-codec';
 import type { NeighbourList, ServingModel } from './model-cache';
 import { topRows } from './top-rows';
 import { similaritiesOf } from '../ranking/vector-neighbours';
-import { dot } from '../models/rating';
 
 export interface AnimeFilter {
   /** Anime having ALL of these genres. */
@@ -57,16 +56,11 @@ function isFiltered(filter: AnimeFilter | undefined): boolean {
   return Boolean(filter?.genres?.length || filter?.types?.length || (filter?.minMembers !== undefined && filter.minMembers !== null));
 }
 
-/** Per item row, what a similarity to it is multiplied by: a retrieval version's support shrinkage, else 1. */
-function similarityFactors(serving: ServingModel): Float32Array {
-  return serving.reranking?.similarityFactors ?? new Float32Array(serving.model.itemIds.length).fill(1);
-}
-
 /** Exact top-`k` neighbours of item `row` among the served unit vectors, by cosine (shrunk by support for a retrieval version). */
 function scanNeighbours(serving: ServingModel, row: number, k: number): NeighbourList {
   const dim = serving.model.hyper.embeddingDim;
   const scores = new Float32Array(serving.model.itemIds.length);
-  similaritiesOf(serving.unitItems, dim, similarityFactors(serving), row, scores);
+  similaritiesOf(serving.unitItems, dim, serving.reranking?.similarityFactors ?? null, row, scores);
   const rows = topRows(scores, k, (other) => other !== row);
   return { rows: Int32Array.from(rows), similarities: Float32Array.from(rows, (other) => scores[other]!) };
 }
