@@ -93,6 +93,8 @@ export class ModelCache {
   private readonly versions = new Map<number, ServingModel>();
   private timer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | null = null;
+  /** Polls, catch-ups and loads of folded-in users under way: stop() waits for them before the database closes. */
+  private readonly background = new Set<Promise<unknown>>();
   private subscription: Subscription | null = null;
   /** When the fold-ins were last known complete (listener connected or caught up); performance.now(). */
   private caughtUpAt = performance.now();
@@ -163,7 +165,13 @@ export class ModelCache {
   }
 
   private refreshLogged(): void {
-    this.refresh().catch((error: unknown) => this.logger?.warn({ err: error }, 'model refresh failed'));
+    this.inBackground(this.refresh(), 'model refresh failed');
+  }
+
+  /** Runs `work` off any request, logging its failure, and remembers it until it settles. */
+  private inBackground(work: Promise<unknown>, failure: string): void {
+    const settled = work.catch((error: unknown) => this.logger?.warn({ err: error }, failure)).finally(() => this.background.delete(settled));
+    this.background.add(settled);
   }
 
   /** Serves what other servers folded in; this server's own fold-ins are served already. */
@@ -171,7 +179,7 @@ export class ModelCache {
     const notice = parseFoldedUsers(payload);
     const serving = this.active;
     if (!notice || notice.origin === this.origin || serving?.versionId !== notice.versionId) return;
-    reloadServedUsers(this.db, serving, notice.userIds).catch((error: unknown) => this.logger?.warn({ err: error }, 'loading folded-in users failed'));
+    this.inBackground(reloadServedUsers(this.db, serving, notice.userIds), 'loading folded-in users failed');
   }
 
   /**
@@ -199,11 +207,11 @@ export class ModelCache {
       },
       onReconnected: () => {
         this.logger?.info('model listener reconnected');
-        this.poll({ catchUp: true }).catch((error: unknown) => this.logger?.warn({ err: error }, 'model catch-up failed'));
+        this.inBackground(this.poll({ catchUp: true }), 'model catch-up failed');
       },
     });
     this.timer = setInterval(() => {
-      this.poll().catch((error: unknown) => this.logger?.warn({ err: error }, 'model refresh failed'));
+      this.inBackground(this.poll(), 'model refresh failed');
     }, pollMs);
     this.timer.unref();
   }
@@ -213,11 +221,12 @@ export class ModelCache {
     return this.subscription?.connected ?? false;
   }
 
-  /** Stops listening and polling, after the fold-ins already scheduled. */
+  /** Stops listening and polling, after the fold-ins already scheduled and the loads under way. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.foldIns.idle();
     await this.subscription?.close();
     this.subscription = null;
+    await Promise.allSettled([...this.background, this.refreshing]);
   }
 }
