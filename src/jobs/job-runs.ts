@@ -35,43 +35,9 @@ export interface JobRunRecord {
   abortRequested: boolean;
 }
 
-interface JobRunRow {
-  id: number;
-  name: JobName;
-  args: Record<string, unknown>;
-  origin: JobOrigin;
-  status: JobStatus;
-  phase: string;
-  progress: number;
-  detail: string;
-  started_at: Date;
-  heartbeat_at: Date;
-  finished_at: Date | null;
-  model_version_id: number | null;
-  error: string | null;
-  abort_requested: boolean;
-}
-
-function recordOf(row: JobRunRow): JobRunRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    args: row.args,
-    origin: row.origin,
-    status: row.status,
-    phase: row.phase,
-    progress: row.progress,
-    detail: row.detail,
-    startedAt: row.started_at,
-    heartbeatAt: row.heartbeat_at,
-    finishedAt: row.finished_at,
-    modelVersionId: row.model_version_id,
-    error: row.error,
-    abortRequested: row.abort_requested,
-  };
-}
-
-const COLUMNS = 'id, name, args, origin, status, phase, progress, detail, started_at, heartbeat_at, finished_at, model_version_id, error, abort_requested';
+/** A row as a JobRunRecord. */
+const COLUMNS = `id, name, args, origin, status, phase, progress, detail, started_at AS "startedAt", heartbeat_at AS "heartbeatAt",
+  finished_at AS "finishedAt", model_version_id AS "modelVersionId", error, abort_requested AS "abortRequested"`;
 
 /** The rows as reported: $1 is the heartbeat bound in milliseconds; an older running row failed. */
 const REPORTED_RUNS = `(
@@ -110,13 +76,13 @@ WHERE id = $1 AND status = 'running' AND heartbeat_at >= now() - $2 * interval '
 RETURNING id`;
 
 export async function insertJobRun(db: Queryable, name: JobName, args: unknown, origin: JobOrigin): Promise<JobRunRecord> {
-  const { rows } = await db.query<JobRunRow>(INSERT_RUN, [name, JSON.stringify(args), origin]);
-  return recordOf(rows[0]!);
+  const { rows } = await db.query<JobRunRecord>(INSERT_RUN, [name, JSON.stringify(args), origin]);
+  return rows[0]!;
 }
 
 export async function selectJobRun(db: Queryable, id: number, staleAfterMs: number): Promise<JobRunRecord | null> {
-  const { rows } = await db.query<JobRunRow>(SELECT_RUN, [staleAfterMs, id]);
-  return rows[0] ? recordOf(rows[0]) : null;
+  const { rows } = await db.query<JobRunRecord>(SELECT_RUN, [staleAfterMs, id]);
+  return rows[0] ?? null;
 }
 
 export interface JobRunFilter {
@@ -128,8 +94,8 @@ export interface JobRunFilter {
 }
 
 export async function selectJobRuns(db: Queryable, filter: JobRunFilter, staleAfterMs: number): Promise<JobRunRecord[]> {
-  const { rows } = await db.query<JobRunRow>(SELECT_RUNS, [staleAfterMs, filter.names ?? null, filter.status ?? null, filter.first]);
-  return rows.map(recordOf);
+  const { rows } = await db.query<JobRunRecord>(SELECT_RUNS, [staleAfterMs, filter.names ?? null, filter.status ?? null, filter.first]);
+  return rows;
 }
 
 /** Runs of `names` per reported status (statuses without runs absent). */
