@@ -1,7 +1,8 @@
 /**
- * `npm run train` on PostgreSQL runs in its own process beside a server (run-job.ts): the
- * server's `trainingRuns` lists the run (origin CLI), and the run ends as aborted through
- * `abortTrainingRun` or Ctrl-C, or is reported as interrupted when its process is killed.
+ * Training runs beside a server on PostgreSQL, through the one job runner: the server's start-up
+ * training (origin START_UP), and `npm run train` in processes of their own (run-job.ts) that the
+ * server's `trainingRuns` lists (origin CLI) and that end as aborted through `abortTrainingRun`
+ * or Ctrl-C, or are reported as interrupted when their process is killed.
  */
 import { JobRunner } from '../../src/jobs/job-runner';
 import { TEST_DRIVERS } from '../helpers/databases';
@@ -36,6 +37,10 @@ async function trainingRuns(url: string): Promise<Run[]> {
   return (await graphqlData<{ trainingRuns: Run[] }>(url, RUNS)).trainingRuns;
 }
 
+function abortTrainingRun(url: string, id: number, token?: string) {
+  return graphql(url, `mutation { abortTrainingRun(id: ${id}) { id status abortRequested } }`, undefined, token);
+}
+
 /** Polls the server's trainingRuns every 200 ms until `done` holds (at most 45 s). */
 async function waitForRuns(url: string, done: (runs: Run[]) => boolean): Promise<Run[]> {
   const deadline = Date.now() + 45_000;
@@ -52,22 +57,32 @@ async function waitForRuns(url: string, done: (runs: Run[]) => boolean): Promise
   const clis: RunningProcess[] = [];
 
   beforeAll(async () => {
-    slice = await startSliceServer({ ratingRows: 3_000, driver: postgres, env: { ADMIN_TOKEN: ADMIN } });
+    slice = await startSliceServer({ ratingRows: 3_000, driver: postgres, env: { ADMIN_TOKEN: ADMIN, TRAIN_AT_START: 'mf' } });
   }, 120_000);
   afterAll(async () => {
     for (const cli of clis) cli.child.kill('SIGKILL');
     await slice?.close();
   });
 
-  it('lists them; abortTrainingRun and Ctrl-C abort theirs, a killed one is interrupted', async () => {
+  it('lists the start-up training, which abortTrainingRun stops in this server', async () => {
+    const url = slice.server.url;
+    const [run] = await waitForRuns(url, (runs) => runs.length === 1);
+    expect(run).toMatchObject({ name: 'TRAIN', origin: 'START_UP', kind: 'MF', status: 'RUNNING' });
+    expect((await abortTrainingRun(url, run!.id, ADMIN)).data).toEqual({ abortTrainingRun: { id: run!.id, status: 'RUNNING', abortRequested: true } });
+    const [ended] = await waitForRuns(url, (runs) => runs[0]!.status !== 'RUNNING');
+    expect(ended).toMatchObject({ status: 'ABORTED', error: `train job ${run!.id} was aborted on request` });
+    expect(slice.server.models.current()).toBeNull();
+  });
+
+  it('lists CLI runs; abortTrainingRun and Ctrl-C abort theirs, a killed one is interrupted', async () => {
     const url = slice.server.url;
     for (const kind of KINDS) clis.push(startCli('training/train.ts', endlessTrain(kind), { DATABASE_URL: slice.databaseUrl, LOG_LEVEL: 'silent' }));
-    const started = await waitForRuns(url, (runs) => runs.length === 3 && runs.every((run) => run.status === 'RUNNING' && run.phase.startsWith('epoch')));
+    const started = (await waitForRuns(url, (runs) => runs.length === 4 && runs.slice(0, 3).every((run) => run.status === 'RUNNING' && run.phase.startsWith('epoch')))).slice(0, 3);
     for (const run of started) expect(run).toMatchObject({ name: 'TRAIN', origin: 'CLI', abortRequested: false, error: null });
     expect(started.map((run) => run.kind).sort()).toEqual(['DEEP', 'HYBRID', 'MF']);
     const [first, second, third] = started.map((run) => run.id);
 
-    const abort = (id: number, token?: string) => graphql(url, `mutation { abortTrainingRun(id: ${id}) { id status abortRequested } }`, undefined, token);
+    const abort = (id: number, token?: string) => abortTrainingRun(url, id, token);
     expect(codeOf(await abort(first!))).toBe('UNAUTHENTICATED');
     expect((await abort(first!, ADMIN)).data).toEqual({ abortTrainingRun: { id: first, status: 'RUNNING', abortRequested: true } });
     // The process that ran it stops with the abort as its one-line error.
