@@ -11,7 +11,7 @@ import { currentBackend } from '../models/backend';
 import type { ServingModel } from './model-cache';
 import { baselineRating, foldInRetrieval, ratingsOfRows, type ServingReranking } from './reranking';
 import { rerank, retrieveCandidates, setPredictedRatings } from '../ranking/two-stage';
-import type { AnimeFilter } from './similar';
+import { animeFilterSql, isFiltered, type AnimeFilter } from './anime-filter';
 import { topRows } from './top-rows';
 import { predictRowsOn, predictRows } from '../models/predict';
 import { dot } from '../models/rating';
@@ -73,11 +73,8 @@ async function userHistory(db: Database, userId: number): Promise<UserHistory> {
 }
 
 async function allowedAnime(db: Database, filter: AnimeFilter): Promise<Set<number>> {
-  const { rows } = await db.query<{ id: number }>(
-    `SELECT id FROM anime WHERE ($1::text[] IS NULL OR genres @> $1::text[])
-       AND ($2::text[] IS NULL OR type = ANY($2::text[])) AND ($3::int IS NULL OR members >= $3)`,
-    [filter.genres?.length ? filter.genres : null, filter.types?.length ? filter.types : null, filter.minMembers ?? null],
-  );
+  const params: unknown[] = [];
+  const { rows } = await db.query<{ id: number }>(`SELECT a.id FROM anime a WHERE true${animeFilterSql(filter, params, 'a')}`, params);
   return new Set(rows.map((row) => row.id));
 }
 
@@ -165,7 +162,7 @@ export async function recommend(
 ): Promise<Recommendation[]> {
   const { model } = serving;
   const dim = model.hyper.embeddingDim;
-  const [history, allowed, ratings] = await Promise.all([userHistory(db, userId), options.filter ? allowedAnime(db, options.filter) : null, predictedRatingsFor(serving, userId)]);
+  const [history, allowed, ratings] = await Promise.all([userHistory(db, userId), isFiltered(options.filter) ? allowedAnime(db, options.filter) : null, predictedRatingsFor(serving, userId)]);
   if (!history.known) throw new NotFoundError(`user ${userId} does not exist`);
 
   // Rows the ranking skips: seen anime, and with a filter every anime outside it.

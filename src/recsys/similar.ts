@@ -11,14 +11,7 @@ import { vectorToSql } from '../versions/vector-codec';
 import type { NeighbourList, ServingModel } from './model-cache';
 import { topRows } from './top-rows';
 import { similaritiesOf } from '../ranking/vector-neighbours';
-
-export interface AnimeFilter {
-  /** Anime having ALL of these genres. */
-  genres?: string[] | null;
-  /** Anime of ANY of these types. */
-  types?: string[] | null;
-  minMembers?: number | null;
-}
+import { animeFilterSql, isFiltered, type AnimeFilter } from './anime-filter';
 
 export interface Similar {
   animeId: number;
@@ -34,27 +27,6 @@ const SHRINKAGE_OVERFETCH = 3;
 
 /** Neighbours kept per item: the largest k the API allows. */
 export const MAX_NEIGHBOURS = 100;
-
-function filterSql(filter: AnimeFilter | undefined, params: unknown[]): string {
-  const conditions: string[] = [];
-  if (filter?.genres?.length) {
-    params.push(filter.genres);
-    conditions.push(`a.genres @> $${params.length}::text[]`);
-  }
-  if (filter?.types?.length) {
-    params.push(filter.types);
-    conditions.push(`a.type = ANY($${params.length}::text[])`);
-  }
-  if (filter?.minMembers !== undefined && filter.minMembers !== null) {
-    params.push(filter.minMembers);
-    conditions.push(`a.members >= $${params.length}`);
-  }
-  return conditions.map((condition) => ` AND ${condition}`).join('');
-}
-
-function isFiltered(filter: AnimeFilter | undefined): boolean {
-  return Boolean(filter?.genres?.length || filter?.types?.length || (filter?.minMembers !== undefined && filter.minMembers !== null));
-}
 
 /** Exact top-`k` neighbours of item `row` among the served unit vectors, by cosine (shrunk by support for a retrieval version). */
 function scanNeighbours(serving: ServingModel, row: number, k: number): NeighbourList {
@@ -89,7 +61,7 @@ export async function similarAnime(db: Database, serving: ServingModel, animeId:
   const factors = serving.reranking?.similarityFactors ?? null;
   const searched = factors ? Math.min(SHRINKAGE_OVERFETCH * k, MAX_NEIGHBOURS * SHRINKAGE_OVERFETCH) : k;
   const params: unknown[] = [serving.versionId, vectorToSql(serving.model.itemEmbeddings, row * dim, dim), animeId, searched];
-  const where = filterSql(filter, params);
+  const where = animeFilterSql(filter, params, 'a');
   // The ORDER BY expression must match the version's index: embedding::vector(dim) <=> query.
   const sql = `
     WITH nearest AS MATERIALIZED (

@@ -6,7 +6,7 @@
 import type { Database } from '../db/database';
 import { InvalidInputError } from '../errors';
 import { dataChanged } from './catalog';
-import { issueToken, parseToken, verifySecret, type VerifiedTokens } from './tokens';
+import { fingerprintMatches, issueToken, parseToken, verifySecret, withFingerprint, type VerifiedTokens } from './tokens';
 
 /** Who a user is: a dataset user (public sample) or one created through the API (private). */
 export type UserSource = 'ingest' | 'api';
@@ -64,7 +64,7 @@ export async function authenticate(db: Database, verified: VerifiedTokens, token
   if (!stored) return { userId: null, refused: 'invalid' };
   if (!verified.verified(token, stored)) {
     if (!(await verifySecret(parsed.secret, stored))) return { userId: null, refused: 'invalid' };
-    verified.remember(token, stored);
+    verified.remember(token, await addFingerprint(db, parsed, stored));
   }
   // Checked after the secret: an expiry is only reported to whoever holds the token.
   const expiresAt = rows[0]!.token_expires_at;
@@ -73,15 +73,27 @@ export async function authenticate(db: Database, verified: VerifiedTokens, token
 }
 
 /**
- * Whether `token` was verified by this process within VerifiedTokens' lifetime and still
- * matches its user's stored hash: one key lookup, no scrypt (see BadTokenLimiter).
+ * Stores the fingerprint of a just-verified secret when its user's hash predates fingerprints,
+ * unless the token was replaced meanwhile; returns the hash now stored for it.
  */
-export async function recentlyVerified(db: Database, verified: VerifiedTokens, token: string): Promise<boolean> {
+async function addFingerprint(db: Database, { userId, secret }: { userId: number; secret: string }, stored: string): Promise<string> {
+  const upgraded = withFingerprint(secret, stored);
+  if (upgraded !== stored) await db.query('UPDATE app_user SET token_hash = $1 WHERE id = $2 AND token_hash = $3', [upgraded, userId, stored]);
+  return upgraded;
+}
+
+/**
+ * Whether `token` is its user's current one, known without scrypt: its fingerprint matches, or
+ * (a hash without one) this process verified it within VerifiedTokens' lifetime. One key lookup
+ * (see BadTokenLimiter).
+ */
+export async function knownGenuine(db: Database, verified: VerifiedTokens, token: string): Promise<boolean> {
   const parsed = parseToken(token);
   if (!parsed) return false;
   const { rows } = await db.query<{ token_hash: string | null }>('SELECT token_hash FROM app_user WHERE id = $1', [parsed.userId]);
   const stored = rows[0]?.token_hash;
-  return stored !== undefined && stored !== null && verified.verified(token, stored);
+  if (stored === undefined || stored === null) return false;
+  return fingerprintMatches(parsed.secret, stored) ?? verified.verified(token, stored);
 }
 
 export async function findUser(db: Database, id: number): Promise<UserRecord | null> {

@@ -11,7 +11,7 @@ import { contextError, errorStatusPlugin, formatError } from '../graphql/format-
 import { queryCostPlugin, queryLimitsRule } from '../graphql/limits';
 import type { ModelCache } from '../recsys/model-cache';
 import { VerifiedTokens } from '../recsys/tokens';
-import { recentlyVerified } from '../recsys/users';
+import { knownGenuine } from '../recsys/users';
 import type { JobRunner } from '../jobs/job-runner';
 import type { AnimeCatalog } from '../recsys/anime-catalog';
 import { buildGraphQLSchema } from '../graphql/schema';
@@ -91,7 +91,7 @@ export async function buildApp({ config, db, models, logger, jobToken, jobs, cat
       try {
         const { authorization } = request.headers;
         const token = bearerToken(authorization);
-        if (token !== undefined) await badTokens.check(request.ip, token, () => recentlyVerified(db, verifiedTokens, token));
+        if (token !== undefined) await badTokens.check(request.ip, token, () => knownGenuine(db, verifiedTokens, token));
         const context = await createContext(services, authorization, request.ip);
         if (context.caller.badToken && token !== undefined) await badTokens.failed(request.ip, token);
         return context;

@@ -55,20 +55,21 @@ export function mutationRateLimitPlugin(limits: Config['rateLimit'], store: Rate
 
 /**
  * Failed token verifications allowed per window from one client address for one claimed user
- * (a token names its user: `<userId>.<secret>`). A forged token of a real user costs a scrypt
- * hash (~50 ms of CPU) to refuse, on queries too; past this budget that address's tokens for
- * that user get RATE_LIMITED without any hashing until the window ends.
+ * (a token names its user: `<userId>.<secret>`). Past this budget that address's forged tokens
+ * for that user get RATE_LIMITED until the window ends, after one key lookup and an HMAC (no
+ * scrypt): a flood costs the database and the CPU little.
  */
 export const BAD_TOKENS_PER_IP = 30;
 
 /**
  * Counts failed token verifications per (address, claimed user); `check` refuses a pair over
- * budget. Valid tokens get through: the admin token is never counted; forged tokens of one
- * user (or malformed ones) use up only their own budget, so a guessing client behind the same
- * proxy, or one spraying random user ids, locks out no one else; and a token this server
- * verified recently passes even when its own pair is over budget (no hashing needed to know).
- * What stays refused: a valid token this server has not seen lately, for a user whose tokens
- * were forged 30 times from the same address within the window.
+ * budget, but never a valid token: the admin token is never counted; forged tokens of one user
+ * (or malformed ones) use up only their own budget, so a guessing client behind the same
+ * proxy, or one spraying random user ids, locks out no one else; and a token known to be
+ * genuine without scrypt (its fingerprint matches the stored one, tokens.ts) passes even when
+ * its own pair is over budget, on any server, seen before or not. The one exception left: a
+ * token whose stored hash predates fingerprints and has not verified since (it gets its
+ * fingerprint then) passes an over-budget pair only where this server verified it lately.
  */
 export class BadTokenLimiter {
   private readonly limiter: RateLimiterAbstract | null;
@@ -89,12 +90,12 @@ export class BadTokenLimiter {
 
   /**
    * Throws RateLimitedError when tokens for `token`'s user from `ip` have used up their failed
-   * verifications, unless `recentlyVerified` (cheap: no hashing) vouches for this one.
+   * verifications, unless `knownGenuine` (cheap: no scrypt) vouches for this one.
    */
-  async check(ip: string, token: string, recentlyVerified: () => Promise<boolean>): Promise<void> {
+  async check(ip: string, token: string, knownGenuine: () => Promise<boolean>): Promise<void> {
     const key = this.key(ip, token);
     const state = key === null ? null : await this.limiter?.get(key);
-    if (state && state.consumedPoints >= BAD_TOKENS_PER_IP && !(await recentlyVerified())) {
+    if (state && state.consumedPoints >= BAD_TOKENS_PER_IP && !(await knownGenuine())) {
       const retryAfterSeconds = Math.max(1, Math.ceil(state.msBeforeNext / 1000));
       throw new RateLimitedError(`too many invalid tokens for this user from this address; retry after ${retryAfterSeconds} s`, retryAfterSeconds);
     }

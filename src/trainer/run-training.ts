@@ -31,6 +31,7 @@ import { activeModelVersionId } from '../versions/activation';
 import { publishModelVersion } from '../versions/publish';
 import { DEFAULT_MODEL_VERSIONS_KEPT, retainModelVersions } from '../versions/retention';
 import { samplePredictions } from './prediction-sample';
+import { PreparedDataCache, preparationKey } from './prepared-data-cache';
 import { trainModel } from './train';
 import type { ModelTrainer, TrainedModel } from './trainer';
 import { trainRetrieval } from './train-retrieval';
@@ -184,6 +185,12 @@ export interface PreparedData {
   headBackend: BackendName;
 }
 
+const preparedData = new PreparedDataCache<PreparedData>();
+
+/**
+ * The split and baselines of the database's ratings; a run on the same data and options within
+ * PREPARED_DATA_TTL_MS of the last one gets the same preparation (prepared-data-cache.ts).
+ */
 export async function prepareTrainingData(
   db: Database,
   split: { testFraction: number; validationSplit: number; seed: number },
@@ -191,8 +198,19 @@ export async function prepareTrainingData(
 ): Promise<PreparedData> {
   const backend = await selectBackend(options.backend, options.logger);
   const dataset = await loadRatingsDataset(db);
-  const splitIndices = splitDataset(dataset.ratings.length, split);
+  const splitOptions = { testFraction: split.testFraction, validationSplit: split.validationSplit, seed: split.seed };
   const rankingUsers = options.rankingUsers ?? DEFAULT_RANKING_USERS;
+  const key = preparationKey(dataset, { ...splitOptions, rankingUsers, backend: backend.name, scoring: backend.scoring });
+  return preparedData.get(key, () => prepareDataset(dataset, splitOptions, rankingUsers, backend));
+}
+
+async function prepareDataset(
+  dataset: RatingsDataset,
+  split: { testFraction: number; validationSplit: number; seed: number },
+  rankingUsers: number,
+  backend: { name: BackendName; scoring: BackendName },
+): Promise<PreparedData> {
+  const splitIndices = splitDataset(dataset.ratings.length, split);
   const trainRatings = pick(dataset, splitIndices.train);
   const baselineOnly = fitBaselineOnly({ ...trainRatings, numUsers: dataset.userIds.length, numItems: dataset.itemIds.length });
   const globalMean = globalMeanBaseline(trainRatings.ratings);

@@ -19,7 +19,7 @@ import { failpoint } from '../faults/failpoint';
 import { activateWithin } from './activation';
 import type { EmbeddingSet, ModelVersionDraft } from './draft';
 import { validateDraft } from './draft-validation';
-import { createHnswIndexSql, EMBEDDING_TABLES } from './embedding-indexes';
+import { createHnswIndexSql, SEARCHED_EMBEDDING_TABLES } from './embedding-indexes';
 import { float32Text, vectorToSql } from './vector-codec';
 
 /** About this many floats per COPY chunk (~1.5 MB of text): bounded memory, few round trips. */
@@ -59,7 +59,7 @@ export async function publishModelVersion(db: Database, draft: ModelVersionDraft
     await copyEmbeddings(tx, 'user_embedding', 'user_id', versionId, draft.users);
     failpoint('publish:after-user-embeddings');
     // Bulk, then index: one build per table beats maintaining the index row by row.
-    for (const table of EMBEDDING_TABLES) await tx.exec(createHnswIndexSql(table, versionId, draft.embeddingDim));
+    for (const table of SEARCHED_EMBEDDING_TABLES) await tx.exec(createHnswIndexSql(table, versionId, draft.embeddingDim));
     failpoint('publish:after-indexes');
 
     if (draft.map) await copyMapPoints(tx, versionId, draft.map);

@@ -269,12 +269,12 @@ describeEachDriver('publishModelVersion', (driver) => {
     expect(await countOf(db, 'item_map_point', v2)).toBe(0);
     expect(await countOf(db, 'item_embedding', v1)).toBe(10);
     expect(await hnswIndexesOf(db, v2)).toEqual([]);
-    expect(await hnswIndexesOf(db, v3)).toEqual([hnswIndexName('item_embedding', v3), hnswIndexName('user_embedding', v3)]);
+    expect(await hnswIndexesOf(db, v3)).toEqual([hnswIndexName('item_embedding', v3)]);
 
     expect(await retainModelVersions(db, { keep: 0 })).toEqual([v3, v4, v5]);
     expect(await versionIds(db)).toEqual([v1, failed]);
     expect(await activeModelVersionId(db)).toBe(v1);
-    expect(await hnswIndexesOf(db, v1)).toHaveLength(2);
+    expect(await hnswIndexesOf(db, v1)).toEqual([hnswIndexName('item_embedding', v1)]);
     for (const id of [v3, v4, v5]) expect(await hnswIndexesOf(db, id)).toEqual([]);
     expect(await retainModelVersions(db, { keep: 0 })).toEqual([]);
   });

@@ -1,7 +1,9 @@
 /**
- * Rate limits over HTTP on a real server: the bad-token limiter never refuses a valid token for
- * other tokens' failures, and TRUST_PROXY decides which address the limits count.
+ * Rate limits over HTTP on a real server: the bad-token limiter never refuses a valid token,
+ * whatever was forged before, and TRUST_PROXY decides which address the limits count.
  */
+import { fingerprintMatches } from '../../src/recsys/tokens';
+import { createUser as createUserDirectly } from '../../src/recsys/users';
 import { BAD_TOKENS_PER_IP } from '../../src/server/rate-limit';
 import { codeOf, gql, post } from '../helpers/graphql';
 import { startFixtureServer, type FixtureServer } from '../reliability/fixture-server';
@@ -48,6 +50,34 @@ describe('bad-token limiter', () => {
     // The forged ones stay refused, without hashing.
     const forged = await post(fixture.url, ME, { authorization: `Bearer ${forgedFor(victim.id, 99)}` });
     expect(forged.status).toBe(429);
+  });
+
+  it('a valid token that no server has seen passes after 100 forged tokens of its user from the same address; the forgeries stay refused', async () => {
+    // Created beside the server: it has never verified this token.
+    const { user, token } = await createUserDirectly(fixture.server.db, 'unseen', 90);
+    const codes: (string | undefined)[] = [];
+    for (let n = 0; n < 100; n++) codes.push(codeOf(await post(fixture.url, ME, { authorization: `Bearer ${forgedFor(user.id, n)}` })));
+    expect(codes.slice(0, BAD_TOKENS_PER_IP).every((code) => code === 'UNAUTHENTICATED')).toBe(true);
+    expect(codes.slice(BAD_TOKENS_PER_IP).every((code) => code === 'RATE_LIMITED')).toBe(true);
+
+    const genuine = await post(fixture.url, ME, { authorization: `Bearer ${token}` });
+    expect(genuine.status).toBe(200);
+    expect(genuine.body.data.me.id).toBe(user.id);
+    expect((await post(fixture.url, ME, { authorization: `Bearer ${forgedFor(user.id, 100)}` })).status).toBe(429);
+  });
+
+  it('a token stored without a fingerprint gets one the first time it verifies', async () => {
+    const { user, token } = await createUserDirectly(fixture.server.db, 'older', 90);
+    const secret = token.split('.')[1]!;
+    // The stored form before fingerprints: scrypt$<salt>$<hash>.
+    await fixture.server.db.query(`UPDATE app_user SET token_hash = split_part(token_hash, '$', 1) || '$' || split_part(token_hash, '$', 2) || '$' || split_part(token_hash, '$', 3) WHERE id = $1`, [user.id]);
+    const storedHash = async () => (await fixture.server.db.query<{ token_hash: string }>('SELECT token_hash FROM app_user WHERE id = $1', [user.id])).rows[0]!.token_hash;
+    expect(fingerprintMatches(secret, await storedHash())).toBeNull();
+
+    expect((await post(fixture.url, ME, { authorization: `Bearer ${token}` })).body.data.me.id).toBe(user.id);
+    expect(fingerprintMatches(secret, await storedHash())).toBe(true);
+    expect(fingerprintMatches(`${secret.slice(0, -1)}x`, await storedHash())).toBe(false);
+    expect((await post(fixture.url, ME, { authorization: `Bearer ${token}` })).body.data.me.id).toBe(user.id);
   });
 });
 

@@ -7,7 +7,7 @@ import { NotFoundError } from '../../src/errors';
 import { predictRows } from '../../src/models/predict';
 import { ModelCache, type ServingModel } from '../../src/recsys/model-cache';
 import { recommend } from '../../src/recsys/recommend';
-import type { AnimeFilter } from '../../src/recsys/similar';
+import type { AnimeFilter } from '../../src/recsys/anime-filter';
 import { describeEachDriver } from '../helpers/databases';
 import { openFixtureDatabase, type FixtureDatabase } from '../reliability/fixture-server';
 

@@ -5,7 +5,8 @@
  */
 import { NotFoundError } from '../../src/errors';
 import { ModelCache, type ServingModel } from '../../src/recsys/model-cache';
-import { similarAnime, type AnimeFilter } from '../../src/recsys/similar';
+import { similarAnime } from '../../src/recsys/similar';
+import type { AnimeFilter } from '../../src/recsys/anime-filter';
 import { describeEachDriver } from '../helpers/databases';
 import { FIXTURE_SIZE, openFixtureDatabase, type FixtureDatabase } from '../reliability/fixture-server';
 

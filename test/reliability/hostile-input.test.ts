@@ -97,6 +97,17 @@ const CORPUS: Case[] = [
     status: 200,
     code: 'UNAUTHENTICATED',
   },
+  {
+    name: `a valid token after 100 forged tokens of its user from the same address (${BAD_TOKENS_PER_IP} allowed), on a server that never verified it`,
+    send: async (u) => {
+      const created = await gql(u, 'mutation { createUser(name: "targeted") { user { id } token } }');
+      const { user, token } = created.body.data.createUser;
+      for (let n = 0; n < 100; n++) await post(u, query('{ me { id } }'), { authorization: `Bearer ${user.id}.${String(n).padStart(43, 'F')}` });
+      return post(u, query('{ me { id } }'), { authorization: `Bearer ${token}` });
+    },
+    status: 200,
+    code: undefined,
+  },
   // Cost limits (the test server's budget is COST_LIMIT; a map of its 200 items costs 410).
   {
     name: "30 aliases of embeddingMap with their anime (issue 15's 42.5 MB reproducer)",
