@@ -1,21 +1,30 @@
 import { IsOptional } from 'class-validator';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Arg, Args, ArgsType, Authorized, Ctx, Field, Float, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
-import { InvalidInputError } from '../../errors';
+import { InvalidInputError, NotFoundError } from '../../errors';
+import { TRAINING_JOBS } from '../../jobs/job';
+import type { JobRunner } from '../../jobs/job-runner';
+import type { JobRunRecord } from '../../jobs/job-runs';
 import { trainJobArgs } from '../../jobs/train-job';
 import { PRESETS } from '../../models/hyperparameters';
 import type { ModelKind } from '../../models/kinds';
 import { activateModelVersion } from '../../versions/activation';
 import { ADMIN } from '../auth-checker';
-import { MapMethodEnum, ModelKindEnum, PresetEnum, TrainingStatusEnum, type MapMethod } from './training-enums';
+import { JobOriginEnum, MapMethodEnum, ModelKindEnum, PresetEnum, TrainingJobEnum, TrainingStatusEnum, type MapMethod } from './training-enums';
 import type { GraphQLContext } from '../context';
 import { ModelVersionType } from '../models/model-version.type';
 import { activeModelVersion } from '../../versions/summaries';
 
-@ObjectType('TrainingRun', { description: 'A training run started through the API, with its progress.' })
+@ObjectType('TrainingRun', { description: 'A train or tune job, wherever it was started (CLI, API, server start-up), with its progress.' })
 export class TrainingRunType {
-  @Field(() => Int, { description: 'Run id (this server, since start).' })
+  @Field(() => Int, { description: 'Run id (a job run of the database, shared by every server and CLI).' })
   id!: number;
+
+  @Field(() => TrainingJobEnum, { description: 'TRAIN or TUNE.' })
+  name!: string;
+
+  @Field(() => JobOriginEnum, { description: 'Where it was started.' })
+  origin!: string;
 
   @Field(() => ModelKindEnum, { description: 'The model kind trained.' })
   kind!: string;
@@ -23,8 +32,11 @@ export class TrainingRunType {
   @Field(() => PresetEnum, { description: 'The hyperparameter preset.' })
   preset!: string;
 
-  @Field(() => TrainingStatusEnum, { description: 'Whether it runs, succeeded or failed.' })
+  @Field(() => TrainingStatusEnum, { description: 'Whether it runs, succeeded, failed or was aborted.' })
   status!: string;
+
+  @Field(() => Boolean, { description: 'An abort was asked for (abortTrainingRun); a running run stops within seconds.' })
+  abortRequested!: boolean;
 
   @Field(() => String, { description: 'What it is doing now (loading, training, evaluating, publishing, ...).' })
   phase!: string;
@@ -44,8 +56,20 @@ export class TrainingRunType {
   @Field(() => Int, { description: 'The model version it published; null until then, or if it failed.', nullable: true })
   modelVersionId!: number | null;
 
-  @Field(() => String, { description: 'Why it failed; null otherwise.', nullable: true })
+  @Field(() => String, { description: 'Why it failed or was aborted ("interrupted": its process died); null otherwise.', nullable: true })
   error!: string | null;
+}
+
+/** Training runs show their job's kind and preset. */
+function trainingRunOf(run: JobRunRecord): TrainingRunType {
+  return { ...run, kind: String(run.args.kind), preset: String(run.args.preset) };
+}
+
+/** A training run (a train or tune job) `id`, else NotFoundError. */
+async function trainingRun(jobs: JobRunner, id: number): Promise<JobRunRecord> {
+  const run = await jobs.get(id);
+  if (!run || !TRAINING_JOBS.includes(run.name)) throw new NotFoundError(`training run ${id} does not exist`);
+  return run;
 }
 
 @ArgsType()
@@ -70,14 +94,14 @@ class StartTrainingArgs {
 
 @Resolver()
 export class TrainingResolver {
-  @Query(() => [TrainingRunType], { nullable: true, description: 'Training runs started through this server, newest first.' })
-  trainingRuns(@Ctx() { trainingRuns }: GraphQLContext): TrainingRunType[] {
-    return trainingRuns.list();
+  @Query(() => [TrainingRunType], { nullable: true, description: 'The latest 50 training runs (train and tune jobs) on this database, wherever started, newest first.' })
+  async trainingRuns(@Ctx() { jobs }: GraphQLContext): Promise<TrainingRunType[]> {
+    return (await jobs.list({ names: TRAINING_JOBS })).map(trainingRunOf);
   }
 
   @Authorized(ADMIN)
   @Mutation(() => TrainingRunType, { nullable: true, description: 'Admin: trains a model in the background (see trainingRuns).' })
-  startTraining(@Args(() => StartTrainingArgs) args: StartTrainingArgs, @Ctx() { trainingRuns }: GraphQLContext): TrainingRunType {
+  async startTraining(@Args(() => StartTrainingArgs) args: StartTrainingArgs, @Ctx() { jobs }: GraphQLContext): Promise<TrainingRunType> {
     // The one schema of training arguments (the CLI's and the job's): params are its overrides.
     const checked = trainJobArgs.safeParse({
       kind: args.kind,
@@ -91,7 +115,17 @@ export class TrainingResolver {
       const [field, ...rest] = issue.path;
       throw new InvalidInputError(field === 'overrides' ? `params.${rest.join('.') || '?'}: ${issue.message}` : issue.message);
     }
-    return trainingRuns.start(checked.data);
+    return trainingRunOf(await jobs.start('train', checked.data, { origin: 'api' }));
+  }
+
+  @Authorized(ADMIN)
+  @Mutation(() => TrainingRunType, {
+    nullable: true,
+    description: 'Admin: asks a running training run to stop, wherever it runs (CLI, API, start-up, another server); it shows as ABORTED within seconds.',
+  })
+  async abortTrainingRun(@Arg('id', () => Int, { description: 'The training run to abort.' }) id: number, @Ctx() { jobs }: GraphQLContext): Promise<TrainingRunType> {
+    await trainingRun(jobs, id);
+    return trainingRunOf(await jobs.abort(id));
   }
 
   @Authorized(ADMIN)
