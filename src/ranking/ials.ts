@@ -11,6 +11,7 @@
  * Hand-written over typed arrays: each step is a d × d product plus a sparse sum, far too small
  * for a tensor library's call overhead, and tfjs has no CG or Cholesky.
  */
+import { YieldPoint } from '../yield-point';
 import { solveSpd } from '../models/spd-solve';
 import { mulberry32 } from '../trainer/random';
 import { itemsOf, usersOf, type Interactions, type UserScorer } from './interactions';
@@ -152,7 +153,7 @@ function initialVectors(rows: number, options: IalsOptions, random: () => number
 }
 
 /** One half-sweep: every row of `target` against the fixed side. */
-function halfSweep(
+async function halfSweep(
   target: Float32Array,
   fixed: Float32Array,
   rows: number,
@@ -160,9 +161,11 @@ function halfSweep(
   observedOf: (row: number) => Int32Array,
   options: IalsOptions,
   solver: RowSolver,
-): void {
+  yieldPoint: YieldPoint,
+): Promise<void> {
   const gram = gramian(fixed, options.dim);
   for (let row = 0; row < rows; row++) {
+    await yieldPoint.pass();
     const observed = observedOf(row);
     const reg = regularizationOf(options, observed.length, fixedRows);
     solver.solve(target, row, fixed, observed, gram, options.unobservedWeight, reg, options.cgSteps);
@@ -172,16 +175,18 @@ function halfSweep(
 /**
  * Fits iALS on binary interactions.
  * @param onSweep called after each sweep with its 1-based number; throw (e.g. an abort) to stop.
+ * Yields to the event loop now and then (yield-point.ts): it runs on the server during training.
  */
-export function fitIals(interactions: Interactions, options: IalsOptions, onSweep?: (sweep: number) => void): IalsModel {
+export async function fitIals(interactions: Interactions, options: IalsOptions, onSweep?: (sweep: number) => void): Promise<IalsModel> {
   const { dim } = options;
   const random = mulberry32(options.seed);
   const userVectors = initialVectors(interactions.numUsers, options, random);
   const itemVectors = initialVectors(interactions.numItems, options, random);
   const solver = new RowSolver(dim);
+  const yieldPoint = new YieldPoint();
   for (let sweep = 1; sweep <= options.sweeps; sweep++) {
-    halfSweep(userVectors, itemVectors, interactions.numUsers, interactions.numItems, (u) => itemsOf(interactions, u), options, solver);
-    halfSweep(itemVectors, userVectors, interactions.numItems, interactions.numUsers, (i) => usersOf(interactions, i), options, solver);
+    await halfSweep(userVectors, itemVectors, interactions.numUsers, interactions.numItems, (u) => itemsOf(interactions, u), options, solver, yieldPoint);
+    await halfSweep(itemVectors, userVectors, interactions.numItems, interactions.numUsers, (i) => usersOf(interactions, i), options, solver, yieldPoint);
     onSweep?.(sweep);
   }
   return { dim, userVectors, itemVectors };

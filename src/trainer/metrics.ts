@@ -2,6 +2,7 @@
  * Evaluation metrics for training runs: rating-prediction error and top-k recommendation quality.
  * Pure functions over typed arrays; no database, no tfjs.
  */
+import { YieldPoint } from '../yield-point';
 import { TopK } from '../ranking/top-k';
 import { mulberry32, shuffleInPlace } from './random';
 
@@ -105,10 +106,12 @@ export interface RankingMetrics {
  * Cost: one `scoreUser` call and O(numItems · log k) work per evaluated user, with a bounded
  * min-heap instead of sorting all items, and one scores buffer reused for every user.
  *
- * @throws RangeError on a non-positive numItems or k, a negative maxUsers, mismatched test
+ * Yields to the event loop now and then (yield-point.ts): it runs on the server during training.
+ *
+ * @throws (rejects with) RangeError on a non-positive numItems or k, a negative maxUsers, mismatched test
  *   arrays, or item indices outside 0..numItems-1.
  */
-export function rankingMetrics(input: RankingInput): RankingMetrics {
+export async function rankingMetrics(input: RankingInput): Promise<RankingMetrics> {
   const { numItems, trainItemsByUser, testByUser, scoreUser } = input;
   const k = input.k ?? 10;
   const relevantRating = input.relevantRating ?? 8;
@@ -145,7 +148,9 @@ export function rankingMetrics(input: RankingInput): RankingMetrics {
   let recallSum = 0;
   let coveredItems = 0;
 
+  const yieldPoint = new YieldPoint();
   for (let ordinal = 0; ordinal < users.length; ordinal++) {
+    await yieldPoint.pass();
     const user = users[ordinal] as number;
     const stamp = ordinal + 1;
     const test = testByUser.get(user) as TestRatings;

@@ -27,7 +27,7 @@ export interface EvaluationSample {
 }
 
 /** Ranking quality of a scorer on held-out ratings (validation or test). */
-export function rankingOn(heldOut: HeldOut, scorer: UserScorer, numItems: number, sample: EvaluationSample): RankingMetrics {
+export function rankingOn(heldOut: HeldOut, scorer: UserScorer, numItems: number, sample: EvaluationSample): Promise<RankingMetrics> {
   return rankingMetrics({
     numItems,
     trainItemsByUser: heldOut.excludedByUser,
@@ -44,19 +44,19 @@ export async function fitRankingBaselines(
   signal?: AbortSignal,
 ): Promise<{ metrics: RankingBaselines; ease: EaseModel }> {
   const numItems = data.train.numItems;
-  const popularity = rankingOn(data.test, fitPopularity(data.train), numItems, sample);
-  const itemKnn = rankingOn(data.test, fitItemKnn(data.train), numItems, sample);
+  const popularity = await rankingOn(data.test, fitPopularity(data.train), numItems, sample);
+  const itemKnn = await rankingOn(data.test, fitItemKnn(data.train), numItems, sample);
   const gram = itemGram(data.train);
   let best: { model: EaseModel; ndcg: number } | null = null;
   for (const lambda of EASE_LAMBDAS) {
     signal?.throwIfAborted();
     const model = await fitEase(data.train, { lambda, gram });
-    const ndcg = rankingOn(data.validation, model, numItems, sample).ndcg;
+    const ndcg = (await rankingOn(data.validation, model, numItems, sample)).ndcg;
     if (best === null || ndcg > best.ndcg) best = { model, ndcg };
   }
   const ease = best!;
   return {
-    metrics: { popularity, itemKnn, ease: { ...rankingOn(data.test, ease.model, numItems, sample), lambda: ease.model.lambda, validationNdcg: ease.ndcg } },
+    metrics: { popularity, itemKnn, ease: { ...(await rankingOn(data.test, ease.model, numItems, sample)), lambda: ease.model.lambda, validationNdcg: ease.ndcg } },
     ease: ease.model,
   };
 }

@@ -113,13 +113,13 @@ function baselineEvaluator(predictor: RatingPredictor, numItems: number): Evalua
   };
 }
 
-function evaluate(evaluator: Evaluator, dataset: RatingsDataset, split: DatasetSplit, ranking: RankingData, sample: EvaluationSample): ModelMetrics {
+async function evaluate(evaluator: Evaluator, dataset: RatingsDataset, split: DatasetSplit, ranking: RankingData, sample: EvaluationSample): Promise<ModelMetrics> {
   const train = pick(dataset, split.train);
   const test = pick(dataset, split.test);
   return {
     train: regressionMetrics(evaluator.predict(train.users, train.items), train.ratings),
     test: regressionMetrics(evaluator.predict(test.users, test.items), test.ratings),
-    ranking: rankingOn(ranking.test, evaluator, dataset.itemIds.length, sample),
+    ranking: await rankingOn(ranking.test, evaluator, dataset.itemIds.length, sample),
   };
 }
 
@@ -228,8 +228,8 @@ async function prepareDataset(
     backend: backend.name,
     headBackend: backend.scoring,
     baselines: {
-      globalMean: evaluate(baselineEvaluator(globalMean, numItems), dataset, splitIndices, ranking, sample),
-      baselineOnly: evaluate(baselineEvaluator(baselineOnly, numItems), dataset, splitIndices, ranking, sample),
+      globalMean: await evaluate(baselineEvaluator(globalMean, numItems), dataset, splitIndices, ranking, sample),
+      baselineOnly: await evaluate(baselineEvaluator(baselineOnly, numItems), dataset, splitIndices, ranking, sample),
     },
   };
 }
@@ -283,12 +283,12 @@ export async function finishTrainingRun(
   let metrics: ModelMetrics;
   if (result.reranker) {
     const evaluator = { predict: (users: Int32Array, items: Int32Array) => predictRows(ratingModel, users, items), ...twoStageScorer(model, result.reranker, prepared.ranking, prepared.ranking.test) };
-    metrics = evaluate(evaluator, dataset, split, prepared.ranking, sample);
-    metrics.similarTitles = similarTitlesQuality(model, result.reranker, prepared.ranking, sample);
+    metrics = await evaluate(evaluator, dataset, split, prepared.ranking, sample);
+    metrics.similarTitles = await similarTitlesQuality(model, result.reranker, prepared.ranking, sample);
     metrics.blend = { weights: result.reranker.weights, validationNdcg: result.blendValidationNdcg ?? null };
   } else {
     const scorer = new ItemScorer(model);
-    metrics = evaluate(modelEvaluator(model, scorer), dataset, split, prepared.ranking, sample);
+    metrics = await evaluate(modelEvaluator(model, scorer), dataset, split, prepared.ranking, sample);
     scorer.release();
   }
   if (kindDefinition(ratingModel.hyper.kind).rating === 'class-expectation') {

@@ -23,6 +23,7 @@ import { mulberry32, shuffleInPlace } from './random';
 import type { HeldOut, RankingData } from './ranking-data';
 import type { TrainedModel, TrainerInput } from './trainer';
 import { trainModel, type TrainCallbacks } from './train';
+import { YieldPoint } from '../yield-point';
 
 /** Relevant held-out rating, as the ranking metrics count it. */
 const RELEVANT_RATING = 8;
@@ -80,7 +81,7 @@ export function candidatesFor(stage: TwoStageModel, retrieval: Model, ratingMode
 }
 
 /** Validation users' candidates, for fitting the blend (a seeded sample of at most `maxUsers`). */
-function blendExamples(stage: TwoStageModel, retrieval: Model, ratingModel: Model, ranking: RankingData, heldOut: HeldOut, maxUsers: number, seed: number): BlendExample[] {
+async function blendExamples(stage: TwoStageModel, retrieval: Model, ratingModel: Model, ranking: RankingData, heldOut: HeldOut, maxUsers: number, seed: number): Promise<BlendExample[]> {
   const users = [...heldOut.heldOutByUser.keys()].filter((user) => {
     const { ratings } = heldOut.heldOutByUser.get(user)!;
     return Array.from(ratings).some((rating) => rating >= RELEVANT_RATING);
@@ -90,13 +91,17 @@ function blendExamples(stage: TwoStageModel, retrieval: Model, ratingModel: Mode
     shuffleInPlace(users, mulberry32(seed));
     users.length = maxUsers;
   }
-  return users.map((user) => {
+  const examples: BlendExample[] = [];
+  const yieldPoint = new YieldPoint();
+  for (const user of users) {
+    await yieldPoint.pass();
     const held = heldOut.heldOutByUser.get(user)!;
     const relevant = new Set<number>();
     for (let n = 0; n < held.items.length; n++) if (held.ratings[n]! >= RELEVANT_RATING) relevant.add(held.items[n]!);
     const candidates = candidatesFor(stage, retrieval, ratingModel, ranking, heldOut.excludedByUser.get(user), user);
-    return { standardized: standardized(candidates), relevant: Uint8Array.from(candidates.rows, (row) => (relevant.has(row) ? 1 : 0)), idealDcg: idealDcg(relevant.size, K) };
-  });
+    examples.push({ standardized: standardized(candidates), relevant: Uint8Array.from(candidates.rows, (row) => (relevant.has(row) ? 1 : 0)), idealDcg: idealDcg(relevant.size, K) });
+  }
+  return examples;
 }
 
 export async function trainRetrieval(input: TrainerInput, hyper: Hyperparameters, callbacks: TrainCallbacks): Promise<TrainedModel> {
@@ -107,7 +112,7 @@ export async function trainRetrieval(input: TrainerInput, hyper: Hyperparameters
   const rating = await trainModel(dataset, split, { ...schedule, ...options.ratingModel, kind: 'hybrid' }, callbacks);
 
   const ialsStarted = performance.now();
-  const ials = fitIals(ranking.train, ialsOptionsOf(hyper), () => callbacks.signal?.throwIfAborted());
+  const ials = await fitIals(ranking.train, ialsOptionsOf(hyper), () => callbacks.signal?.throwIfAborted());
   const ialsSeconds = (performance.now() - ialsStarted) / 1000;
   const model = retrievalModel(hyper, { users: dataset.userIds, items: dataset.itemIds }, ials);
   const reranker: Reranker = {
@@ -121,7 +126,7 @@ export async function trainRetrieval(input: TrainerInput, hyper: Hyperparameters
     similarityShrinkage: options.similarityShrinkage,
   };
   callbacks.signal?.throwIfAborted();
-  const examples = blendExamples(twoStageModel(model, reranker), model, rating.model, ranking, ranking.validation, input.rankingUsers, hyper.seed);
+  const examples = await blendExamples(twoStageModel(model, reranker), model, rating.model, ranking, ranking.validation, input.rankingUsers, hyper.seed);
   const blend = fitBlendWeights(examples, K, INITIAL_WEIGHTS);
   reranker.weights = blend.weights;
   return {
@@ -155,12 +160,12 @@ export function twoStageScorer(retrieval: Model, reranker: Reranker, ranking: Ra
  * vectors' most similar items (with and without the support shrinkage), a user's score for an
  * item being the sum of its similarities to the user's training items, as raw item-kNN does.
  */
-export function similarTitlesQuality(retrieval: Model, reranker: Reranker, ranking: RankingData, sample: EvaluationSample): { shrunk: RankingMetrics; unshrunk: RankingMetrics } {
+export async function similarTitlesQuality(retrieval: Model, reranker: Reranker, ranking: RankingData, sample: EvaluationSample): Promise<{ shrunk: RankingMetrics; unshrunk: RankingMetrics }> {
   const dim = retrieval.hyper.embeddingDim;
   const unit = unitRows(retrieval.itemEmbeddings, dim);
   const quality = (shrinkage: number) => {
     const neighbours = vectorNeighbours(unit, dim, supportFactors(reranker.support, shrinkage), DEFAULT_KNN_NEIGHBOURS);
     return rankingOn(ranking.test, neighbourScorer(ranking.train, neighbours), retrieval.itemIds.length, sample);
   };
-  return { shrunk: quality(reranker.similarityShrinkage), unshrunk: quality(0) };
+  return { shrunk: await quality(reranker.similarityShrinkage), unshrunk: await quality(0) };
 }

@@ -105,9 +105,9 @@ describe('rankingMetrics on a hand-computed toy case', () => {
   };
   const train = { 0: [0, 1], 2: [0] };
 
-  it('matches the hand-computed values', () => {
+  it('matches the hand-computed values', async () => {
     const input = toyInput(scoresByUser, test, train, { k: 3 });
-    const result = rankingMetrics(input);
+    const result = await rankingMetrics(input);
     expect(result.usersEvaluated).toBe(2);
     expect(result.k).toBe(3);
     expect(result.ndcg).toBeCloseTo((D2 + D3) / (2 * (D1 + D2)), 10);
@@ -121,28 +121,28 @@ describe('rankingMetrics on a hand-computed toy case', () => {
     // Each user alone, to pin the per-user numbers.
     { user: 0, ndcg: D2 / (D1 + D2), coverage: 3 / 6 },
     { user: 1, ndcg: D3 / (D1 + D2), coverage: 3 / 6 },
-  ])('user $user alone: NDCG $ndcg', ({ user, ndcg, coverage }) => {
+  ])('user $user alone: NDCG $ndcg', async ({ user, ndcg, coverage }) => {
     const only = { [user]: test[user] as [number[], number[]] };
-    const result = rankingMetrics(toyInput(scoresByUser, only, train, { k: 3 }));
+    const result = await rankingMetrics(toyInput(scoresByUser, only, train, { k: 3 }));
     expect(result).toMatchObject({ usersEvaluated: 1, recall: 0.5, coverage });
     expect(result.ndcg).toBeCloseTo(ndcg, 12);
   });
 
-  it('excludes training items: without them user 0 would list 0 and 1', () => {
-    const withoutExclusion = rankingMetrics(toyInput(scoresByUser, { 0: test[0] as [number[], number[]] }, {}, { k: 3 }));
+  it('excludes training items: without them user 0 would list 0 and 1', async () => {
+    const withoutExclusion = await rankingMetrics(toyInput(scoresByUser, { 0: test[0] as [number[], number[]] }, {}, { k: 3 }));
     // Top 3 = [0, 1, 3]: no relevant item, and coverage counts items 0, 1, 3.
     expect(withoutExclusion).toMatchObject({ ndcg: 0, recall: 0, coverage: 3 / 6, usersEvaluated: 1 });
   });
 
-  it('lets relevantRating decide which users count', () => {
+  it('lets relevantRating decide which users count', async () => {
     // At 9, only user 0's item 2 (rated 9) and user 1's item 0 (rated 10) are relevant.
     // User 0: hit at rank 2, IDCG = D1 → NDCG = D2, recall 1. User 1: item 0 scores last → 0, 0.
     // At 11 nobody has a relevant item.
-    const at9 = rankingMetrics(toyInput(scoresByUser, test, train, { k: 3, relevantRating: 9 }));
+    const at9 = await rankingMetrics(toyInput(scoresByUser, test, train, { k: 3, relevantRating: 9 }));
     expect(at9.usersEvaluated).toBe(2);
     expect(at9.ndcg).toBeCloseTo(D2 / 2, 12);
     expect(at9.recall).toBeCloseTo(0.5, 12);
-    const at11 = rankingMetrics(toyInput(scoresByUser, test, train, { k: 3, relevantRating: 11 }));
+    const at11 = await rankingMetrics(toyInput(scoresByUser, test, train, { k: 3, relevantRating: 11 }));
     expect(at11).toEqual({ ndcg: 0, recall: 0, coverage: 0, usersEvaluated: 0, k: 3 });
   });
 });
@@ -158,17 +158,17 @@ describe('rankingMetrics edge cases', () => {
     { k: 6, scores: [9, 8, 7, 6, 1, 1], ndcg: 1, recall: 1 },
     // k larger than the catalog: the list is just shorter.
     { k: 50, scores: [1, 1, 1, 1, 9, 9], ndcg: (D3 + 1 / Math.log2(5) + 1 / Math.log2(6) + 1 / Math.log2(7)) / (D1 + D2 + D3 + 1 / Math.log2(5)), recall: 1 },
-  ])('k = $k with 4 relevant items', ({ k, scores, ndcg, recall }) => {
-    const result = rankingMetrics(toyInput({ 0: scores }, { 0: [[0, 1, 2, 3], [8, 9, 10, 8]] }, {}, { k }));
+  ])('k = $k with 4 relevant items', async ({ k, scores, ndcg, recall }) => {
+    const result = await rankingMetrics(toyInput({ 0: scores }, { 0: [[0, 1, 2, 3], [8, 9, 10, 8]] }, {}, { k }));
     expect(result.ndcg).toBeCloseTo(ndcg, 12);
     expect(result.recall).toBeCloseTo(recall, 12);
     expect(result.k).toBe(k);
   });
 
-  it('counts duplicate relevant test items once and a relevant training item as a miss', () => {
+  it('counts duplicate relevant test items once and a relevant training item as a miss', async () => {
     // Relevant {0, 2}; item 0 is also a training item so it cannot be listed.
     // Top 2 of candidates {1, 2, 3} = [2, 1]: hit at rank 1 → DCG 1, IDCG = D1 + D2, recall 1/2.
-    const result = rankingMetrics(
+    const result = await rankingMetrics(
       toyInput({ 0: [9, 5, 8, 1] }, { 0: [[0, 2, 2], [9, 9, 9]] }, { 0: [0] }, { k: 2 }),
     );
     expect(result.ndcg).toBeCloseTo(1 / (D1 + D2), 12);
@@ -181,8 +181,8 @@ describe('rankingMetrics edge cases', () => {
     { k: 3, relevant: 0, ndcg: D3 / D1 },
     { k: 3, relevant: 1, ndcg: D2 / D1 },
     { k: 3, relevant: 2, ndcg: 0 },
-  ])('ranks NaN scores last (k = $k, relevant item $relevant)', ({ k, relevant, ndcg }) => {
-    const result = rankingMetrics(toyInput({ 0: [NaN, 1, NaN, 2] }, { 0: [[relevant], [10]] }, {}, { k }));
+  ])('ranks NaN scores last (k = $k, relevant item $relevant)', async ({ k, relevant, ndcg }) => {
+    const result = await rankingMetrics(toyInput({ 0: [NaN, 1, NaN, 2] }, { 0: [[relevant], [10]] }, {}, { k }));
     expect(result.ndcg).toBeCloseTo(ndcg, 12);
     expect(result.recall).toBe(ndcg > 0 ? 1 : 0);
   });
@@ -192,16 +192,16 @@ describe('rankingMetrics edge cases', () => {
     { name: 'fractional k', options: { k: 2.5 } },
     { name: 'negative maxUsers', options: { maxUsers: -1 } },
     { name: 'numItems = 0', options: { numItems: 0 } },
-  ])('rejects $name', ({ options }) => {
-    expect(() => rankingMetrics(toyInput({ 0: [1, 2] }, { 0: [[0], [9]] }, {}, options))).toThrow(RangeError);
+  ])('rejects $name', async ({ options }) => {
+    await expect(rankingMetrics(toyInput({ 0: [1, 2] }, { 0: [[0], [9]] }, {}, options))).rejects.toThrow(RangeError);
   });
 
   it.each<{ name: string; test: Record<number, [number[], number[]]>; train: Record<number, number[]> }>([
     { name: 'a test item out of range', test: { 0: [[2], [9]] }, train: {} },
     { name: 'a training item out of range', test: { 0: [[0], [9]] }, train: { 0: [-1] } },
     { name: 'mismatched test arrays', test: { 0: [[0, 1], [9]] }, train: {} },
-  ])('rejects $name', ({ test, train }) => {
-    expect(() => rankingMetrics(toyInput({ 0: [1, 2] }, test, train))).toThrow(RangeError);
+  ])('rejects $name', async ({ test, train }) => {
+    await expect(rankingMetrics(toyInput({ 0: [1, 2] }, test, train))).rejects.toThrow(RangeError);
   });
 });
 
@@ -216,30 +216,30 @@ describe('rankingMetrics sampling with maxUsers', () => {
     test[user] = [[user % numItems], [user % 2 === 1 ? 9 : 4]];
   }
 
-  it('is reproducible for a seed and samples only users with relevant items', () => {
+  it('is reproducible for a seed and samples only users with relevant items', async () => {
     const first = toyInput(scoresByUser, test, {}, { maxUsers: 10, seed: 42 });
     const second = toyInput(scoresByUser, test, {}, { maxUsers: 10, seed: 42 });
-    const a = rankingMetrics(first);
-    expect(rankingMetrics(second)).toEqual(a);
+    const a = await rankingMetrics(first);
+    expect(await rankingMetrics(second)).toEqual(a);
     expect(a.usersEvaluated).toBe(10);
     expect(second.scored).toEqual(first.scored);
     expect(new Set(first.scored).size).toBe(10);
     expect(first.scored.every((user) => user % 2 === 1)).toBe(true);
 
     const other = toyInput(scoresByUser, test, {}, { maxUsers: 10, seed: 43 });
-    rankingMetrics(other);
+    await rankingMetrics(other);
     expect(other.scored).not.toEqual(first.scored);
   });
 
-  it('evaluates every eligible user when maxUsers is at least their number', () => {
+  it('evaluates every eligible user when maxUsers is at least their number', async () => {
     const all = toyInput(scoresByUser, test, {});
     const capped = toyInput(scoresByUser, test, {}, { maxUsers: 25, seed: 1 });
-    expect(rankingMetrics(capped)).toEqual(rankingMetrics(all));
+    expect(await rankingMetrics(capped)).toEqual(await rankingMetrics(all));
     expect(all.scored).toHaveLength(25);
   });
 
-  it('evaluates nobody with maxUsers = 0', () => {
-    expect(rankingMetrics(toyInput(scoresByUser, test, {}, { maxUsers: 0 })).usersEvaluated).toBe(0);
+  it('evaluates nobody with maxUsers = 0', async () => {
+    expect((await rankingMetrics(toyInput(scoresByUser, test, {}, { maxUsers: 0 }))).usersEvaluated).toBe(0);
   });
 });
 
@@ -282,15 +282,15 @@ describe('rankingMetrics against a full-sort reference', () => {
     };
   }
 
-  it('agrees on random inputs with many ties', () => {
+  it('agrees on random inputs with many ties', async () => {
     const userArb = fc.record({
       // Integer scores from a small range force ties everywhere, including at the cut-off.
       scores: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 12, maxLength: 12 }),
       train: fc.uniqueArray(fc.integer({ min: 0, max: 11 }), { maxLength: 6 }),
       test: fc.array(fc.tuple(fc.integer({ min: 0, max: 11 }), fc.integer({ min: 1, max: 10 })), { maxLength: 6 }),
     });
-    fc.assert(
-      fc.property(fc.array(userArb, { minLength: 1, maxLength: 6 }), fc.integer({ min: 1, max: 14 }), (users, k) => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(userArb, { minLength: 1, maxLength: 6 }), fc.integer({ min: 1, max: 14 }), async (users, k) => {
         const input: RankingInput = {
           numItems: 12,
           k,
@@ -304,7 +304,7 @@ describe('rankingMetrics against a full-sort reference', () => {
           scoreUser: (user, scores) => scores.set((users[user] as { scores: number[] }).scores),
         };
         const expected = reference(input);
-        const actual = rankingMetrics(input);
+        const actual = await rankingMetrics(input);
         expect(actual.usersEvaluated).toBe(expected.usersEvaluated);
         expect(actual.ndcg).toBeCloseTo(expected.ndcg, 10);
         expect(actual.recall).toBeCloseTo(expected.recall, 10);
@@ -314,7 +314,7 @@ describe('rankingMetrics against a full-sort reference', () => {
     );
   });
 
-  it('orders a shuffled catalog like a full sort', () => {
+  it('orders a shuffled catalog like a full sort', async () => {
     // 500 items, distinct scores, k = 25: the heap must pick exactly the 25 best.
     const scores = shuffleInPlace(Array.from({ length: 500 }, (_, n) => n / 7), mulberry32(3));
     const relevantItems = Array.from({ length: 40 }, (_, n) => n * 12);
@@ -325,6 +325,6 @@ describe('rankingMetrics against a full-sort reference', () => {
       testByUser: new Map([[0, { items: relevantItems, ratings: relevantItems.map(() => 9) }]]),
       scoreUser: (_, buffer) => buffer.set(scores),
     };
-    expect(rankingMetrics(input)).toEqual(reference(input));
+    expect(await rankingMetrics(input)).toEqual(reference(input));
   });
 });

@@ -23,9 +23,9 @@ function twoGroups() {
 }
 
 describe('implicit ALS', () => {
-  it('ranks the unseen items of a user\'s own taste group above the other group\'s', () => {
+  it('ranks the unseen items of a user\'s own taste group above the other group\'s', async () => {
     const interactions = twoGroups();
-    const scorer = ialsScorer(fitIals(interactions, OPTIONS));
+    const scorer = ialsScorer(await fitIals(interactions, OPTIONS));
     const scores = new Float32Array(10);
     for (let user = 0; user < 12; user++) {
       scorer.scoreUser(user, scores);
@@ -35,9 +35,9 @@ describe('implicit ALS', () => {
     }
   });
 
-  it('converged conjugate-gradient user vectors equal the closed-form fold-in against the final item vectors', () => {
+  it('converged conjugate-gradient user vectors equal the closed-form fold-in against the final item vectors', async () => {
     const interactions = twoGroups();
-    const model = fitIals(interactions, { ...OPTIONS, sweeps: 60 });
+    const model = await fitIals(interactions, { ...OPTIONS, sweeps: 60 });
     const gram = gramian(model.itemVectors, OPTIONS.dim);
     for (let user = 0; user < 12; user++) {
       const items = interactions.userItems.subarray(interactions.userStart[user]!, interactions.userStart[user + 1]!);
