@@ -52,6 +52,7 @@ import { BENCH_POSTGRES_URL, createScratchDatabase } from './postgres';
 import { describeMachine } from './machine';
 import { percentile } from './stats';
 import { mulberry32 } from '../src/trainer/random';
+import type { Connection } from '../test/helpers/graphql';
 
 /** Results per query (k) for similarAnime and recommendations. */
 const K = 10;
@@ -407,14 +408,14 @@ async function setUpPools(url: string): Promise<Omit<Pools, 'benchUsers'>> {
   const anime: number[] = [];
   let after: string | null = null;
   while (anime.length < RATED_POOL) {
-    const page: { animes: { items: { id: number; embedding: number[] | null }[]; nextCursor: string | null } } = await graphqlRetrying(
+    const page: { animes: Pick<Connection<{ id: number; embedding: number[] | null }>, 'nodes' | 'pageInfo'> } = await graphqlRetrying(
       url,
-      'query ($after: String) { animes(first: 100, after: $after) { items { id embedding } nextCursor } }',
+      'query ($after: String) { animes(first: 100, after: $after) { nodes { id embedding } pageInfo { hasNextPage endCursor } } }',
       { after },
     );
-    anime.push(...page.animes.items.filter((item) => item.embedding !== null).map((item) => item.id));
-    after = page.animes.nextCursor;
-    if (after === null) break;
+    anime.push(...page.animes.nodes.filter((item) => item.embedding !== null).map((item) => item.id));
+    after = page.animes.pageInfo.endCursor;
+    if (!page.animes.pageInfo.hasNextPage) break;
   }
   const users: number[] = [];
   const ids = Array.from({ length: DEMO_USERS }, (_, i) => i + 1);

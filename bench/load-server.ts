@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gql } from '../test/helpers/graphql';
+import { gql, type Connection } from '../test/helpers/graphql';
 import { startServerProcess, type ServerProcess } from '../test/helpers/processes';
 import { createScratchDatabase } from './postgres';
 
@@ -100,11 +100,11 @@ export async function servedIds(url: string, animeCount: number, userProbe: numb
   const anime: number[] = [];
   let after: string | null = null;
   while (anime.length < animeCount) {
-    const { body } = await gql(url, 'query ($after: String) { animes(first: 100, after: $after) { items { id embedding } nextCursor } }', { after }, undefined, 60_000);
-    const page = body.data.animes;
-    anime.push(...page.items.filter((item: { embedding: number[] | null }) => item.embedding !== null).map((item: { id: number }) => item.id));
-    after = page.nextCursor;
-    if (after === null) break;
+    const { body } = await gql(url, 'query ($after: String) { animes(first: 100, after: $after) { nodes { id embedding } pageInfo { hasNextPage endCursor } } }', { after }, undefined, 60_000);
+    const page = body.data.animes as Pick<Connection<{ id: number; embedding: number[] | null }>, 'nodes' | 'pageInfo'>;
+    anime.push(...page.nodes.filter((item) => item.embedding !== null).map((item) => item.id));
+    after = page.pageInfo.endCursor;
+    if (!page.pageInfo.hasNextPage) break;
   }
   const users: number[] = [];
   for (let start = 1; start <= userProbe; start += 25) {

@@ -7,7 +7,7 @@ import { loadModelVersion } from '../../src/versions/load';
 import type { RunningServer } from '../../src/server/start';
 import { runTraining, type TrainingReport } from '../../src/trainer/run-training';
 import { describeEachDriver } from '../helpers/databases';
-import { codeOf, graphql } from '../helpers/graphql';
+import { codeOf, graphql, type Connection } from '../helpers/graphql';
 import { startSliceServer, type SliceServer } from '../helpers/slice-server';
 import { predictRows } from '../../src/models/predict';
 
@@ -64,12 +64,13 @@ describeEachDriver('recommendation API', (driver) => {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     expect(server.models.current()?.versionId).toBe(report.modelVersionId);
-    const response = await graphql(server.url, '{ activeModel { id kind embeddingDim isActive history { epoch loss valLoss } metrics } models { id } }');
+    const response = await graphql(server.url, '{ activeModel { id kind embeddingDim isActive history { epoch loss valLoss } metrics } models { nodes { id } totalCount } }');
     expect(response.errors).toBeUndefined();
     expect(response.data!.activeModel).toMatchObject({ id: report.modelVersionId, kind: 'MF', embeddingDim: 16, isActive: true });
     expect(response.data!.activeModel.history).toHaveLength(report.history.length);
     expect(response.data!.activeModel.metrics.test.rmse).toBeCloseTo(report.metrics.test.rmse, 10);
-    expect(response.data!.models.map((m: { id: number }) => m.id)).toContain(report.modelVersionId);
+    expect(response.data!.models.nodes.map((m: { id: number }) => m.id)).toContain(report.modelVersionId);
+    expect(response.data!.models.totalCount).toBeGreaterThanOrEqual(response.data!.models.nodes.length);
   });
 
   it('similarAnime equals the exact cosine ranking of the published embeddings (recall@10 >= 0.98)', async () => {
@@ -179,7 +180,7 @@ describeEachDriver('recommendation API', (driver) => {
     it('keeps /healthz answering while the heaviest accepted requests run', async () => {
       const heavy = [
         aliased(5, 'recommendations(userId: 1, k: 100) { anime { name genres } predictedRating because { text } }'),
-        aliased(3, 'animes(first: 100) { items { name embedding } }'),
+        aliased(3, 'animes(first: 100) { nodes { name embedding } }'),
         `{ ${STATS} }`,
         aliased(10, 'similarAnime(animeId: 5114, k: 100) { anime { name } similarity }'),
       ];
@@ -237,7 +238,7 @@ describeEachDriver('recommendation API', (driver) => {
       expect(mixed.data).toEqual({ anime: { name: expect.any(String) }, recommendations: null });
       expect(mixed.errors).toHaveLength(1);
       expect(mixed.errors![0]!.extensions!.code).toBe('NOT_FOUND');
-      const page = await graphql(server.url, `{ user(id: ${userId}) { id ratings(first: 0) { nextCursor } } }`, undefined, token);
+      const page = await graphql(server.url, `{ user(id: ${userId}) { id ratings(first: 0) { totalCount } } }`, undefined, token);
       expect(page.data).toEqual({ user: { id: userId, ratings: null } });
       expect(codeOf(page)).toBe('BAD_USER_INPUT');
     });
@@ -268,16 +269,26 @@ describeEachDriver('recommendation API', (driver) => {
       expect(stored.rowCount).toBe(1);
     });
 
-    it('pages through the ratings with a cursor, and deletes one', async () => {
+    it('pages through the ratings with a cursor connection, and deletes one', async () => {
       const page = async (after: string | null) =>
-        (await graphql(server.url, 'query($id: Int!, $after: String) { user(id: $id) { ratings(first: 2, after: $after) { items { animeId } nextCursor } } }', { id: userId, after }, token))
-          .data!.user.ratings as { items: { animeId: number }[]; nextCursor: string | null };
+        (
+          await graphql(
+            server.url,
+            'query($id: Int!, $after: String) { user(id: $id) { ratings(first: 2, after: $after) { edges { node { animeId } cursor } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } totalCount } } }',
+            { id: userId, after },
+            token,
+          )
+        ).data!.user.ratings as Connection<{ animeId: number }>;
       const one = await page(null);
-      const two = await page(one.nextCursor);
-      expect(one.items).toHaveLength(2);
-      expect(two.items).toHaveLength(1);
-      expect(two.nextCursor).toBeNull();
-      expect(new Set([...one.items, ...two.items].map((r) => r.animeId))).toEqual(new Set([5114, 1535, 11061]));
+      expect(one.pageInfo).toEqual({ hasNextPage: true, hasPreviousPage: false, startCursor: one.edges[0]!.cursor, endCursor: one.edges[1]!.cursor });
+      const two = await page(one.pageInfo.endCursor);
+      expect(one.edges).toHaveLength(2);
+      expect(two.edges).toHaveLength(1);
+      expect(two.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
+      expect([one.totalCount, two.totalCount]).toEqual([3, 3]);
+      expect(new Set([...one.edges, ...two.edges].map((r) => r.node.animeId))).toEqual(new Set([5114, 1535, 11061]));
+      // An edge's cursor resumes right after that edge.
+      expect((await page(one.edges[0]!.cursor)).edges[0]!.node).toEqual(one.edges[1]!.node);
       const deleted = await graphql(server.url, 'mutation { deleteRating(animeId: 1535) }', undefined, token);
       expect(deleted.data).toEqual({ deleteRating: true });
       expect((await graphql(server.url, 'mutation { deleteRating(animeId: 1535) }', undefined, token)).data).toEqual({ deleteRating: false });
@@ -305,24 +316,39 @@ describeEachDriver('recommendation API', (driver) => {
 
   it('searches anime by name, case-insensitively, a page at a time', async () => {
     const page = async (after: string | null) =>
-      (await graphql(server.url, 'query($after: String) { animes(search: "gintama", types: ["TV"], first: 2, after: $after) { items { name type } nextCursor } }', { after }))
-        .data!.animes as { items: { name: string; type: string }[]; nextCursor: string | null };
+      (
+        await graphql(
+          server.url,
+          'query($after: String) { animes(search: "gintama", types: ["TV"], first: 2, after: $after) { nodes { name type } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } totalCount } }',
+          { after },
+        )
+      ).data!.animes as Connection<{ name: string; type: string }>;
     const one = await page(null);
-    const two = await page(one.nextCursor);
-    expect(one.items).toHaveLength(2);
-    for (const item of [...one.items, ...two.items]) {
+    const two = await page(one.pageInfo.endCursor);
+    expect(one.nodes).toHaveLength(2);
+    expect(one.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
+    for (const item of [...one.nodes, ...two.nodes]) {
       expect(item.name.toLowerCase()).toContain('gintama');
       expect(item.type).toBe('TV');
     }
-    expect(two.items.map((i) => i.name)).not.toEqual(one.items.map((i) => i.name));
-    expect(codeOf(await graphql(server.url, '{ animes(after: "nonsense") { nextCursor } }'))).toBe('BAD_USER_INPUT');
+    expect(two.nodes.map((i) => i.name)).not.toEqual(one.nodes.map((i) => i.name));
+    expect(two.pageInfo.hasPreviousPage).toBe(true);
+    // Every page counts the whole search: its pages hold exactly that many.
+    let seen = one.nodes.length + two.nodes.length;
+    for (let after = two.pageInfo; after.hasNextPage; ) {
+      const next = await page(after.endCursor);
+      seen += next.nodes.length;
+      after = next.pageInfo;
+    }
+    expect([one.totalCount, two.totalCount]).toEqual([seen, seen]);
+    expect(codeOf(await graphql(server.url, '{ animes(after: "nonsense") { totalCount } }'))).toBe('BAD_USER_INPUT');
   });
 
   it('lists the valid genres and types, and refuses any other in a filter, naming the valid ones', async () => {
     const { genres, animeTypes } = (await graphql(server.url, '{ genres animeTypes }')).data!;
     expect(genres).toEqual(expect.arrayContaining(['Action', 'Comedy', 'Sci-Fi']));
     expect(animeTypes).toEqual(['Movie', 'Music', 'ONA', 'OVA', 'Special', 'TV']);
-    const lowercase = await graphql(server.url, '{ animes(types: ["tv"]) { items { id } } }');
+    const lowercase = await graphql(server.url, '{ animes(types: ["tv"]) { nodes { id } } }');
     expect(codeOf(lowercase)).toBe('BAD_USER_INPUT');
     expect(lowercase.errors![0]!.message).toBe('unknown type "tv": the types are Movie, Music, ONA, OVA, Special, TV (query animeTypes)');
     const typo = await graphql(server.url, '{ similarAnime(animeId: 5114, filter: { genres: ["Actoin"] }) { similarity } }');
@@ -338,7 +364,7 @@ describeEachDriver('recommendation API', (driver) => {
     ['_', true],
     ['Steins_Gate', false],
   ])('searches %s literally, not as a LIKE wildcard', async (search, found) => {
-    const items = (await graphql(server.url, 'query($s: String) { animes(search: $s, first: 100) { items { name } } }', { s: search })).data!.animes.items as { name: string }[];
+    const items = (await graphql(server.url, 'query($s: String) { animes(search: $s, first: 100) { nodes { name } } }', { s: search })).data!.animes.nodes as { name: string }[];
     expect(items.length > 0).toBe(found);
     for (const { name } of items) expect(name.toLowerCase()).toContain(search.toLowerCase());
   });

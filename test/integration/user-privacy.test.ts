@@ -17,7 +17,7 @@ const OTHER_ANIME = 1535;
 /** Every way to read a user's data; `$id` is the user, `$anime` an anime. */
 const USER_DATA_FIELDS: [string, string][] = [
   ['user.name', 'query($id: Int!) { user(id: $id) { name } }'],
-  ['user.ratings', 'query($id: Int!) { user(id: $id) { ratings(first: 5) { items { animeId rating } } } }'],
+  ['user.ratings', 'query($id: Int!) { user(id: $id) { ratings(first: 5) { nodes { animeId rating } } } }'],
   ['user.embedding', 'query($id: Int!) { user(id: $id) { embedding } }'],
   ['user.recommendations', 'query($id: Int!) { user(id: $id) { recommendations(k: 3) { anime { id } } } }'],
   ['user.predictedRating', 'query($id: Int!, $anime: Int!) { user(id: $id) { predictedRating(animeId: $anime) } }'],
@@ -83,11 +83,11 @@ describeEachDriver('user data privacy', (driver) => {
   it('me is the entry point to the signed-in user\'s ratings, recommendations and predictions', async () => {
     const data = await graphqlData(
       url,
-      `{ me { id ratings { items { animeId rating } } recommendations(k: 2) { anime { id } because { anime { id } } } predictedRating(animeId: ${OTHER_ANIME}) embedding } }`,
+      `{ me { id ratings { nodes { animeId rating } } recommendations(k: 2) { anime { id } because { anime { id } } } predictedRating(animeId: ${OTHER_ANIME}) embedding } }`,
       undefined,
       users.owner.token,
     );
-    expect(data.me).toMatchObject({ id: users.owner.id, ratings: { items: [{ animeId: RATED_ANIME, rating: 9 }] } });
+    expect(data.me).toMatchObject({ id: users.owner.id, ratings: { nodes: [{ animeId: RATED_ANIME, rating: 9 }] } });
     expect(data.me.recommendations).toHaveLength(2);
     expect(data.me.recommendations[0].because.anime.id).toBe(RATED_ANIME);
     expect(typeof data.me.predictedRating).toBe('number');

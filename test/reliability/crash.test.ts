@@ -121,8 +121,8 @@ describeCrash('crashes (SIGKILL) [embedded]', () => {
     try {
       expect((await fetch(`${restarted.url}/healthz`)).status).toBe(200);
       for (const user of users) {
-        const { body } = await gql(restarted.url, `{ user(id: ${user.id}) { ratings(first: 100) { items { animeId rating } } } }`, undefined, user.token);
-        const stored = new Map<string, number>(body.data.user.ratings.items.map((r: { animeId: number; rating: number }) => [`${user.id}:${r.animeId}`, r.rating]));
+        const { body } = await gql(restarted.url, `{ user(id: ${user.id}) { ratings(first: 100) { nodes { animeId rating } } } }`, undefined, user.token);
+        const stored = new Map<string, number>(body.data.user.ratings.nodes.map((r: { animeId: number; rating: number }) => [`${user.id}:${r.animeId}`, r.rating]));
         const pending = inFlight.get(user.id);
         for (const [key, rating] of acknowledged) {
           if (!key.startsWith(`${user.id}:`)) continue;

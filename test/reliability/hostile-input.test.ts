@@ -32,7 +32,7 @@ const json = (body: unknown) => JSON.stringify(body);
 const query = (text: string, variables?: Record<string, unknown>) => json({ query: text, variables });
 
 function nested(levels: number): string {
-  return `{ ${'animes { items { '.repeat(levels)}id${' } }'.repeat(levels)} }`;
+  return `{ ${'animes { nodes { '.repeat(levels)}id${' } }'.repeat(levels)} }`;
 }
 
 function aliases(count: number, field = '__typename'): string {
@@ -53,12 +53,12 @@ const CORPUS: Case[] = [
   },
   {
     name: 'animes(genres) with 50,000 genres',
-    send: (u) => post(u, query('query ($g: [String!]) { animes(genres: $g) { items { id } } }', { g: Array.from({ length: 50_000 }, (_, i) => `g${i}`) })),
+    send: (u) => post(u, query('query ($g: [String!]) { animes(genres: $g) { nodes { id } } }', { g: Array.from({ length: 50_000 }, (_, i) => `g${i}`) })),
     status: 400,
     code: 'BAD_USER_INPUT',
   },
   { name: 'a 250,000-item list of numbers', send: (u) => post(u, `{"query":"{ __typename }","variables":{"x":[${'1,'.repeat(250_000)}1]}}`), status: 400, code: 'BAD_USER_INPUT' },
-  { name: 'animes(genres) with 101 genres as a literal', send: (u) => post(u, query(`{ animes(genres: [${Array.from({ length: 101 }, (_, i) => `"g${i}"`).join(',')}]) { items { id } } }`)), status: 200, code: 'BAD_USER_INPUT' },
+  { name: 'animes(genres) with 101 genres as a literal', send: (u) => post(u, query(`{ animes(genres: [${Array.from({ length: 101 }, (_, i) => `"g${i}"`).join(',')}]) { nodes { id } } }`)), status: 200, code: 'BAD_USER_INPUT' },
   { name: 'k = 1e9 as a literal', send: (u) => post(u, query('{ similarAnime(animeId: 1, k: 1e9) { similarity } }')), status: 400, code: 'GRAPHQL_VALIDATION_FAILED' },
   { name: 'k = 1000000000 as a variable', send: (u) => post(u, query('query ($k: Int) { similarAnime(animeId: 1, k: $k) { similarity } }', { k: 1_000_000_000 })), status: 200, code: 'BAD_USER_INPUT' },
   { name: 'k = -1', send: (u) => post(u, query('{ recommendations(userId: 1, k: -1) { predictedRating } }')), status: 200, code: 'BAD_USER_INPUT' },
@@ -69,7 +69,7 @@ const CORPUS: Case[] = [
   { name: 'NaN as an Int (string variable)', send: (u) => post(u, query('query ($k: Int) { similarAnime(animeId: 1, k: $k) { similarity } }', { k: 'NaN' })), status: 400, code: 'BAD_USER_INPUT' },
   { name: 'Infinity as an Int (1e999 in JSON)', send: (u) => post(u, '{"query":"query ($k: Int) { similarAnime(animeId: 1, k: $k) { similarity } }","variables":{"k":1e999}}'), status: 400, code: 'BAD_USER_INPUT' },
   { name: 'bare NaN in the JSON body', send: (u) => post(u, '{"query":"query ($k: Int) { similarAnime(animeId: 1, k: $k) { similarity } }","variables":{"k":NaN}}'), status: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' },
-  { name: 'NUL byte in a search string', send: (u) => post(u, query('query ($s: String) { animes(search: $s) { items { id } } }', { s: 'Naru\u0000to' })), status: 400, code: 'BAD_USER_INPUT' },
+  { name: 'NUL byte in a search string', send: (u) => post(u, query('query ($s: String) { animes(search: $s) { nodes { id } } }', { s: 'Naru\u0000to' })), status: 400, code: 'BAD_USER_INPUT' },
   { name: 'NUL byte in a user name (literal escape)', send: (u) => post(u, query('mutation { createUser(name: "a\\u0000b") { token } }')), status: 400, code: 'BAD_USER_INPUT' },
   { name: 'invalid JSON', send: (u) => post(u, '{"query": "{ __typename }"'), status: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' },
   { name: 'invalid UTF-8 in the body', send: (u) => post(u, Buffer.concat([Buffer.from('{"query":"{ anime(id: 1) { name } }","x":"'), Buffer.from([0xc3, 0x28, 0xff, 0xfe]), Buffer.from('"}')])), status: 400, code: 'INVALID_UTF8' },
@@ -131,7 +131,7 @@ const CORPUS: Case[] = [
   { name: 'a persisted query whose hash does not match', send: (u) => post(u, json({ query: '{ __typename }', extensions: { persistedQuery: { version: 1, sha256Hash: '0'.repeat(64) } } })), status: 400, code: 'PERSISTED_QUERY_HASH_MISMATCH' },
   { name: 'a persisted query of version 2', send: (u) => post(u, json({ query: '{ __typename }', extensions: { persistedQuery: { version: 2, sha256Hash: '0'.repeat(64) } } })), status: 400, code: 'PERSISTED_QUERY_VERSION_NOT_SUPPORTED' },
   { name: 'a subscription', send: (u) => post(u, query('subscription { anime(id: 1) { id } }')), status: 400, code: 'OPERATION_NOT_SUPPORTED' },
-  { name: 'genres that the catalog does not use', send: (u) => post(u, query('{ animes(genres: ["Nope"]) { items { id } } }')), status: 200, code: 'BAD_USER_INPUT' },
+  { name: 'genres that the catalog does not use', send: (u) => post(u, query('{ animes(genres: ["Nope"]) { nodes { id } } }')), status: 200, code: 'BAD_USER_INPUT' },
   { name: 'a type in the wrong case', send: (u) => post(u, query('{ similarAnime(animeId: 1, filter: { types: ["tv"] }) { similarity } }')), status: 200, code: 'BAD_USER_INPUT' },
   // Node's HTTP parser refuses headers over 16 KB before any of our code runs.
   { name: 'a 100 KB authorization header', send: (u) => post(u, query('{ __typename }'), { authorization: `Bearer ${'9'.repeat(100_000)}` }), status: 431, code: undefined },
@@ -154,7 +154,7 @@ describe('hostile input', () => {
 
   it.each([
     ['k = 1000000000', 'query ($k: Int) { similarAnime(animeId: 7, k: $k, model: 123456) { similarity } }', { k: 1_000_000_000 }, 'k must be an integer from 1 to 100, got 1000000000', ['k']],
-    ['first = 0', '{ animes(first: 0, search: "secret words") { items { id } } }', {}, 'first must be an integer from 1 to 100, got 0', ['first']],
+    ['first = 0', '{ animes(first: 0, search: "secret words") { nodes { id } } }', {}, 'first must be an integer from 1 to 100, got 0', ['first']],
     ['a negative minMembers', '{ similarAnime(animeId: 7, filter: { minMembers: -3 }) { similarity } }', {}, 'filter.minMembers must be an integer of at least 0, got -3', ['filter.minMembers']],
   ])('argument validation (%s) names the argument and its range, and echoes no other argument', async (_case, text, variables, message, names) => {
     const answer = await gql(fixture.url, text, variables);
@@ -164,9 +164,9 @@ describe('hostile input', () => {
 
   it('SQL metacharacters are data: searched for, stored and returned literally', async () => {
     const evil = `Robert'); DROP TABLE anime; -- \\ " $1 %_`;
-    const search = await gql(fixture.url, 'query ($s: String) { animes(search: $s) { items { id } } }', { s: evil });
+    const search = await gql(fixture.url, 'query ($s: String) { animes(search: $s) { nodes { id } } }', { s: evil });
     expect(search.status).toBe(200);
-    expect(search.body.data.animes.items).toEqual([]);
+    expect(search.body.data.animes.nodes).toEqual([]);
     const created = await gql(fixture.url, 'mutation ($n: String!) { createUser(name: $n) { user { id name } token } }', { n: evil });
     expect(created.body.data.createUser.user.name).toBe(evil);
     const me = await gql(fixture.url, '{ me { name } }', undefined, created.body.data.createUser.token);
@@ -204,8 +204,8 @@ describe('hostile input', () => {
     expect(codeOf(limited)).toBe('RATE_LIMITED');
     expect(limited.body.errors[0].extensions).toMatchObject({ retryable: true, retryAfterSeconds: expect.any(Number) });
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
-    const mine = await gql(fixture.url, '{ me { ratings { items { animeId rating } } } }', undefined, token);
-    expect(mine.body.data.me.ratings.items).toEqual([{ animeId: 5, rating: TOKEN_LIMIT }]);
+    const mine = await gql(fixture.url, '{ me { ratings { nodes { animeId rating } } } }', undefined, token);
+    expect(mine.body.data.me.ratings.nodes).toEqual([{ animeId: 5, rating: TOKEN_LIMIT }]);
     for (let i = 0; i < 20; i++) expect((await gql(fixture.url, '{ anime(id: 5) { id } }', undefined, token)).status).toBe(200);
   });
 

@@ -1,9 +1,10 @@
 import { Arg, Args, Ctx, FieldResolver, Float, Int, Query, Resolver, Root } from 'type-graphql';
 import { NotFoundError } from '../../errors';
-import { searchAnime } from '../../recsys/catalog';
+import { countAnime, searchAnime } from '../../recsys/catalog';
 import { embeddingOf, mapPoints, servingFor } from '../../recsys/embeddings';
 import type { GraphQLContext } from '../context';
-import { AnimesArgs, AnimePageType } from './anime.args';
+import { connectionOf, type ConnectionValue } from '../connection';
+import { AnimeConnection, AnimesArgs } from './anime.args';
 import { AnimeType } from './anime.type';
 import { checkFilterValues } from './filter-values';
 import { MapPointType } from './map-point.type';
@@ -15,10 +16,10 @@ export class AnimeResolver {
     return animeLoader.load(id);
   }
 
-  @Query(() => AnimePageType, { nullable: true, description: 'Search the catalog by name, genres and types.' })
-  animes(@Args(() => AnimesArgs) args: AnimesArgs, @Ctx() { db, catalog }: GraphQLContext): Promise<AnimePageType> {
+  @Query(() => AnimeConnection, { nullable: true, description: 'Search the catalog by name, genres and types, most members first.' })
+  async animes(@Args(() => AnimesArgs) args: AnimesArgs, @Ctx() { db, catalog }: GraphQLContext): Promise<ConnectionValue<AnimeType>> {
     checkFilterValues(catalog, args);
-    return searchAnime(db, args, args.first, args.after ?? null);
+    return connectionOf(await searchAnime(db, args, args.first, args.after ?? null), args.after, () => countAnime(db, args));
   }
 
   @Query(() => [String], { nullable: true, description: 'The genres the catalog uses, sorted: the values `genres` filters accept.' })

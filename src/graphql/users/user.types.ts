@@ -2,9 +2,8 @@ import { MaxLength, MinLength } from 'class-validator';
 import { ArgsType, Field, Int, ObjectType } from 'type-graphql';
 import { MAX_RATING, MIN_RATING } from '../../models/rating-scale';
 import { AnimeType } from '../anime/anime.type';
+import { Connection } from '../connection';
 import { IntRange } from '../validation';
-
-export const MAX_PAGE = 100;
 
 @ObjectType('Rating', { description: "A user's explicit rating of an anime." })
 export class RatingType {
@@ -24,14 +23,8 @@ export class RatingType {
   updatedAt!: Date;
 }
 
-@ObjectType('RatingPage', { description: "A page of a user's ratings, newest first." })
-export class RatingPageType {
-  @Field(() => [RatingType], { description: 'This page of ratings, newest first.' })
-  items!: RatingType[];
-
-  @Field(() => String, { nullable: true, description: 'Pass as `after` for the next page; null on the last.' })
-  nextCursor!: string | null;
-}
+@ObjectType('RatingConnection', { description: "A user's ratings, newest first, a page at a time." })
+export class RatingConnection extends Connection(RatingType, 'Rating', 'ratings') {}
 
 @ObjectType('User', { description: 'A person who rates: a dataset user (public sample) or an API user (private).' })
 export class UserType {
@@ -79,16 +72,6 @@ export class DeletedUserType {
 
   @Field(() => Int, { description: 'User embeddings removed (one per model version).' })
   embeddings!: number;
-}
-
-@ArgsType()
-export class RatingsPageArgs {
-  @Field(() => Int, { description: 'How many ratings per page, 1-100.', defaultValue: 20 })
-  @IntRange(1, MAX_PAGE)
-  first!: number;
-
-  @Field(() => String, { description: 'The nextCursor of the previous page; omit for the first page.', nullable: true })
-  after?: string | null;
 }
 
 @ArgsType()

@@ -1,9 +1,10 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, Float, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { ForbiddenError, InvalidInputError, NotFoundError, UnauthenticatedError } from '../../errors';
 import { embeddingOf, servingFor } from '../../recsys/embeddings';
-import { deleteRating, rateAnime, userRatings } from '../../recsys/ratings';
+import { countUserRatings, deleteRating, rateAnime, userRatings } from '../../recsys/ratings';
 import { createUser, deleteUser, findUser, revokeToken, rotateToken } from '../../recsys/users';
 import { AnimeType } from '../anime/anime.type';
+import { ConnectionArgs, connectionOf, type ConnectionValue } from '../connection';
 import type { GraphQLContext } from '../context';
 import { predictionFor, recommendationsFor } from '../recommend/recommend.resolver';
 import { RecommendationType, UserRecommendArgs } from '../recommend/recommend.types';
@@ -14,8 +15,7 @@ import {
   DeletedUserType,
   IssuedTokenType,
   RateArgs,
-  RatingPageType,
-  RatingsPageArgs,
+  RatingConnection,
   RatingType,
   UserType,
 } from './user.types';
@@ -52,10 +52,10 @@ export class UsersResolver {
     return embeddingOf(await servingFor(context.models, model), 'user', user.id);
   }
 
-  @FieldResolver(() => RatingPageType, { nullable: true, description: "The user's ratings, newest first." })
-  ratings(@Root() user: UserType, @Args(() => RatingsPageArgs) args: RatingsPageArgs, @Ctx() context: GraphQLContext): Promise<RatingPageType> {
+  @FieldResolver(() => RatingConnection, { nullable: true, description: "The user's ratings, newest first." })
+  async ratings(@Root() user: UserType, @Args(() => ConnectionArgs) args: ConnectionArgs, @Ctx() context: GraphQLContext): Promise<ConnectionValue<RatingType>> {
     assertMayRead(context, user);
-    return userRatings(context.db, user.id, args.first, args.after ?? null);
+    return connectionOf(await userRatings(context.db, user.id, args.first, args.after ?? null), args.after, () => countUserRatings(context.db, user.id));
   }
 
   @FieldResolver(() => [RecommendationType], { nullable: true, description: 'The k anime with the highest predicted ratings for this user.' })

@@ -7,7 +7,7 @@ import type { Page } from './page';
 
 const ANIME = `query Anime($id: Int!) { anime(id: $id) { ${ANIME_FIELDS} } }`;
 const SIMILAR = `query Similar($id: Int!) { similarAnime(animeId: $id, k: 10) { anime { id name type genres } similarity } }`;
-const MY_RATINGS = `{ me { ratings(first: 100) { items { animeId rating } } } }`;
+const MY_RATINGS = `{ me { ratings(first: 100) { nodes { animeId rating } } } }`;
 const PREDICT = `query Predict($user: Int!, $anime: Int!) { predictRating(userId: $user, animeId: $anime) }`;
 const RATE = `mutation Rate($anime: Int!, $rating: Int!) { rateAnime(animeId: $anime, rating: $rating) { rating } }`;
 
@@ -54,7 +54,7 @@ function personal(target: HTMLElement, anime: AnimeSummary, session: Session, re
   const render = async (message?: string) => {
     const load = async () => {
       const [ratings, prediction] = await Promise.all([
-        gql<{ me: { ratings: { items: { animeId: number; rating: number }[] } } }>(MY_RATINGS, {}, session.token),
+        gql<{ me: { ratings: { nodes: { animeId: number; rating: number }[] } } }>(MY_RATINGS, {}, session.token),
         gql<{ predictRating: number }>(PREDICT, { user: session.userId, anime: anime.id }, session.token).then(
           (data) => data.predictRating,
           (error: unknown) => {
@@ -63,7 +63,7 @@ function personal(target: HTMLElement, anime: AnimeSummary, session: Session, re
           },
         ),
       ]);
-      return { mine: ratings.me.ratings.items.find((r) => r.animeId === anime.id)?.rating ?? null, prediction };
+      return { mine: ratings.me.ratings.nodes.find((r) => r.animeId === anime.id)?.rating ?? null, prediction };
     };
     await section(target, 'your prediction', load, ({ mine, prediction }) => {
       status.textContent = message ?? '';

@@ -3,17 +3,17 @@
  * predicted-vs-true chart, the active marker; with the admin token, training and activation.
  */
 import { gql } from '../api';
-import { enumName, kindLabel } from '../models';
+import { enumName, kindLabel, MODEL_LIST_SIZE } from '../models';
 import { chartIn } from '../charts';
 import { errorBox, formatNumber, h, replace, section } from '../dom';
 import { adminToken, setAdminToken } from '../session';
 import type { Page } from './page';
 
-const MODELS = `{ models {
+const MODELS = `{ models(first: ${MODEL_LIST_SIZE}) { nodes {
   id kind embeddingDim isActive createdAt activatedAt hyperparameters metrics
   history { epoch loss valLoss seconds }
   predictionSample { actual predicted }
-} }`;
+} } }`;
 const RUNS = `{ trainingRuns { id kind preset status phase progress detail startedAt finishedAt modelVersionId error } }`;
 const START = `mutation Start($kind: ModelKind!, $preset: TrainingPreset!, $params: JSONObject, $activate: Boolean!, $map: MapMethod!) {
   startTraining(kind: $kind, preset: $preset, params: $params, activate: $activate, map: $map) { id }
@@ -224,9 +224,9 @@ export const renderModels: Page = async (root, { signal }) => {
 
   let selected: number | null = null;
   const loadModels = async () => {
-    const models = await section(list, 'model versions', () => gql<{ models: ModelVersion[] }>(MODELS), () => []);
+    const models = await section(list, 'model versions', () => gql<{ models: { nodes: ModelVersion[] } }>(MODELS), () => []);
     if (!models) return;
-    const versions = models.models;
+    const versions = models.models.nodes;
     if (versions.length === 0) {
       replace(list, h('p', { class: 'empty' }, 'No model version yet. A first start trains one in the background; progress shows below.'));
       replace(detailBox);

@@ -7,7 +7,7 @@ import type { Page } from './page';
 
 const CREATE = `mutation Create($name: String!) { createUser(name: $name) { user { id name } token } }`;
 const ME = `{ me { id name } }`;
-const MY_RATINGS = `query MyRatings($after: String) { me { ratings(first: 50, after: $after) { items { rating updatedAt anime { id name type } } nextCursor } } }`;
+const MY_RATINGS = `query MyRatings($after: String) { me { ratings(first: 50, after: $after) { nodes { rating updatedAt anime { id name type } } totalCount } } }`;
 const DELETE = `mutation Delete($anime: Int!) { deleteRating(animeId: $anime) }`;
 
 type RatingItem = { rating: number; updatedAt: string; anime: { id: number; name: string; type: string | null } };
@@ -110,9 +110,9 @@ export const renderYou: Page = async (root) => {
     h('div', { class: 'columns' }, recommendations, ratings),
   );
   const refresh = () => {
-    void section(ratings, 'your ratings', () => gql<{ me: { ratings: { items: RatingItem[] } } }>(MY_RATINGS, {}, session.token), (data) => [
-      h('h2', {}, `Your ratings (${data.me.ratings.items.length}${data.me.ratings.items.length === 50 ? '+' : ''})`),
-      ratingsTable(session, data.me.ratings.items, refresh),
+    void section(ratings, 'your ratings', () => gql<{ me: { ratings: { nodes: RatingItem[]; totalCount: number } } }>(MY_RATINGS, {}, session.token), (data) => [
+      h('h2', {}, `Your ratings (${data.me.ratings.totalCount})`),
+      ratingsTable(session, data.me.ratings.nodes, refresh),
     ]);
     void section(recommendations, 'your recommendations', () => loadRecommendations(session.userId, 10, session.token), (list) => [h('h2', {}, 'Recommended for you'), recommendationList(list)]);
   };
