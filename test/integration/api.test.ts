@@ -112,11 +112,11 @@ describeEachDriver('recommendation API', (driver) => {
   });
 
   it('keeps k results under a filter and honours it', async () => {
-    const response = await graphql(server.url, '{ similarAnime(animeId: 5114, k: 7, filter: { types: ["Movie"], minMembers: 1000 }) { anime { type members } } }');
+    const response = await graphql(server.url, '{ similarAnime(animeId: 5114, k: 7, filter: { types: [MOVIE], minMembers: 1000 }) { anime { type members } } }');
     expect(response.errors).toBeUndefined();
     expect(response.data!.similarAnime).toHaveLength(7);
     for (const { anime } of response.data!.similarAnime) {
-      expect(anime.type).toBe('Movie');
+      expect(anime.type).toBe('MOVIE');
       expect(anime.members).toBeGreaterThanOrEqual(1000);
     }
   });
@@ -319,7 +319,7 @@ describeEachDriver('recommendation API', (driver) => {
       (
         await graphql(
           server.url,
-          'query($after: String) { animes(search: "gintama", types: ["TV"], first: 2, after: $after) { nodes { name type } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } totalCount } }',
+          'query($after: String) { animes(search: "gintama", types: [TV], first: 2, after: $after) { nodes { name type } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } totalCount } }',
           { after },
         )
       ).data!.animes as Connection<{ name: string; type: string }>;
@@ -344,17 +344,20 @@ describeEachDriver('recommendation API', (driver) => {
     expect(codeOf(await graphql(server.url, '{ animes(after: "nonsense") { totalCount } }'))).toBe('BAD_USER_INPUT');
   });
 
-  it('lists the valid genres and types, and refuses any other in a filter, naming the valid ones', async () => {
+  it('lists the genres and types, refuses an unknown genre naming the valid ones, and an unknown type by validation', async () => {
     const { genres, animeTypes } = (await graphql(server.url, '{ genres animeTypes }')).data!;
     expect(genres).toEqual(expect.arrayContaining(['Action', 'Comedy', 'Sci-Fi']));
-    expect(animeTypes).toEqual(['Movie', 'Music', 'ONA', 'OVA', 'Special', 'TV']);
-    const lowercase = await graphql(server.url, '{ animes(types: ["tv"]) { nodes { id } } }');
-    expect(codeOf(lowercase)).toBe('BAD_USER_INPUT');
-    expect(lowercase.errors![0]!.message).toBe('unknown type "tv": the types are Movie, Music, ONA, OVA, Special, TV (query animeTypes)');
+    expect(animeTypes).toEqual(['TV', 'MOVIE', 'OVA', 'ONA', 'SPECIAL', 'MUSIC']);
+    const lowercase = await graphql(server.url, '{ animes(types: [tv]) { nodes { id } } }');
+    expect(codeOf(lowercase)).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(lowercase.errors![0]!.message).toMatch(/Value "tv" does not exist in "AnimeType" enum\. Did you mean the enum value "TV"\?/);
+    expect(codeOf(await graphql(server.url, '{ animes(types: ["TV"]) { nodes { id } } }'))).toBe('GRAPHQL_VALIDATION_FAILED');
     const typo = await graphql(server.url, '{ similarAnime(animeId: 5114, filter: { genres: ["Actoin"] }) { similarity } }');
     expect(codeOf(typo)).toBe('BAD_USER_INPUT');
     expect(typo.errors![0]!.message).toMatch(/^unknown genre "Actoin": the genres are .*Action, /);
-    expect(codeOf(await graphql(server.url, '{ recommendations(userId: 1, filter: { types: ["Film"] }) { predictedRating } }'))).toBe('BAD_USER_INPUT');
+    const film = await graphql(server.url, 'query ($f: AnimeFilter) { recommendations(userId: 1, filter: $f) { predictedRating } }', { f: { types: ['Film'] } });
+    expect(codeOf(film)).toBe('BAD_USER_INPUT');
+    expect(film.errors![0]!.message).toMatch(/"Film" does not exist in "AnimeType" enum/);
   });
 
   it.each([

@@ -132,7 +132,8 @@ const CORPUS: Case[] = [
   { name: 'a persisted query of version 2', send: (u) => post(u, json({ query: '{ __typename }', extensions: { persistedQuery: { version: 2, sha256Hash: '0'.repeat(64) } } })), status: 400, code: 'PERSISTED_QUERY_VERSION_NOT_SUPPORTED' },
   { name: 'a subscription', send: (u) => post(u, query('subscription { anime(id: 1) { id } }')), status: 400, code: 'OPERATION_NOT_SUPPORTED' },
   { name: 'genres that the catalog does not use', send: (u) => post(u, query('{ animes(genres: ["Nope"]) { nodes { id } } }')), status: 200, code: 'BAD_USER_INPUT' },
-  { name: 'a type in the wrong case', send: (u) => post(u, query('{ similarAnime(animeId: 1, filter: { types: ["tv"] }) { similarity } }')), status: 200, code: 'BAD_USER_INPUT' },
+  { name: 'a type in the wrong case', send: (u) => post(u, query('{ similarAnime(animeId: 1, filter: { types: [tv] }) { similarity } }')), status: 400, code: 'GRAPHQL_VALIDATION_FAILED' },
+  { name: 'a type outside the enum through a variable', send: (u) => post(u, query('query ($f: AnimeFilter) { similarAnime(animeId: 1, filter: $f) { similarity } }', { f: { types: ['Film'] } })), status: 400, code: 'BAD_USER_INPUT' },
   // Node's HTTP parser refuses headers over 16 KB before any of our code runs.
   { name: 'a 100 KB authorization header', send: (u) => post(u, query('{ __typename }'), { authorization: `Bearer ${'9'.repeat(100_000)}` }), status: 431, code: undefined },
 ];

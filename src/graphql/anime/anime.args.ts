@@ -1,5 +1,6 @@
 import { ArrayMaxSize, IsOptional, MaxLength } from 'class-validator';
 import { ArgsType, Field, ObjectType } from 'type-graphql';
+import { AnimeTypeEnum, type AnimeTypeValue } from './anime-type.enum';
 import { AnimeType } from './anime.type';
 import { MAX_FILTER_VALUES } from '../recommend/recommend.types';
 import { Connection, ConnectionArgs } from '../connection';
@@ -16,10 +17,10 @@ export class AnimesArgs extends ConnectionArgs {
   @ArrayMaxSize(MAX_FILTER_VALUES)
   genres?: string[] | null;
 
-  @Field(() => [String], { nullable: true, description: 'Anime of any of these types.' })
+  @Field(() => [AnimeTypeEnum], { nullable: true, description: 'Anime of any of these types.' })
   @IsOptional()
   @ArrayMaxSize(MAX_FILTER_VALUES)
-  types?: string[] | null;
+  types?: AnimeTypeValue[] | null;
 }
 
 @ObjectType('AnimeConnection', { description: 'Anime by popularity (members, most first), a page at a time.' })

@@ -5,6 +5,7 @@ import { embeddingOf, mapPoints, servingFor } from '../../recsys/embeddings';
 import type { GraphQLContext } from '../context';
 import { connectionOf, type ConnectionValue } from '../connection';
 import { AnimeConnection, AnimesArgs } from './anime.args';
+import { AnimeTypeEnum, animeTypeOf, animeTypesIn, type AnimeTypeValue } from './anime-type.enum';
 import { AnimeType } from './anime.type';
 import { checkFilterValues } from './filter-values';
 import { MapPointType } from './map-point.type';
@@ -27,9 +28,14 @@ export class AnimeResolver {
     return catalog.vocabulary().genres;
   }
 
-  @Query(() => [String], { nullable: true, description: 'The anime types the catalog uses (TV, Movie, ...), sorted: the values `types` filters accept.' })
-  animeTypes(@Ctx() { catalog }: GraphQLContext): string[] {
-    return catalog.vocabulary().types;
+  @Query(() => [AnimeTypeEnum], { nullable: true, description: 'The anime types the catalog holds, in the enum\'s order (a filter on another type matches nothing).' })
+  animeTypes(@Ctx() { catalog }: GraphQLContext): AnimeTypeValue[] {
+    return animeTypesIn(catalog.vocabulary().types);
+  }
+
+  @FieldResolver(() => AnimeTypeEnum, { nullable: true, description: 'The format; null when the source data gives none or one the enum lacks.' })
+  type(@Root() anime: AnimeType): AnimeTypeValue | null {
+    return animeTypeOf(anime.type);
   }
 
   @FieldResolver(() => [Float], { nullable: true, description: "The item embedding in a model version (the active one by default); null when it has none." })

@@ -1,5 +1,5 @@
 /** One anime: its metadata, its most similar titles, the signed-in user's prediction and rating. */
-import { ANIME_FIELDS, gql, type AnimeSummary } from '../api';
+import { ANIME_FIELDS, gql, typeLabel, type AnimeSummary } from '../api';
 import { animeLink, errorBox, formatNumber, h, replace, section } from '../dom';
 import { hasNoEmbeddingYet, loadRecommendations, recommendationList } from '../recommendations';
 import { currentSession, type Session } from '../session';
@@ -18,7 +18,7 @@ function facts(anime: AnimeSummary): HTMLElement {
   return h(
     'dl',
     { class: 'facts' },
-    ...fact('Type', anime.type ?? 'unknown'),
+    ...fact('Type', typeLabel(anime.type) ?? 'unknown'),
     ...fact('Genres', anime.genres.join(', ') || '—'),
     ...fact('Episodes', anime.episodes === null ? 'unknown' : String(anime.episodes)),
     ...fact('Community rating', formatNumber(anime.communityRating, 2)),
@@ -33,7 +33,7 @@ function similarTable(similar: Similar[]): HTMLElement {
     'table',
     { class: 'similar' },
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Anime'), h('th', { scope: 'col' }, 'Type'), h('th', { scope: 'col' }, 'Similarity'))),
-    h('tbody', {}, ...similar.map((s) => h('tr', {}, h('td', {}, animeLink(s.anime)), h('td', {}, s.anime.type ?? '—'), h('td', { class: 'num' }, s.similarity.toFixed(3))))),
+    h('tbody', {}, ...similar.map((s) => h('tr', {}, h('td', {}, animeLink(s.anime)), h('td', {}, typeLabel(s.anime.type) ?? '—'), h('td', { class: 'num' }, s.similarity.toFixed(3))))),
   );
 }
 

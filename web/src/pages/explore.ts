@@ -1,5 +1,5 @@
 /** Explore: search the catalog by name, most popular first, a page at a time. */
-import { ANIME_FIELDS, gql, type AnimeSummary } from '../api';
+import { ANIME_FIELDS, gql, typeLabel, type AnimeSummary } from '../api';
 import { animeLink, errorBox, formatNumber, h, loading, replace } from '../dom';
 import { setHashQuery, type Page } from './page';
 
@@ -15,7 +15,7 @@ export function animeRow(anime: AnimeSummary): HTMLTableRowElement {
     'tr',
     {},
     h('td', {}, animeLink(anime)),
-    h('td', {}, anime.type ?? '—'),
+    h('td', {}, typeLabel(anime.type) ?? '—'),
     h('td', { class: 'genres' }, anime.genres.join(', ')),
     h('td', { class: 'num' }, formatNumber(anime.episodes)),
     h('td', { class: 'num' }, formatNumber(anime.communityRating, 2)),

@@ -1,5 +1,5 @@
 /** You: create a user (or sign in with a token), your ratings, your recommendations. */
-import { ApiError, gql } from '../api';
+import { ApiError, gql, typeLabel } from '../api';
 import { animeLink, errorBox, h, replace, section } from '../dom';
 import { loadRecommendations, recommendationList } from '../recommendations';
 import { currentSession, signIn, signOut, type Session } from '../session';
@@ -72,7 +72,7 @@ function ratingsTable(session: Session, items: RatingItem[], refresh: () => void
           'tr',
           {},
           h('td', {}, animeLink(item.anime)),
-          h('td', {}, item.anime.type ?? '—'),
+          h('td', {}, typeLabel(item.anime.type) ?? '—'),
           h('td', { class: 'num' }, String(item.rating)),
           h('td', {}, h('button', { type: 'button', class: 'link', 'aria-label': `Remove your rating of ${item.anime.name}`, onclick: async () => {
             await gql(DELETE, { anime: item.anime.id }, session.token).catch(() => undefined);
