@@ -86,7 +86,7 @@ export async function createUsers(url: string, count: number, prefix: string): P
   const worker = async () => {
     while (next < count) {
       const i = next++;
-      const { body } = await gql(url, 'mutation ($name: String!) { createUser(name: $name) { token user { id } } }', { name: `${prefix} ${i}` }, undefined, 60_000);
+      const { body } = await gql(url, 'mutation ($name: String!) { createUser(input: { name: $name }) { token user { id } } }', { name: `${prefix} ${i}` }, undefined, 60_000);
       if (!body?.data?.createUser) throw new Error(`createUser failed: ${JSON.stringify(body).slice(0, 300)}`);
       users[i] = { id: body.data.createUser.user.id, token: body.data.createUser.token };
     }

@@ -169,8 +169,8 @@ describeEachDriver('recommendation API', (driver) => {
       await server.db.query("INSERT INTO app_user (name, source) VALUES ('behind the back', 'ingest')");
       expect((await graphql(server.url, `{ ${STATS} }`)).data!.catalogStats.users).toBe(counts.users);
       // ... until this server writes: a new user and a rating.
-      const user = (await graphql(server.url, 'mutation { createUser(name: "counter") { token } }')).data!.createUser.token as string;
-      await graphql(server.url, 'mutation { rateAnime(animeId: 5114, rating: 7) { rating } }', undefined, user);
+      const user = (await graphql(server.url, 'mutation { createUser(input: { name: "counter" }) { token } }')).data!.createUser.token as string;
+      await graphql(server.url, 'mutation { rateAnime(input: { animeId: 5114, rating: 7 }) { rating { rating } } }', undefined, user);
       const after = (await graphql(server.url, `{ ${STATS} }`)).data!.catalogStats;
       expect(after.users).toBe(counts.users + 2);
       expect(after.ratings).toBe(counts.ratings + 1);
@@ -218,11 +218,11 @@ describeEachDriver('recommendation API', (driver) => {
   describe('users and ratings', () => {
     let token: string;
     let userId: number;
-    const RATE = 'mutation($anime: Int!, $rating: Int!) { rateAnime(animeId: $anime, rating: $rating) { userId animeId rating anime { name } } }';
+    const RATE = 'mutation($anime: Int!, $rating: Int!) { rateAnime(input: { animeId: $anime, rating: $rating }) { rating { userId animeId rating anime { name } } } }';
     const RECOMMEND = '{ me { id } recommendations: __typename }';
 
     beforeAll(async () => {
-      const created = await graphql(server.url, 'mutation { createUser(name: "Ada") { user { id name source } token } }');
+      const created = await graphql(server.url, 'mutation { createUser(input: { name: "Ada" }) { user { id name source } token } }');
       expect(created.errors).toBeUndefined();
       token = created.data!.createUser.token;
       userId = created.data!.createUser.user.id;
@@ -252,7 +252,7 @@ describeEachDriver('recommendation API', (driver) => {
     it('gives a new user personal recommendations after one rating (cold start), and they change with more', async () => {
       const rate = (anime: number, rating: number) => graphql(server.url, RATE, { anime, rating }, token);
       const first = await rate(5114, 10);
-      expect(first.data!.rateAnime).toMatchObject({ userId, animeId: 5114, rating: 10 });
+      expect(first.data!.rateAnime.rating).toMatchObject({ userId, animeId: 5114, rating: 10 });
       const recommend = async () => {
         const response = await graphql(server.url, `{ recommendations(userId: ${userId}, k: 10) { anime { id } because { anime { id } } } }`, undefined, token);
         expect(response.errors).toBeUndefined();
@@ -289,9 +289,9 @@ describeEachDriver('recommendation API', (driver) => {
       expect(new Set([...one.edges, ...two.edges].map((r) => r.node.animeId))).toEqual(new Set([5114, 1535, 11061]));
       // An edge's cursor resumes right after that edge.
       expect((await page(one.edges[0]!.cursor)).edges[0]!.node).toEqual(one.edges[1]!.node);
-      const deleted = await graphql(server.url, 'mutation { deleteRating(animeId: 1535) }', undefined, token);
-      expect(deleted.data).toEqual({ deleteRating: true });
-      expect((await graphql(server.url, 'mutation { deleteRating(animeId: 1535) }', undefined, token)).data).toEqual({ deleteRating: false });
+      const deleted = await graphql(server.url, 'mutation { deleteRating(input: { animeId: 1535 }) { deleted } }', undefined, token);
+      expect(deleted.data).toEqual({ deleteRating: { deleted: true } });
+      expect((await graphql(server.url, 'mutation { deleteRating(input: { animeId: 1535 }) { deleted } }', undefined, token)).data).toEqual({ deleteRating: { deleted: false } });
     });
 
     it.each([
@@ -305,8 +305,13 @@ describeEachDriver('recommendation API', (driver) => {
       expect(codeOf(response)).toBe(code);
     });
 
+    it('names the input field, its range and the value of a refused rating', async () => {
+      const refused = await graphql(server.url, RATE, { anime: 5114, rating: 11 }, token);
+      expect(refused.errors![0]).toMatchObject({ message: 'input.rating must be an integer from 1 to 10, got 11', extensions: { code: 'BAD_USER_INPUT', arguments: ['input.rating'] } });
+    });
+
     it("cannot rate as another user: another user's id with this secret is refused", async () => {
-      const other = (await graphql(server.url, 'mutation { createUser(name: "Bob") { user { id } } }')).data!.createUser.user.id as number;
+      const other = (await graphql(server.url, 'mutation { createUser(input: { name: "Bob" }) { user { id } } }')).data!.createUser.user.id as number;
       const borrowed = `${other}.${token.split('.')[1]}`;
       expect(codeOf(await graphql(server.url, RATE, { anime: 5114, rating: 1 }, borrowed))).toBe('UNAUTHENTICATED');
       const ratings = await server.db.query('SELECT 1 FROM rating WHERE user_id = $1', [other]);
@@ -397,7 +402,7 @@ describeEachDriver('recommendation API', (driver) => {
   it('lets only the admin activate models and start training, with progress in trainingRuns', async () => {
     const activate = `mutation { activateModel(id: ${report.modelVersionId}) { id isActive } }`;
     expect(codeOf(await graphql(server.url, activate))).toBe('UNAUTHENTICATED');
-    const user = (await graphql(server.url, 'mutation { createUser(name: "Eve") { token } }')).data!.createUser.token as string;
+    const user = (await graphql(server.url, 'mutation { createUser(input: { name: "Eve" }) { token } }')).data!.createUser.token as string;
     expect(codeOf(await graphql(server.url, activate, undefined, user))).toBe('FORBIDDEN');
     expect((await graphql(server.url, activate, undefined, ADMIN)).data).toEqual({ activateModel: { id: report.modelVersionId, isActive: true } });
     const missing = await graphql(server.url, 'mutation { activateModel(id: 999999) { id } }', undefined, ADMIN);

@@ -77,7 +77,7 @@ describeEachDriver('retrieval kind served in two stages', (driver) => {
   }, 120_000);
 
   it('a new user gets popular titles inside the filter, marked not personal; after one rating, a personal list within a second', async () => {
-    const created = await graphql(server.url, 'mutation { createUser(name: "newcomer") { user { id } token } }');
+    const created = await graphql(server.url, 'mutation { createUser(input: { name: "newcomer" }) { user { id } token } }');
     const token = created.data!.createUser.token as string;
     const userId = created.data!.createUser.user.id as number;
     const LIST = `{ recommendations(userId: ${userId}, k: 5, filter: { types: [TV] }) { anime { id type } personal predictedRating } }`;
@@ -95,7 +95,7 @@ describeEachDriver('retrieval kind served in two stages', (driver) => {
     const prediction = await graphql(server.url, `{ predictRating(userId: ${userId}, animeId: ${coldList[0]!.anime.id}) }`, undefined, token);
     expect(prediction.errors).toBeUndefined();
 
-    const rated = await graphql(server.url, 'mutation { rateAnime(animeId: 5114, rating: 10) { rating } }', undefined, token);
+    const rated = await graphql(server.url, 'mutation { rateAnime(input: { animeId: 5114, rating: 10 }) { rating { rating } } }', undefined, token);
     expect(rated.errors).toBeUndefined();
     const started = performance.now();
     const warm = await graphql(server.url, LIST, undefined, token);

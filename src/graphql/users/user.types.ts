@@ -1,9 +1,6 @@
-import { MaxLength, MinLength } from 'class-validator';
-import { ArgsType, Field, Int, ObjectType } from 'type-graphql';
-import { MAX_RATING, MIN_RATING } from '../../models/rating-scale';
+import { Field, Int, ObjectType } from 'type-graphql';
 import { AnimeType } from '../anime/anime.type';
 import { Connection } from '../connection';
-import { IntRange } from '../validation';
 
 @ObjectType('Rating', { description: "A user's explicit rating of an anime." })
 export class RatingType {
@@ -39,55 +36,4 @@ export class UserType {
 
   @Field(() => Date, { description: 'When the user was created.' })
   createdAt!: Date;
-}
-
-@ObjectType('CreatedUser', { description: 'A new user with their API token.' })
-export class CreatedUserType {
-  @Field(() => UserType, { description: 'The new user.' })
-  user!: UserType;
-
-  @Field(() => String, { description: 'The API token: shown once, only its hash is kept. Send it as "Authorization: Bearer <token>".' })
-  token!: string;
-
-  @Field(() => Date, { description: 'When the token stops being accepted (TOKEN_TTL_DAYS after issue); rotateToken before then.' })
-  tokenExpiresAt!: Date;
-}
-
-@ObjectType('IssuedToken', { description: 'A new API token for the signed-in user; the previous one no longer works.' })
-export class IssuedTokenType {
-  @Field(() => String, { description: 'The API token: shown once, only its hash is kept.' })
-  token!: string;
-
-  @Field(() => Date, { description: 'When the token stops being accepted.' })
-  expiresAt!: Date;
-}
-
-@ObjectType('DeletedUser', { description: 'What deleteMe removed, in one transaction, beside the user and their token.' })
-export class DeletedUserType {
-  @Field(() => Int, { description: 'Ratings removed.' })
-  ratings!: number;
-
-  @Field(() => Int, { description: 'Watched-but-not-rated rows removed.' })
-  watched!: number;
-
-  @Field(() => Int, { description: 'User embeddings removed (one per model version).' })
-  embeddings!: number;
-}
-
-@ArgsType()
-export class CreateUserArgs {
-  @Field(() => String, { description: 'A display name, 1-100 characters.' })
-  @MinLength(1)
-  @MaxLength(100)
-  name!: string;
-}
-
-@ArgsType()
-export class RateArgs {
-  @Field(() => Int, { description: 'The anime to rate.' })
-  animeId!: number;
-
-  @Field(() => Int, { description: 'The rating, an integer from 1 to 10.' })
-  @IntRange(MIN_RATING, MAX_RATING)
-  rating!: number;
 }

@@ -9,7 +9,7 @@ const ANIME = `query Anime($id: Int!) { anime(id: $id) { ${ANIME_FIELDS} } }`;
 const SIMILAR = `query Similar($id: Int!) { similarAnime(animeId: $id, k: 10) { anime { id name type genres } similarity } }`;
 const MY_RATINGS = `{ me { ratings(first: 100) { nodes { animeId rating } } } }`;
 const PREDICT = `query Predict($user: Int!, $anime: Int!) { predictRating(userId: $user, animeId: $anime) }`;
-const RATE = `mutation Rate($anime: Int!, $rating: Int!) { rateAnime(animeId: $anime, rating: $rating) { rating } }`;
+const RATE = `mutation Rate($anime: Int!, $rating: Int!) { rateAnime(input: { animeId: $anime, rating: $rating }) { rating { rating } } }`;
 
 type Similar = { anime: { id: number; name: string; type: string | null; genres: string[] }; similarity: number };
 

@@ -5,10 +5,10 @@ import { loadRecommendations, recommendationList } from '../recommendations';
 import { currentSession, signIn, signOut, type Session } from '../session';
 import type { Page } from './page';
 
-const CREATE = `mutation Create($name: String!) { createUser(name: $name) { user { id name } token } }`;
+const CREATE = `mutation Create($name: String!) { createUser(input: { name: $name }) { user { id name } token } }`;
 const ME = `{ me { id name } }`;
 const MY_RATINGS = `query MyRatings($after: String) { me { ratings(first: 50, after: $after) { nodes { rating updatedAt anime { id name type } } totalCount } } }`;
-const DELETE = `mutation Delete($anime: Int!) { deleteRating(animeId: $anime) }`;
+const DELETE = `mutation Delete($anime: Int!) { deleteRating(input: { animeId: $anime }) { deleted } }`;
 
 type RatingItem = { rating: number; updatedAt: string; anime: { id: number; name: string; type: string | null } };
 
