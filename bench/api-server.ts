@@ -188,10 +188,10 @@ export interface CachedModel {
 
 interface ModelState {
   activeModel: { id: number; kind: string } | null;
-  trainingRuns: { id: number; kind: string; status: string; phase: string; progress: number; error: string | null }[];
+  trainingRuns: { nodes: { id: number; kind: string; status: string; phase: string; progress: number; error: string | null }[] };
 }
 
-const MODEL_STATE = '{ activeModel { id kind } trainingRuns { id kind status phase progress error } }';
+const MODEL_STATE = '{ activeModel { id kind } trainingRuns { nodes { id kind status phase progress error } } }';
 const START_TRAINING = `mutation { startTraining(kind: ${SERVED_KIND_ENUM}, preset: DEFAULT, activate: true, map: UMAP) { id } }`;
 
 /** Folder layout of the cache: `db/` is DATA_DIR (embedded), `model.json` says it is ready. */
@@ -236,7 +236,7 @@ export async function prepareCache(cacheDir: string, options: { db: 'embedded' |
     let lastNote = 0;
     for (;;) {
       const state = await graphqlRetrying<ModelState>(server.url, MODEL_STATE, undefined, adminToken);
-      const runningRun = state.trainingRuns.find((run) => run.status === 'RUNNING');
+      const runningRun = state.trainingRuns.nodes.find((run) => run.status === 'RUNNING');
       if (state.activeModel?.kind === SERVED_KIND_ENUM && !runningRun) {
         const model: CachedModel = {
           modelVersionId: state.activeModel.id,
@@ -249,7 +249,7 @@ export async function prepareCache(cacheDir: string, options: { db: 'embedded' |
         writeFileSync(paths.marker, `${JSON.stringify(model, null, 2)}\n`);
         return model;
       }
-      const failed = state.trainingRuns.find((run) => run.status === 'FAILED' && (startedRun === null || run.id === startedRun));
+      const failed = state.trainingRuns.nodes.find((run) => run.status === 'FAILED' && (startedRun === null || run.id === startedRun));
       if (failed && startedRun !== null) throw new Error(`training run ${failed.id} failed: ${failed.error}`);
       if (!runningRun) {
         // No model of the served kind and nothing training (TRAIN_AT_START unsupported, or another kind active): start one.

@@ -57,17 +57,17 @@ export async function startTrainedServer(db: BenchDatabase, kind: string, epochs
   if (!run.body?.data?.startTraining) throw new Error(`startTraining failed: ${JSON.stringify(run.body).slice(0, 300)}`);
   let lastNote = 0;
   for (;;) {
-    const { body } = await gql(server.url, '{ activeModel { id kind } trainingRuns { id status phase progress error } }', undefined, adminToken, 120_000).catch(() => ({ body: null as any }));
+    const { body } = await gql(server.url, '{ activeModel { id kind } trainingRuns { nodes { id status phase progress error } } }', undefined, adminToken, 120_000).catch(() => ({ body: null as any }));
     if (body?.data?.activeModel?.kind === kindName) {
       log(`model ${body.data.activeModel.id} (${kind}, ${epochs} epochs) active after ${Math.round((Date.now() - started) / 1000)} s`);
       return server;
     }
-    const failed = body?.data?.trainingRuns?.find((r: { status: string }) => r.status === 'FAILED');
+    const failed = body?.data?.trainingRuns?.nodes?.find((r: { status: string }) => r.status === 'FAILED');
     if (failed) throw new Error(`training failed: ${failed.error}`);
     if (Date.now() - started > timeoutS * 1000) throw new Error(`no ${kind} model after ${timeoutS} s`);
     if (Date.now() - lastNote > 30_000) {
       lastNote = Date.now();
-      const current = body?.data?.trainingRuns?.[0];
+      const current = body?.data?.trainingRuns?.nodes?.[0];
       log(`waiting for the ${kind} model: ${current ? `${current.phase} ${Math.round((current.progress ?? 0) * 100)}%` : '?'} (${Math.round((Date.now() - started) / 1000)} s)`);
     }
     await new Promise((resolve) => setTimeout(resolve, 2000));

@@ -423,7 +423,7 @@ describeEachDriver('recommendation API', (driver) => {
     expect(started.data!.startTraining.status).toBe('RUNNING');
     let run: { status: string; modelVersionId: number | null; error: string | null } | undefined;
     for (let wait = 0; wait < 120; wait++) {
-      run = (await graphql(server.url, '{ trainingRuns { id status modelVersionId error } }')).data!.trainingRuns[0];
+      run = (await graphql(server.url, '{ trainingRuns(first: 1) { nodes { id status modelVersionId error } } }')).data!.trainingRuns.nodes[0];
       if (run!.status !== 'RUNNING') break;
       await new Promise((resolve) => setTimeout(resolve, 500));
     }

@@ -44,7 +44,7 @@ describe('bad-token limiter', () => {
     expect(victimAgain.body.data.me.id).toBe(victim.id);
     const bystanderAnswer = await post(fixture.url, ME, { authorization: `bearer ${bystander.token}` });
     expect(bystanderAnswer.body.data.me.id).toBe(bystander.id);
-    const admin = await post(fixture.url, JSON.stringify({ query: '{ trainingRuns { id } }' }), { authorization: `Bearer ${ADMIN_TOKEN}` });
+    const admin = await post(fixture.url, JSON.stringify({ query: '{ trainingRuns { nodes { id } } }' }), { authorization: `Bearer ${ADMIN_TOKEN}` });
     expect(admin.status).toBe(200);
     expect(admin.body.errors).toBeUndefined();
     // The forged ones stay refused, without hashing.

@@ -10,6 +10,7 @@ import { ADMIN } from '../auth-checker';
 import { MapMethodEnum, ModelKindEnum, PresetEnum, TrainingStatusEnum, type MapMethod } from './training-enums';
 import type { GraphQLContext } from '../context';
 import { ModelVersionType } from '../models/model-version.type';
+import { Connection, ConnectionArgs, connectionOfNewestFirst, type ConnectionValue } from '../connection';
 import { activeModelVersion } from '../../versions/summaries';
 
 @ObjectType('TrainingRun', { description: 'A training run started through the API, with its progress.' })
@@ -48,6 +49,9 @@ export class TrainingRunType {
   error!: string | null;
 }
 
+@ObjectType('TrainingRunConnection', { description: 'Training runs, newest first, a page at a time.' })
+class TrainingRunConnection extends Connection(TrainingRunType, 'TrainingRun', 'training runs') {}
+
 @ArgsType()
 class StartTrainingArgs {
   @Field(() => ModelKindEnum, { description: 'The model kind to train.' })
@@ -70,9 +74,9 @@ class StartTrainingArgs {
 
 @Resolver()
 export class TrainingResolver {
-  @Query(() => [TrainingRunType], { nullable: true, description: 'Training runs started through this server, newest first.' })
-  trainingRuns(@Ctx() { trainingRuns }: GraphQLContext): TrainingRunType[] {
-    return trainingRuns.list();
+  @Query(() => TrainingRunConnection, { nullable: true, description: 'Training runs started through this server, newest first.' })
+  trainingRuns(@Args(() => ConnectionArgs) args: ConnectionArgs, @Ctx() { trainingRuns }: GraphQLContext): ConnectionValue<TrainingRunType> {
+    return connectionOfNewestFirst(trainingRuns.list(), args);
   }
 
   @Authorized(ADMIN)

@@ -14,7 +14,7 @@ const MODELS = `{ models(first: ${MODEL_LIST_SIZE}) { nodes {
   history { epoch loss valLoss seconds }
   predictionSample { actual predicted }
 } } }`;
-const RUNS = `{ trainingRuns { id kind preset status phase progress detail startedAt finishedAt modelVersionId error } }`;
+const RUNS = `{ trainingRuns { nodes { id kind preset status phase progress detail startedAt finishedAt modelVersionId error } } }`;
 const START = `mutation Start($kind: ModelKind!, $preset: TrainingPreset!, $params: JSONObject, $activate: Boolean!, $map: MapMethod!) {
   startTraining(kind: $kind, preset: $preset, params: $params, activate: $activate, map: $map) { id }
 }`;
@@ -161,6 +161,9 @@ function detail(target: HTMLElement, m: ModelVersion, admin: string | null, relo
   if (m.predictionSample) predictedChart(scatter, m.predictionSample);
 }
 
+/** The latest page of runs (newest first). */
+type RunsData = { trainingRuns: { nodes: TrainingRun[] } };
+
 function runsList(runs: TrainingRun[]): HTMLElement {
   if (runs.length === 0) return h('p', { class: 'empty' }, 'No training run was started through this server yet.');
   return h(
@@ -246,18 +249,18 @@ export const renderModels: Page = async (root, { signal }) => {
     if (polling) return;
     polling = true;
     let wasRunning = started;
-    const show = (data: { trainingRuns: TrainingRun[] }) => [h('h2', {}, 'Training runs'), runsList(data.trainingRuns)];
+    const show = (data: RunsData) => [h('h2', {}, 'Training runs'), runsList(data.trainingRuns.nodes)];
     try {
       // The first load shows "Loading…"; later polls update in place (no flicker).
-      let data = await section(runs, 'training runs', () => gql<{ trainingRuns: TrainingRun[] }>(RUNS), show);
+      let data = await section(runs, 'training runs', () => gql<RunsData>(RUNS), show);
       while (data && !signal.aborted) {
-        const running = data.trainingRuns.some((r) => r.status === 'running');
+        const running = data.trainingRuns.nodes.some((r) => r.status === 'RUNNING');
         if (wasRunning && !running) await loadModels(); // a run finished: its version is listed
         wasRunning = running;
         if (!running) break;
         await new Promise((resolve) => setTimeout(resolve, 1000));
         try {
-          data = await gql<{ trainingRuns: TrainingRun[] }>(RUNS);
+          data = await gql<RunsData>(RUNS);
           replace(runs, show(data));
         } catch (error) {
           replace(runs, h('h2', {}, 'Training runs'), errorBox(error));
