@@ -192,7 +192,7 @@ interface ModelState {
 }
 
 const MODEL_STATE = '{ activeModel { id kind } trainingRuns { nodes { id kind status phase progress error } } }';
-const START_TRAINING = `mutation { startTraining(kind: ${SERVED_KIND_ENUM}, preset: DEFAULT, activate: true, map: UMAP) { id } }`;
+const START_TRAINING = `mutation { startTraining(input: { kind: ${SERVED_KIND_ENUM}, preset: DEFAULT, activate: true, map: UMAP }) { trainingRun { id } } }`;
 
 /** Folder layout of the cache: `db/` is DATA_DIR (embedded), `model.json` says it is ready. */
 export function cachePaths(cacheDir: string) {
@@ -254,8 +254,8 @@ export async function prepareCache(cacheDir: string, options: { db: 'embedded' |
       if (!runningRun) {
         // No model of the served kind and nothing training (TRAIN_AT_START unsupported, or another kind active): start one.
         if (startedRun !== null) throw new Error(`training run ${startedRun} finished but no ${SERVED_KIND} model is active`);
-        const answer = await graphql<{ startTraining: { id: number } }>(server.url, START_TRAINING, undefined, adminToken);
-        startedRun = answer.startTraining.id;
+        const answer = await graphql<{ startTraining: { trainingRun: { id: number } } }>(server.url, START_TRAINING, undefined, adminToken);
+        startedRun = answer.startTraining.trainingRun.id;
         log(`started training run ${startedRun} (${SERVED_KIND}, default preset) through the admin API`);
       } else if (performance.now() - lastNote > 30_000) {
         lastNote = performance.now();

@@ -53,7 +53,7 @@ export async function startTrainedServer(db: BenchDatabase, kind: string, epochs
   const started = Date.now();
   // The API names kinds by their enum names: hybrid-classifier is HYBRID_CLASSIFIER.
   const kindName = kind.toUpperCase().replace(/-/g, '_');
-  const run = await gql(server.url, 'mutation ($kind: ModelKind!, $params: JSONObject) { startTraining(kind: $kind, params: $params, activate: true, map: NONE) { id } }', { kind: kindName, params: { epochs } }, adminToken, 60_000);
+  const run = await gql(server.url, 'mutation ($kind: ModelKind!, $params: JSONObject) { startTraining(input: { kind: $kind, params: $params, activate: true, map: NONE }) { trainingRun { id } } }', { kind: kindName, params: { epochs } }, adminToken, 60_000);
   if (!run.body?.data?.startTraining) throw new Error(`startTraining failed: ${JSON.stringify(run.body).slice(0, 300)}`);
   let lastNote = 0;
   for (;;) {

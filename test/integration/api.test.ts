@@ -400,27 +400,27 @@ describeEachDriver('recommendation API', (driver) => {
   });
 
   it('lets only the admin activate models and start training, with progress in trainingRuns', async () => {
-    const activate = `mutation { activateModel(id: ${report.modelVersionId}) { id isActive } }`;
+    const activate = `mutation { activateModel(input: { id: ${report.modelVersionId} }) { modelVersion { id isActive } } }`;
     expect(codeOf(await graphql(server.url, activate))).toBe('UNAUTHENTICATED');
     const user = (await graphql(server.url, 'mutation { createUser(input: { name: "Eve" }) { token } }')).data!.createUser.token as string;
     expect(codeOf(await graphql(server.url, activate, undefined, user))).toBe('FORBIDDEN');
-    expect((await graphql(server.url, activate, undefined, ADMIN)).data).toEqual({ activateModel: { id: report.modelVersionId, isActive: true } });
-    const missing = await graphql(server.url, 'mutation { activateModel(id: 999999) { id } }', undefined, ADMIN);
+    expect((await graphql(server.url, activate, undefined, ADMIN)).data).toEqual({ activateModel: { modelVersion: { id: report.modelVersionId, isActive: true } } });
+    const missing = await graphql(server.url, 'mutation { activateModel(input: { id: 999999 }) { modelVersion { id } } }', undefined, ADMIN);
     expect(codeOf(missing)).toBe('NOT_FOUND');
     expect(missing.errors![0]!.message).toBe('cannot activate model version 999999: it does not exist');
 
-    const start = 'mutation { startTraining(kind: MF, params: { epochs: 1, embeddingDim: 8 }, map: NONE) { id status } }';
+    const start = 'mutation { startTraining(input: { kind: MF, params: { epochs: 1, embeddingDim: 8 }, map: NONE }) { trainingRun { id status } } }';
     expect(codeOf(await graphql(server.url, start, undefined, user))).toBe('FORBIDDEN');
-    expect(codeOf(await graphql(server.url, 'mutation { startTraining(kind: SVD) { id } }', undefined, ADMIN))).toBe('GRAPHQL_VALIDATION_FAILED');
-    expect(codeOf(await graphql(server.url, 'mutation ($k: ModelKind!) { startTraining(kind: $k) { id } }', { k: 'mf' }, ADMIN))).toBe('BAD_USER_INPUT');
-    const badParams = await graphql(server.url, 'mutation { startTraining(kind: MF, params: { epochs: 0 }) { id } }', undefined, ADMIN);
+    expect(codeOf(await graphql(server.url, 'mutation { startTraining(input: { kind: SVD }) { trainingRun { id } } }', undefined, ADMIN))).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(codeOf(await graphql(server.url, 'mutation ($k: ModelKind!) { startTraining(input: { kind: $k }) { trainingRun { id } } }', { k: 'mf' }, ADMIN))).toBe('BAD_USER_INPUT');
+    const badParams = await graphql(server.url, 'mutation { startTraining(input: { kind: MF, params: { epochs: 0 } }) { trainingRun { id } } }', undefined, ADMIN);
     expect(codeOf(badParams)).toBe('BAD_USER_INPUT');
-    expect(badParams.errors![0]!.message).toMatch(/^params\.epochs: /);
-    const classifierLoss = await graphql(server.url, 'mutation { startTraining(kind: HYBRID_CLASSIFIER, params: { loss: "mse" }) { id } }', undefined, ADMIN);
+    expect(badParams.errors![0]!.message).toMatch(/^input\.params\.epochs: /);
+    const classifierLoss = await graphql(server.url, 'mutation { startTraining(input: { kind: HYBRID_CLASSIFIER, params: { loss: "mse" } }) { trainingRun { id } } }', undefined, ADMIN);
     expect(codeOf(classifierLoss)).toBe('BAD_USER_INPUT');
     expect(classifierLoss.errors![0]!.message).toBe('hybrid-classifier always trains with cross-entropy: loss cannot be set');
     const started = await graphql(server.url, start, undefined, ADMIN);
-    expect(started.data!.startTraining.status).toBe('RUNNING');
+    expect(started.data!.startTraining.trainingRun.status).toBe('RUNNING');
     let run: { status: string; modelVersionId: number | null; error: string | null } | undefined;
     for (let wait = 0; wait < 120; wait++) {
       run = (await graphql(server.url, '{ trainingRuns(first: 1) { nodes { id status modelVersionId error } } }')).data!.trainingRuns.nodes[0];

@@ -99,11 +99,11 @@ describePostgres('several servers on one PostgreSQL database', () => {
       const servedSize = async (server: ServerProcess) =>
         ((await gql(server.url, '{ user(id: 1) { embedding } }', undefined, ADMIN_TOKEN)).body.data.user.embedding as number[]).length;
       expect(await servedSize(b)).toBe(16);
-      const activated = await gql(a.url, `mutation { activateModel(id: ${second}) { id } }`, undefined, ADMIN_TOKEN);
-      expect(activated.body.data.activateModel.id).toBe(second);
+      const activated = await gql(a.url, `mutation { activateModel(input: { id: ${second} }) { modelVersion { id } } }`, undefined, ADMIN_TOKEN);
+      expect(activated.body.data.activateModel.modelVersion.id).toBe(second);
       const switched = await timeUntil(() => servedSize(b), (size) => size === 8);
       expect(switched).toBeLessThan(VISIBLE_WITHIN_MS);
-      await gql(a.url, `mutation { activateModel(id: ${first}) { id } }`, undefined, ADMIN_TOKEN);
+      await gql(a.url, `mutation { activateModel(input: { id: ${first} }) { modelVersion { id } } }`, undefined, ADMIN_TOKEN);
       await timeUntil(() => servedSize(b), (size) => size === 16);
     });
 

@@ -1,12 +1,13 @@
 import { IsOptional } from 'class-validator';
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Arg, Args, ArgsType, Authorized, Ctx, Field, Float, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Args, Authorized, Ctx, Field, Float, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { InvalidInputError } from '../../errors';
 import { trainJobArgs } from '../../jobs/train-job';
 import { PRESETS } from '../../models/hyperparameters';
 import type { ModelKind } from '../../models/kinds';
 import { activateModelVersion } from '../../versions/activation';
 import { ADMIN } from '../auth-checker';
+import { MutationInput, type MutationArgs } from '../mutation-input';
 import { MapMethodEnum, ModelKindEnum, PresetEnum, TrainingStatusEnum, type MapMethod } from './training-enums';
 import type { GraphQLContext } from '../context';
 import { ModelVersionType } from '../models/model-version.type';
@@ -52,8 +53,8 @@ export class TrainingRunType {
 @ObjectType('TrainingRunConnection', { description: 'Training runs, newest first, a page at a time.' })
 class TrainingRunConnection extends Connection(TrainingRunType, 'TrainingRun', 'training runs') {}
 
-@ArgsType()
-class StartTrainingArgs {
+@InputType('StartTrainingInput', { description: 'Input of startTraining.' })
+class StartTrainingInput {
   @Field(() => ModelKindEnum, { description: 'The model kind to train.' })
   kind!: ModelKind;
 
@@ -72,6 +73,27 @@ class StartTrainingArgs {
   map!: MapMethod;
 }
 
+@ObjectType('StartTrainingPayload', { description: 'The training run startTraining started.' })
+class StartTrainingPayload {
+  @Field(() => TrainingRunType, { description: 'The run, running in the background (follow it in trainingRuns).' })
+  trainingRun!: TrainingRunType;
+}
+
+@InputType('ActivateModelInput', { description: 'Input of activateModel.' })
+class ActivateModelInput {
+  @Field(() => Int, { description: 'The model version to activate.' })
+  id!: number;
+}
+
+@ObjectType('ActivateModelPayload', { description: 'The model version activateModel made active.' })
+class ActivateModelPayload {
+  @Field(() => ModelVersionType, { description: 'The version the API serves now.' })
+  modelVersion!: ModelVersionType;
+}
+
+const StartTrainingArgs = MutationInput(StartTrainingInput, 'What to train, and how.');
+const ActivateModelArgs = MutationInput(ActivateModelInput, 'Which version.');
+
 @Resolver()
 export class TrainingResolver {
   @Query(() => TrainingRunConnection, { nullable: true, description: 'Training runs started through this server, newest first.' })
@@ -80,8 +102,8 @@ export class TrainingResolver {
   }
 
   @Authorized(ADMIN)
-  @Mutation(() => TrainingRunType, { nullable: true, description: 'Admin: trains a model in the background (see trainingRuns).' })
-  startTraining(@Args(() => StartTrainingArgs) args: StartTrainingArgs, @Ctx() { trainingRuns }: GraphQLContext): TrainingRunType {
+  @Mutation(() => StartTrainingPayload, { nullable: true, description: 'Admin: trains a model in the background (see trainingRuns).' })
+  startTraining(@Args(() => StartTrainingArgs) { input: args }: MutationArgs<StartTrainingInput>, @Ctx() { trainingRuns }: GraphQLContext): StartTrainingPayload {
     // The one schema of training arguments (the CLI's and the job's): params are its overrides.
     const checked = trainJobArgs.safeParse({
       kind: args.kind,
@@ -93,16 +115,16 @@ export class TrainingResolver {
     if (!checked.success) {
       const issue = checked.error.issues[0]!;
       const [field, ...rest] = issue.path;
-      throw new InvalidInputError(field === 'overrides' ? `params.${rest.join('.') || '?'}: ${issue.message}` : issue.message);
+      throw new InvalidInputError(field === 'overrides' ? `input.params.${rest.join('.') || '?'}: ${issue.message}` : issue.message);
     }
-    return trainingRuns.start(checked.data);
+    return { trainingRun: trainingRuns.start(checked.data) };
   }
 
   @Authorized(ADMIN)
-  @Mutation(() => ModelVersionType, { nullable: true, description: 'Admin: makes a model version the one the API serves.' })
-  async activateModel(@Arg('id', () => Int, { description: 'The model version to activate.' }) id: number, @Ctx() { db, models }: GraphQLContext): Promise<ModelVersionType> {
-    await activateModelVersion(db, id);
+  @Mutation(() => ActivateModelPayload, { nullable: true, description: 'Admin: makes a model version the one the API serves.' })
+  async activateModel(@Args(() => ActivateModelArgs) { input }: MutationArgs<ActivateModelInput>, @Ctx() { db, models }: GraphQLContext): Promise<ActivateModelPayload> {
+    await activateModelVersion(db, input.id);
     await models.refresh();
-    return (await activeModelVersion(db))!;
+    return { modelVersion: (await activeModelVersion(db))! };
   }
 }

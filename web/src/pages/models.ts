@@ -16,9 +16,9 @@ const MODELS = `{ models(first: ${MODEL_LIST_SIZE}) { nodes {
 } } }`;
 const RUNS = `{ trainingRuns { nodes { id kind preset status phase progress detail startedAt finishedAt modelVersionId error } } }`;
 const START = `mutation Start($kind: ModelKind!, $preset: TrainingPreset!, $params: JSONObject, $activate: Boolean!, $map: MapMethod!) {
-  startTraining(kind: $kind, preset: $preset, params: $params, activate: $activate, map: $map) { id }
+  startTraining(input: { kind: $kind, preset: $preset, params: $params, activate: $activate, map: $map }) { trainingRun { id } }
 }`;
-const ACTIVATE = `mutation Activate($id: Int!) { activateModel(id: $id) { id } }`;
+const ACTIVATE = `mutation Activate($id: Int!) { activateModel(input: { id: $id }) { modelVersion { id } } }`;
 
 type Regression = { mae: number; rmse: number };
 type Ranking = { ndcg: number; recall: number; coverage: number };
@@ -201,8 +201,8 @@ function trainingForm(admin: string | null, onStarted: () => void): HTMLElement 
       status.textContent = 'Starting…';
       try {
         const params = epochs.value ? { epochs: Number(epochs.value) } : null;
-        const data = await gql<{ startTraining: { id: number } }>(START, { kind: kind.value, preset: preset.value, params, activate: activate.checked, map: map.value }, token);
-        status.textContent = `Training run ${data.startTraining.id} started.`;
+        const data = await gql<{ startTraining: { trainingRun: { id: number } } }>(START, { kind: kind.value, preset: preset.value, params, activate: activate.checked, map: map.value }, token);
+        status.textContent = `Training run ${data.startTraining.trainingRun.id} started.`;
         onStarted();
       } catch (error) {
         replace(status, errorBox(error));
