@@ -100,7 +100,7 @@ const CORPUS: Case[] = [
   {
     name: `a valid token after 100 forged tokens of its user from the same address (${BAD_TOKENS_PER_IP} allowed), on a server that never verified it`,
     send: async (u) => {
-      const created = await gql(u, 'mutation { createUser(name: "targeted") { user { id } token } }');
+      const created = await gql(u, 'mutation { createUser(input: { name: "targeted" }) { user { id } token } }');
       const { user, token } = created.body.data.createUser;
       for (let n = 0; n < 100; n++) await post(u, query('{ me { id } }'), { authorization: `Bearer ${user.id}.${String(n).padStart(43, 'F')}` });
       return post(u, query('{ me { id } }'), { authorization: `Bearer ${token}` });
