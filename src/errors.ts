@@ -31,6 +31,12 @@ export class ForbiddenError extends AppError {
   readonly code = 'FORBIDDEN';
 }
 
+/** A job run that is no longer running (succeeded, failed, aborted or interrupted) cannot be aborted. */
+export class JobNotRunningError extends AppError {
+  override readonly name = 'JobNotRunningError';
+  readonly code = 'JOB_NOT_RUNNING';
+}
+
 /** No model is active yet (train one), or the model cannot answer for this id. */
 export class ModelNotReadyError extends AppError {
   override readonly name = 'ModelNotReadyError';

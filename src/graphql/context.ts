@@ -5,7 +5,7 @@ import type { Logger } from '../logger';
 import type { Anime } from '../recsys/catalog';
 import type { AnimeCatalog } from '../recsys/anime-catalog';
 import type { ModelCache } from '../recsys/model-cache';
-import type { TrainingRuns } from '../jobs/training-runs';
+import type { JobRunner } from '../jobs/job-runner';
 import { authenticate, userSources, type UserSource } from '../recsys/users';
 import { sameSecret, type VerifiedTokens } from '../recsys/tokens';
 
@@ -22,7 +22,7 @@ export interface Caller {
 export interface GraphQLContext {
   db: Database;
   models: ModelCache;
-  trainingRuns: TrainingRuns;
+  jobs: JobRunner;
   logger: Logger;
   caller: Caller;
   /** The client's address, as the HTTP server saw it (for per-IP rate limits). */
@@ -43,7 +43,7 @@ export interface ContextServices {
   db: Database;
   catalog: AnimeCatalog;
   models: ModelCache;
-  trainingRuns: TrainingRuns;
+  jobs: JobRunner;
   logger: Logger;
   verifiedTokens: VerifiedTokens;
   adminToken: string | undefined;
@@ -66,11 +66,11 @@ export async function identify(services: ContextServices, authorization: string 
 }
 
 export async function createContext(services: ContextServices, authorization: string | undefined, clientIp: string): Promise<GraphQLContext> {
-  const { db, models, trainingRuns, logger } = services;
+  const { db, models, jobs, logger } = services;
   return {
     db,
     models,
-    trainingRuns,
+    jobs,
     logger,
     caller: await identify(services, authorization),
     clientIp,

@@ -6,10 +6,9 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { Database } from '../db/database';
 import type { ProgressSink } from '../progress';
-import type { Logger } from '../logger';
-import { isJobName, JobFailedError, JOBS, type JobArgs, type JobName, type JobResult } from './job';
+import { isJobName, JobAbortedError, JobFailedError, JOBS, type JobArgs, type JobName, type JobResult } from './job';
+import type { JobRunner } from './job-runner';
 
 export const JOBS_ROUTE = '/internal/jobs';
 
@@ -26,8 +25,8 @@ function sameToken(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** Serves POST /internal/jobs/:name for CLI processes on this machine. */
-export function registerJobRoutes(app: FastifyInstance, options: { db: Database; token: string; logger: Logger; modelVersionsKept: number }): void {
+/** Serves POST /internal/jobs/:name for CLI processes on this machine; the run is listed with origin "cli". */
+export function registerJobRoutes(app: FastifyInstance, options: { jobs: JobRunner; token: string }): void {
   app.post<{ Params: { name: string } }>(`${JOBS_ROUTE}/:name`, async (request, reply) => {
     const bearer = (request.headers.authorization ?? '').replace(/^Bearer /, '');
     if (!sameToken(bearer, options.token)) return reply.code(401).send({ error: 'job token required' });
@@ -42,20 +41,18 @@ export function registerJobRoutes(app: FastifyInstance, options: { db: Database;
     const send = (event: JobEvent) => out.write(`${JSON.stringify(event)}\n`);
     const aborter = new AbortController();
     // The client went away (Ctrl-C): stop the job; its transaction rolls back.
-    out.on('close', () => aborter.abort(new JobFailedError('job client disconnected')));
+    out.on('close', () => aborter.abort(new JobAbortedError(`the ${name} job's CLI went away (Ctrl-C)`)));
     const progress: ProgressSink = {
       start: (label, total) => send({ type: 'start', label, total }),
       update: (done, rows, detail) => send({ type: 'update', done, rows, detail }),
       stop: () => send({ type: 'stop' }),
     };
-    options.logger.info({ job: name }, 'job started by a CLI client');
     try {
-      const result = await JOBS[name].run(options.db, parsed.data as never, { progress, signal: aborter.signal, modelVersionsKept: options.modelVersionsKept });
+      const result = await options.jobs.run(name, parsed.data, { origin: 'cli', progress, signal: aborter.signal });
       send({ type: 'result', result });
-      options.logger.info({ job: name }, 'job finished');
     } catch (error) {
+      // The runner logged it.
       send({ type: 'error', message: error instanceof Error ? error.message : String(error) });
-      options.logger.warn({ job: name, err: error }, 'job failed');
     }
     out.end();
   });

@@ -3,13 +3,16 @@
  * the same time; the database serializes). On the embedded database: in the running server
  * when one holds the data directory (remote-jobs.ts), else here, holding the directory's lock
  * for the duration so a server started meanwhile waits its turn with a clear message.
+ * Either way the run goes through a JobRunner, so it is listed (origin "cli") and can be aborted
+ * from the API; Ctrl-C aborts it too (a second Ctrl-C exits at once).
  */
 import type { Config } from '../config';
 import { acquireDataDirLock, readDataDirLock, DataDirBusyError } from '../db/data-dir-lock';
 import { migrate } from '../db/migrate';
 import { openDatabase } from '../db/open';
 import type { ProgressSink } from '../progress';
-import { JOBS, type JobArgs, type JobName, type JobResult } from './job';
+import { JobAbortedError, type JobArgs, type JobName, type JobResult } from './job';
+import { JobRunner } from './job-runner';
 import { runRemoteJob } from './remote-jobs';
 
 export interface JobRun<Result> {
@@ -26,11 +29,17 @@ async function runLocally<Name extends JobName>(
   progress: ProgressSink,
 ): Promise<JobRun<JobResult<Name>>> {
   const db = await openDatabase(config);
+  const interrupt = new AbortController();
+  // Once: the handler goes with the first Ctrl-C, so a second one ends the process at once.
+  const onInterrupt = () => interrupt.abort(new JobAbortedError(`the ${name} job was aborted (Ctrl-C)`));
+  process.once('SIGINT', onInterrupt);
   try {
     await migrate(db);
-    const result = (await JOBS[name].run(db, args as never, { progress, modelVersionsKept: config.modelVersionsKept })) as JobResult<Name>;
+    const runner = new JobRunner(db, { modelVersionsKept: config.modelVersionsKept });
+    const result = await runner.run(name, args, { origin: 'cli', progress, signal: interrupt.signal });
     return { result, ranIn: 'this process', database: db.location };
   } finally {
+    process.off('SIGINT', onInterrupt);
     await db.close();
   }
 }

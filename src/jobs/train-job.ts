@@ -59,5 +59,5 @@ export async function runTrainJob(db: Database, args: TrainJobArgs, context: Job
   // Loaded when a training runs: the trainer brings tfjs and umap-js, ~12 MB that the ingest
   // CLI (which shares JOBS) would otherwise carry (BENCHMARKS.md, Memory).
   const { runTraining } = await import('../trainer/run-training');
-  return runTraining(db, { ...args, progress: context.progress, signal: context.signal, modelVersionsKept: context.modelVersionsKept });
+  return runTraining(db, { ...args, progress: context.progress, signal: context.signal, modelVersionsKept: context.modelVersionsKept, logger: context.logger });
 }

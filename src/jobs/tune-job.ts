@@ -12,5 +12,5 @@ export type TuneJobArgs = z.infer<typeof tuneJobArgs>;
 export async function runTuneJob(db: Database, args: TuneJobArgs, context: JobContext): Promise<TuneReport> {
   // Loaded when tuning runs, as in runTrainJob.
   const { tune } = await import('../trainer/tune');
-  return tune(db, { ...args, progress: context.progress, signal: context.signal, modelVersionsKept: context.modelVersionsKept });
+  return tune(db, { ...args, progress: context.progress, signal: context.signal, modelVersionsKept: context.modelVersionsKept, logger: context.logger });
 }

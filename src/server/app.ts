@@ -12,7 +12,7 @@ import { queryCostPlugin, queryLimitsRule } from '../graphql/limits';
 import type { ModelCache } from '../recsys/model-cache';
 import { VerifiedTokens } from '../recsys/tokens';
 import { knownGenuine } from '../recsys/users';
-import type { TrainingRuns } from '../jobs/training-runs';
+import type { JobRunner } from '../jobs/job-runner';
 import type { AnimeCatalog } from '../recsys/anime-catalog';
 import { buildGraphQLSchema } from '../graphql/schema';
 import { registerJobRoutes } from '../jobs/remote-jobs';
@@ -37,7 +37,8 @@ export interface AppOptions {
   logger: Logger;
   /** When set, CLI jobs may run in this server (embedded database only). */
   jobToken?: string;
-  trainingRuns: TrainingRuns;
+  /** Runs every job of this server: API, start-up and CLI jobs sent here. */
+  jobs: JobRunner;
   catalog: AnimeCatalog;
   /** Prometheus metrics of the requests (METRICS_PORT); undefined: none collected. */
   metrics?: Metrics;
@@ -56,7 +57,7 @@ function queryCost(config: Config, models: ModelCache) {
   });
 }
 
-export async function buildApp({ config, db, models, logger, jobToken, trainingRuns, catalog, metrics }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, db, models, logger, jobToken, jobs, catalog, metrics }: AppOptions): Promise<FastifyInstance> {
   // No log line per request: errors are logged once, by formatError.
   const logController = new LogController({ disableRequestLogging: true });
   const app: FastifyInstance = Fastify({ loggerInstance: logger as FastifyBaseLogger, logController, bodyLimit: BODY_LIMIT_BYTES, trustProxy: trustedProxies(config.trustProxy) });
@@ -84,7 +85,7 @@ export async function buildApp({ config, db, models, logger, jobToken, trainingR
   registerUtf8JsonParser(app);
   const badTokens = new BadTokenLimiter(config.rateLimit, limitStore, config.adminToken);
   const verifiedTokens = new VerifiedTokens();
-  const services = { db, catalog, models, trainingRuns, logger, verifiedTokens, adminToken: config.adminToken, tokenTtlDays: config.tokenTtlDays };
+  const services = { db, catalog, models, jobs, logger, verifiedTokens, adminToken: config.adminToken, tokenTtlDays: config.tokenTtlDays };
   await app.register(fastifyApollo(apollo), {
     context: async (request) => {
       try {
@@ -111,6 +112,6 @@ export async function buildApp({ config, db, models, logger, jobToken, trainingR
   });
 
   await registerPlayground(app, { playground: config.playgroundEnabled, graphiql: config.graphiqlEnabled });
-  if (jobToken !== undefined) registerJobRoutes(app, { db, token: jobToken, logger, modelVersionsKept: config.modelVersionsKept });
+  if (jobToken !== undefined) registerJobRoutes(app, { jobs, token: jobToken });
   return app;
 }

@@ -5,7 +5,7 @@
  * - the served model version, and whether the model listener is connected (else: polling);
  * - the fold-in lag (a rating's answer to its user's vector being served) and the users waiting;
  * - the database pool's connections and waiting statements, and each read replica's state and lag;
- * - training runs per status and the progress of each running one;
+ * - training runs (train and tune jobs) on this database per status, and the progress of each running one;
  * - Node's process metrics (memory, CPU, event-loop lag), prefixed `animerec_`.
  */
 import { createServer, type Server } from 'node:http';
@@ -16,12 +16,13 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Database } from '../db/database';
 import type { GraphQLContext } from '../graphql/context';
 import type { ModelCache } from '../recsys/model-cache';
-import type { TrainingRuns } from '../jobs/training-runs';
+import type { JobRunner } from '../jobs/job-runner';
+import { TRAINING_JOBS } from '../jobs/job';
 
 export interface MetricSources {
   db: Database;
   models: ModelCache;
-  trainingRuns: TrainingRuns;
+  jobs: JobRunner;
 }
 
 /** Request latency buckets, seconds: from a cached lookup to a slow recommendation. */
@@ -41,7 +42,7 @@ export class Metrics {
   private readonly latency: Histogram<'operation' | 'type'>;
   private readonly errors: Counter<'code'>;
 
-  constructor({ db, models, trainingRuns }: MetricSources) {
+  constructor({ db, models, jobs }: MetricSources) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'animerec_' });
     this.requests = new Counter({ name: 'animerec_graphql_requests_total', help: 'GraphQL requests, per operation (root field) and type', labelNames: ['operation', 'type'], registers });
@@ -116,12 +117,14 @@ export class Metrics {
     });
     new Gauge({
       name: 'animerec_training_runs',
-      help: 'Training runs started by this server, per status',
+      help: 'Training runs (train and tune jobs, wherever started) on this database, per status',
       labelNames: ['status'],
       registers,
-      collect() {
+      async collect() {
+        // With the database away the gauge is empty (the pool's gauges say why); /metrics still answers.
+        const counts = await jobs.count(TRAINING_JOBS).catch(() => new Map<string, number>());
         this.reset();
-        for (const run of trainingRuns.list()) this.inc({ status: run.status });
+        for (const [status, runs] of counts) this.set({ status }, runs);
       },
     });
     new Gauge({
@@ -129,9 +132,10 @@ export class Metrics {
       help: 'Fraction done of the current phase of each running training run',
       labelNames: ['run', 'kind', 'phase'],
       registers,
-      collect() {
+      async collect() {
+        const running = await jobs.list({ names: TRAINING_JOBS, status: 'running' }).catch(() => []);
         this.reset();
-        for (const run of trainingRuns.list()) if (run.status === 'running') this.set({ run: String(run.id), kind: run.kind, phase: run.phase }, run.progress);
+        for (const run of running) this.set({ run: String(run.id), kind: String(run.args.kind), phase: run.phase }, run.progress);
       },
     });
   }

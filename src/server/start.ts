@@ -16,7 +16,7 @@ import type { Logger } from '../logger';
 import { ModelCache } from '../recsys/model-cache';
 import { selectBackend } from '../models/backend';
 import { ScoringPool } from '../models/scoring-thread';
-import { TrainingRuns } from '../jobs/training-runs';
+import { JobRunner } from '../jobs/job-runner';
 import { AnimeCatalog } from '../recsys/anime-catalog';
 import { buildApp } from './app';
 import { Metrics } from './metrics';
@@ -25,7 +25,7 @@ export interface RunningServer {
   app: FastifyInstance;
   db: Database;
   models: ModelCache;
-  trainingRuns: TrainingRuns;
+  jobs: JobRunner;
   /** http://host:port */
   url: string;
   /** Where `/metrics` is served (METRICS_PORT); undefined when off. */
@@ -71,9 +71,16 @@ export async function startServer(config: Config, logger: Logger, progress: Prog
     const models = new ModelCache(db, logger, scoringThread);
     await models.refresh();
     await models.start();
-    const trainingRuns = new TrainingRuns(db, models, { logger, modelVersionsKept: config.modelVersionsKept });
-    const metrics = config.metricsPort === undefined ? undefined : new Metrics({ db, models, trainingRuns });
-    const app = await buildApp({ config, db, models, logger, jobToken, trainingRuns, catalog, metrics });
+    const jobs = new JobRunner(db, {
+      logger,
+      modelVersionsKept: config.modelVersionsKept,
+      // Serve a version trained here at once; other servers hear of it by NOTIFY (model-sync.ts).
+      onSucceeded: async (name) => {
+        if (name === 'train' || name === 'tune') await models.refresh();
+      },
+    });
+    const metrics = config.metricsPort === undefined ? undefined : new Metrics({ db, models, jobs });
+    const app = await buildApp({ config, db, models, logger, jobToken, jobs, catalog, metrics });
     await app.listen({ host: config.host, port: config.port });
     const url = urlOf(app);
     const metricsEndpoint = metrics && (await metrics.serve(config.host, config.metricsPort!));
@@ -82,19 +89,21 @@ export async function startServer(config: Config, logger: Logger, progress: Prog
     if (config.trainAtStart && !models.current() && (await hasRatings(db))) {
       // Serve at once; the model arrives when trained (trainingRuns shows the progress).
       logger.info({ kind: config.trainAtStart }, 'no model is active: training one in the background');
-      trainingRuns.start({ kind: config.trainAtStart, preset: 'default', overrides: {}, activate: 'always', map: 'umap' }, progress);
+      await jobs.start('train', { kind: config.trainAtStart, preset: 'default', overrides: {}, activate: 'always', map: 'umap' }, { origin: 'start-up', observer: progress });
     }
     const opened = db;
     return {
       app,
       db: opened,
       models,
-      trainingRuns,
+      jobs,
       url,
       metricsUrl: metricsEndpoint?.url,
       async close() {
         catalog.stop();
         await metricsEndpoint?.close();
+        // Its runs (a CLI's streamed job included, which would hold app.close) end as aborted while the database is open.
+        await jobs.stop();
         await app.close();
         // After the last request: the fold-ins it scheduled still reach the database.
         await models.stop();

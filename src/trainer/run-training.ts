@@ -308,7 +308,11 @@ export async function finishTrainingRun(
     map = await computeMap(model.itemEmbeddings, model.itemIds.length, hyper.embeddingDim, {
       method: options.map,
       seed: hyper.seed,
-      onProgress: (fraction) => progress.update(Math.round(fraction * 100), model.itemIds.length),
+      onProgress: (fraction) => {
+        // Between steps: a UMAP of the whole catalog takes minutes, too long to wait for an abort.
+        options.signal?.throwIfAborted();
+        progress.update(Math.round(fraction * 100), model.itemIds.length);
+      },
     });
     progress.stop();
   }

@@ -109,13 +109,28 @@ export interface CliOutcome {
 
 /** Runs a CLI script (e.g. training/train.ts) to its end, killed after `timeoutMs`. */
 export function runCli(script: string, args: string[], env: Record<string, string | undefined>, timeoutMs = 120_000): Promise<CliOutcome> {
-  return runProcess(process.execPath, nodeArgs(script, args), env, timeoutMs);
+  return startCli(script, args, env, timeoutMs).outcome;
+}
+
+/** Starts a CLI script, for a test that signals it (Ctrl-C is SIGINT) while it runs. */
+export function startCli(script: string, args: string[], env: Record<string, string | undefined>, timeoutMs = 120_000): RunningProcess {
+  return startProcess(process.execPath, nodeArgs(script, args), env, timeoutMs);
 }
 
 /** Runs a command (e.g. `npm run …`) in the repository root to its end, killed after `timeoutMs`. */
 export function runProcess(command: string, args: string[], env: Record<string, string | undefined>, timeoutMs = 120_000): Promise<CliOutcome> {
-  return new Promise((done, fail) => {
-    const child = spawn(command, args, { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  return startProcess(command, args, env, timeoutMs).outcome;
+}
+
+export interface RunningProcess {
+  child: ChildProcess;
+  /** Resolves when it has exited, with its output. */
+  outcome: Promise<CliOutcome>;
+}
+
+function startProcess(command: string, args: string[], env: Record<string, string | undefined>, timeoutMs: number): RunningProcess {
+  const child = spawn(command, args, { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const outcome = new Promise<CliOutcome>((done, fail) => {
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -127,4 +142,5 @@ export function runProcess(command: string, args: string[], env: Record<string, 
       done({ code, signal, stdout, stderr });
     });
   });
+  return { child, outcome };
 }

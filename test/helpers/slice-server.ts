@@ -19,6 +19,8 @@ export interface SliceServer {
   ratingsCsv: string;
   /** The server's DATA_DIR (on PostgreSQL it holds only the lock file). */
   dataDir: string;
+  /** The PostgreSQL database's URL, for CLI processes beside the server; undefined on the embedded one. */
+  databaseUrl: string | undefined;
   /** The temp folder that holds the demo files and DATA_DIR, for a test's own files; removed by close. */
   files: TempDir;
   close(): Promise<void>;
@@ -42,6 +44,7 @@ export async function startSliceServer(options: { ratingRows: number; driver?: T
     server,
     ratingsCsv,
     dataDir: env.DATA_DIR!,
+    databaseUrl: test?.url,
     files,
     async close() {
       await server.close();

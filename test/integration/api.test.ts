@@ -421,13 +421,13 @@ describeEachDriver('recommendation API', (driver) => {
     expect(classifierLoss.errors![0]!.message).toBe('hybrid-classifier always trains with cross-entropy: loss cannot be set');
     const started = await graphql(server.url, start, undefined, ADMIN);
     expect(started.data!.startTraining.trainingRun.status).toBe('RUNNING');
-    let run: { status: string; modelVersionId: number | null; error: string | null } | undefined;
+    let run: { id: number; name: string; origin: string; status: string; modelVersionId: number | null; error: string | null } | undefined;
     for (let wait = 0; wait < 120; wait++) {
-      run = (await graphql(server.url, '{ trainingRuns(first: 1) { nodes { id status modelVersionId error } } }')).data!.trainingRuns.nodes[0];
+      run = (await graphql(server.url, '{ trainingRuns(first: 1) { nodes { id name origin status modelVersionId error } } }')).data!.trainingRuns.nodes[0];
       if (run!.status !== 'RUNNING') break;
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
-    expect(run).toMatchObject({ status: 'SUCCEEDED', error: null });
+    expect(run).toMatchObject({ id: started.data!.startTraining.trainingRun.id, name: 'TRAIN', origin: 'API', status: 'SUCCEEDED', error: null });
     expect(run!.modelVersionId).toBeGreaterThan(report.modelVersionId);
   });
 });

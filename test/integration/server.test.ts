@@ -75,6 +75,12 @@ describeEachDriver('server', (driver) => {
       const failed = await runCli('training/ingest.ts', ['--ratings', bad, '--quiet'], env);
       expect(failed.code).toBe(1);
       expect(failed.stderr).toBe(`animerec ingest: ${bad}:2: rating must be -1 (watched) or between 1 and 10, found 99\n`);
+      // Both ran through the server's job runner, listed like its own jobs.
+      const runs = await server.jobs.list({ names: ['ingest'], first: 2 });
+      expect(runs.map(({ origin, status, error }) => ({ origin, status, error }))).toEqual([
+        { origin: 'cli', status: 'failed', error: `${bad}:2: rating must be -1 (watched) or between 1 and 10, found 99` },
+        { origin: 'cli', status: 'succeeded', error: null },
+      ]);
     });
   }
 });

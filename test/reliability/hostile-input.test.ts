@@ -245,11 +245,11 @@ describe('hostile input', () => {
     let app: FastifyInstance | undefined;
     let url = '';
     beforeAll(async () => {
-      const { db, models, trainingRuns } = fixture.server;
+      const { db, models, jobs } = fixture.server;
       const logger = createLogger('silent');
       const catalog = new AnimeCatalog(db, logger);
       await catalog.load();
-      app = await buildApp({ config: loadConfig(env), db, models, logger, trainingRuns, catalog });
+      app = await buildApp({ config: loadConfig(env), db, models, logger, jobs, catalog });
       url = await app.listen({ host: '127.0.0.1', port: 0 });
     });
     afterAll(() => app?.close());

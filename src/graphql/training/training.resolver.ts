@@ -1,23 +1,32 @@
 import { IsOptional } from 'class-validator';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Args, Authorized, Ctx, Field, Float, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
-import { InvalidInputError } from '../../errors';
+import { InvalidInputError, NotFoundError } from '../../errors';
+import { TRAINING_JOBS } from '../../jobs/job';
+import type { JobRunner } from '../../jobs/job-runner';
+import type { JobRunRecord } from '../../jobs/job-runs';
 import { trainJobArgs } from '../../jobs/train-job';
 import { PRESETS } from '../../models/hyperparameters';
 import type { ModelKind } from '../../models/kinds';
 import { activateModelVersion } from '../../versions/activation';
 import { ADMIN } from '../auth-checker';
+import { Connection, ConnectionArgs, connectionOfNewestFirst, type ConnectionValue } from '../connection';
 import { MutationInput, type MutationArgs } from '../mutation-input';
-import { MapMethodEnum, ModelKindEnum, PresetEnum, TrainingStatusEnum, type MapMethod } from './training-enums';
+import { JobOriginEnum, MapMethodEnum, ModelKindEnum, PresetEnum, TrainingJobEnum, TrainingStatusEnum, type MapMethod } from './training-enums';
 import type { GraphQLContext } from '../context';
 import { ModelVersionType } from '../models/model-version.type';
-import { Connection, ConnectionArgs, connectionOfNewestFirst, type ConnectionValue } from '../connection';
 import { activeModelVersion } from '../../versions/summaries';
 
-@ObjectType('TrainingRun', { description: 'A training run started through the API, with its progress.' })
+@ObjectType('TrainingRun', { description: 'A train or tune job, wherever it was started (CLI, API, server start-up), with its progress.' })
 export class TrainingRunType {
-  @Field(() => Int, { description: 'Run id (this server, since start).' })
+  @Field(() => Int, { description: 'Run id (a job run of the database, shared by every server and CLI).' })
   id!: number;
+
+  @Field(() => TrainingJobEnum, { description: 'TRAIN or TUNE.' })
+  name!: string;
+
+  @Field(() => JobOriginEnum, { description: 'Where it was started.' })
+  origin!: string;
 
   @Field(() => ModelKindEnum, { description: 'The model kind trained.' })
   kind!: string;
@@ -25,8 +34,11 @@ export class TrainingRunType {
   @Field(() => PresetEnum, { description: 'The hyperparameter preset.' })
   preset!: string;
 
-  @Field(() => TrainingStatusEnum, { description: 'Whether it runs, succeeded or failed.' })
+  @Field(() => TrainingStatusEnum, { description: 'Whether it runs, succeeded, failed or was aborted.' })
   status!: string;
+
+  @Field(() => Boolean, { description: 'An abort was asked for (abortTrainingRun); a running run stops within seconds.' })
+  abortRequested!: boolean;
 
   @Field(() => String, { description: 'What it is doing now (loading, training, evaluating, publishing, ...).' })
   phase!: string;
@@ -46,8 +58,20 @@ export class TrainingRunType {
   @Field(() => Int, { description: 'The model version it published; null until then, or if it failed.', nullable: true })
   modelVersionId!: number | null;
 
-  @Field(() => String, { description: 'Why it failed; null otherwise.', nullable: true })
+  @Field(() => String, { description: 'Why it failed or was aborted ("interrupted": its process died); null otherwise.', nullable: true })
   error!: string | null;
+}
+
+/** Training runs show their job's kind and preset. */
+function trainingRunOf(run: JobRunRecord): TrainingRunType {
+  return { ...run, kind: String(run.args.kind), preset: String(run.args.preset) };
+}
+
+/** A training run (a train or tune job) `id`, else NotFoundError. */
+async function trainingRun(jobs: JobRunner, id: number): Promise<JobRunRecord> {
+  const run = await jobs.get(id);
+  if (!run || !TRAINING_JOBS.includes(run.name)) throw new NotFoundError(`training run ${id} does not exist`);
+  return run;
 }
 
 @ObjectType('TrainingRunConnection', { description: 'Training runs, newest first, a page at a time.' })
@@ -79,6 +103,18 @@ class StartTrainingPayload {
   trainingRun!: TrainingRunType;
 }
 
+@InputType('AbortTrainingRunInput', { description: 'Input of abortTrainingRun.' })
+class AbortTrainingRunInput {
+  @Field(() => Int, { description: 'The training run to abort.' })
+  id!: number;
+}
+
+@ObjectType('AbortTrainingRunPayload', { description: 'The training run abortTrainingRun asked to stop.' })
+class AbortTrainingRunPayload {
+  @Field(() => TrainingRunType, { description: 'The run, with abortRequested set (ABORTED within seconds if it was running).' })
+  trainingRun!: TrainingRunType;
+}
+
 @InputType('ActivateModelInput', { description: 'Input of activateModel.' })
 class ActivateModelInput {
   @Field(() => Int, { description: 'The model version to activate.' })
@@ -92,18 +128,19 @@ class ActivateModelPayload {
 }
 
 const StartTrainingArgs = MutationInput(StartTrainingInput, 'What to train, and how.');
+const AbortTrainingRunArgs = MutationInput(AbortTrainingRunInput, 'Which run.');
 const ActivateModelArgs = MutationInput(ActivateModelInput, 'Which version.');
 
 @Resolver()
 export class TrainingResolver {
-  @Query(() => TrainingRunConnection, { nullable: true, description: 'Training runs started through this server, newest first.' })
-  trainingRuns(@Args(() => ConnectionArgs) args: ConnectionArgs, @Ctx() { trainingRuns }: GraphQLContext): ConnectionValue<TrainingRunType> {
-    return connectionOfNewestFirst(trainingRuns.list(), args);
+  @Query(() => TrainingRunConnection, { nullable: true, description: 'The latest 50 training runs (train and tune jobs) on this database, wherever started, newest first.' })
+  async trainingRuns(@Args(() => ConnectionArgs) args: ConnectionArgs, @Ctx() { jobs }: GraphQLContext): Promise<ConnectionValue<TrainingRunType>> {
+    return connectionOfNewestFirst((await jobs.list({ names: TRAINING_JOBS })).map(trainingRunOf), args);
   }
 
   @Authorized(ADMIN)
   @Mutation(() => StartTrainingPayload, { nullable: true, description: 'Admin: trains a model in the background (see trainingRuns).' })
-  startTraining(@Args(() => StartTrainingArgs) { input: args }: MutationArgs<StartTrainingInput>, @Ctx() { trainingRuns }: GraphQLContext): StartTrainingPayload {
+  async startTraining(@Args(() => StartTrainingArgs) { input: args }: MutationArgs<StartTrainingInput>, @Ctx() { jobs }: GraphQLContext): Promise<StartTrainingPayload> {
     // The one schema of training arguments (the CLI's and the job's): params are its overrides.
     const checked = trainJobArgs.safeParse({
       kind: args.kind,
@@ -117,7 +154,17 @@ export class TrainingResolver {
       const [field, ...rest] = issue.path;
       throw new InvalidInputError(field === 'overrides' ? `input.params.${rest.join('.') || '?'}: ${issue.message}` : issue.message);
     }
-    return { trainingRun: trainingRuns.start(checked.data) };
+    return { trainingRun: trainingRunOf(await jobs.start('train', checked.data, { origin: 'api' })) };
+  }
+
+  @Authorized(ADMIN)
+  @Mutation(() => AbortTrainingRunPayload, {
+    nullable: true,
+    description: 'Admin: asks a running training run to stop, wherever it runs (CLI, API, start-up, another server); it shows as ABORTED within seconds.',
+  })
+  async abortTrainingRun(@Args(() => AbortTrainingRunArgs) { input }: MutationArgs<AbortTrainingRunInput>, @Ctx() { jobs }: GraphQLContext): Promise<AbortTrainingRunPayload> {
+    await trainingRun(jobs, input.id);
+    return { trainingRun: trainingRunOf(await jobs.abort(input.id)) };
   }
 
   @Authorized(ADMIN)
