@@ -188,11 +188,11 @@ export interface CachedModel {
 
 interface ModelState {
   activeModel: { id: number; kind: string } | null;
-  trainingRuns: { id: number; kind: string; status: string; phase: string; progress: number; error: string | null }[];
+  trainingRuns: { nodes: { id: number; kind: string; status: string; phase: string; progress: number; error: string | null }[] };
 }
 
-const MODEL_STATE = '{ activeModel { id kind } trainingRuns { id kind status phase progress error } }';
-const START_TRAINING = `mutation { startTraining(kind: ${SERVED_KIND_ENUM}, preset: DEFAULT, activate: true, map: UMAP) { id } }`;
+const MODEL_STATE = '{ activeModel { id kind } trainingRuns { nodes { id kind status phase progress error } } }';
+const START_TRAINING = `mutation { startTraining(input: { kind: ${SERVED_KIND_ENUM}, preset: DEFAULT, activate: true, map: UMAP }) { trainingRun { id } } }`;
 
 /** Folder layout of the cache: `db/` is DATA_DIR (embedded), `model.json` says it is ready. */
 export function cachePaths(cacheDir: string) {
@@ -236,7 +236,7 @@ export async function prepareCache(cacheDir: string, options: { db: 'embedded' |
     let lastNote = 0;
     for (;;) {
       const state = await graphqlRetrying<ModelState>(server.url, MODEL_STATE, undefined, adminToken);
-      const runningRun = state.trainingRuns.find((run) => run.status === 'RUNNING');
+      const runningRun = state.trainingRuns.nodes.find((run) => run.status === 'RUNNING');
       if (state.activeModel?.kind === SERVED_KIND_ENUM && !runningRun) {
         const model: CachedModel = {
           modelVersionId: state.activeModel.id,
@@ -249,13 +249,13 @@ export async function prepareCache(cacheDir: string, options: { db: 'embedded' |
         writeFileSync(paths.marker, `${JSON.stringify(model, null, 2)}\n`);
         return model;
       }
-      const failed = state.trainingRuns.find((run) => run.status === 'FAILED' && (startedRun === null || run.id === startedRun));
+      const failed = state.trainingRuns.nodes.find((run) => run.status === 'FAILED' && (startedRun === null || run.id === startedRun));
       if (failed && startedRun !== null) throw new Error(`training run ${failed.id} failed: ${failed.error}`);
       if (!runningRun) {
         // No model of the served kind and nothing training (TRAIN_AT_START unsupported, or another kind active): start one.
         if (startedRun !== null) throw new Error(`training run ${startedRun} finished but no ${SERVED_KIND} model is active`);
-        const answer = await graphql<{ startTraining: { id: number } }>(server.url, START_TRAINING, undefined, adminToken);
-        startedRun = answer.startTraining.id;
+        const answer = await graphql<{ startTraining: { trainingRun: { id: number } } }>(server.url, START_TRAINING, undefined, adminToken);
+        startedRun = answer.startTraining.trainingRun.id;
         log(`started training run ${startedRun} (${SERVED_KIND}, default preset) through the admin API`);
       } else if (performance.now() - lastNote > 30_000) {
         lastNote = performance.now();

@@ -52,6 +52,7 @@ import { BENCH_POSTGRES_URL, createScratchDatabase } from './postgres';
 import { describeMachine } from './machine';
 import { percentile } from './stats';
 import { mulberry32 } from '../src/trainer/random';
+import type { Connection } from '../test/helpers/graphql';
 
 /** Results per query (k) for similarAnime and recommendations. */
 const K = 10;
@@ -267,14 +268,14 @@ function scenarios(pools: Pools, seed: number): Record<ScenarioName, Scenario> {
     rateAnime: {
       name: 'rateAnime',
       label: '`rateAnime` (mutation)',
-      query: 'mutation ($animeId: Int!, $rating: Int!) { rateAnime(animeId: $animeId, rating: $rating) { userId animeId rating } }',
+      query: 'mutation ($animeId: Int!, $rating: Int!) { rateAnime(input: { animeId: $animeId, rating: $rating }) { rating { userId animeId rating } } }',
       varies: () => `as one of ${int(pools.benchUsers.length)} API users (created and signed in before, no ratings at first), one of the ${int(pools.rated.length)} most popular anime with an embedding, rating 1..10`,
       next: () => {
         const user = pick(pools.benchUsers, random);
         return { variables: { animeId: pick(pools.rated, random), rating: 1 + Math.floor(random() * 10), userId: user.id }, token: user.token };
       },
       check: (data, { animeId, rating, userId }) => {
-        const saved = isRecord(data) ? data.rateAnime : undefined;
+        const saved = isRecord(data) && isRecord(data.rateAnime) ? data.rateAnime.rating : undefined;
         return isRecord(saved) && saved.animeId === animeId && saved.rating === rating && saved.userId === userId
           ? null
           : `rateAnime returned ${JSON.stringify(saved)}, sent ${JSON.stringify({ animeId, rating, userId })}`;
@@ -407,14 +408,14 @@ async function setUpPools(url: string): Promise<Omit<Pools, 'benchUsers'>> {
   const anime: number[] = [];
   let after: string | null = null;
   while (anime.length < RATED_POOL) {
-    const page: { animes: { items: { id: number; embedding: number[] | null }[]; nextCursor: string | null } } = await graphqlRetrying(
+    const page: { animes: Pick<Connection<{ id: number; embedding: number[] | null }>, 'nodes' | 'pageInfo'> } = await graphqlRetrying(
       url,
-      'query ($after: String) { animes(first: 100, after: $after) { items { id embedding } nextCursor } }',
+      'query ($after: String) { animes(first: 100, after: $after) { nodes { id embedding } pageInfo { hasNextPage endCursor } } }',
       { after },
     );
-    anime.push(...page.animes.items.filter((item) => item.embedding !== null).map((item) => item.id));
-    after = page.animes.nextCursor;
-    if (after === null) break;
+    anime.push(...page.animes.nodes.filter((item) => item.embedding !== null).map((item) => item.id));
+    after = page.animes.pageInfo.endCursor;
+    if (!page.animes.pageInfo.hasNextPage) break;
   }
   const users: number[] = [];
   const ids = Array.from({ length: DEMO_USERS }, (_, i) => i + 1);
@@ -430,8 +431,8 @@ async function setUpPools(url: string): Promise<Omit<Pools, 'benchUsers'>> {
   return { popular: anime.slice(0, POPULAR), rated: anime.slice(0, RATED_POOL), users };
 }
 
-const CREATE_USER = 'mutation ($name: String!) { createUser(name: $name) { token user { id } } }';
-const RATE = 'mutation ($animeId: Int!, $rating: Int!) { rateAnime(animeId: $animeId, rating: $rating) { userId animeId rating } }';
+const CREATE_USER = 'mutation ($name: String!) { createUser(input: { name: $name }) { token user { id } } }';
+const RATE = 'mutation ($animeId: Int!, $rating: Int!) { rateAnime(input: { animeId: $animeId, rating: $rating }) { rating { userId animeId rating } } }';
 
 async function createUsers(url: string, count: number, prefix: string): Promise<{ id: number; token: string }[]> {
   const users: { id: number; token: string }[] = [];

@@ -118,7 +118,7 @@ async function main(): Promise<void> {
         const rating = 1 + (n % 10);
         // Retried until acknowledged, as the retryable error tells a client to do.
         for (let attempt = 0; ; attempt++) {
-          const answer = await send('rateAnime', () => gql(server!.url, `mutation { rateAnime(animeId: ${animeId}, rating: ${rating}) { rating } }`, undefined, user.token, 30_000));
+          const answer = await send('rateAnime', () => gql(server!.url, `mutation { rateAnime(input: { animeId: ${animeId}, rating: ${rating} }) { rating { rating } } }`, undefined, user.token, 30_000));
           if (answer.outcome === 'ok') {
             acknowledged.set(`${user.id}:${animeId}`, rating);
             break;

@@ -72,16 +72,16 @@ const CORPUS: CorpusEntry[] = [
     name: 'catalogStats, all of it, mostRated(k: 100)',
     field: (a) => `${a}: catalogStats { anime users ratings ratingHistogram { rating count } ratingsPerAnime { anime max } mostRated(k: 100) { ratings meanRating anime { id name } } }`,
   },
-  { name: 'animes(first: 100) by genre, with embeddings', field: (a, i, p) => `${a}: animes(first: 100, genres: ["${pick(p.genres, i)}"]) { items { ${ANIME_FIELDS} embedding } nextCursor }` },
+  { name: 'animes(first: 100) by genre, with embeddings', field: (a, i, p) => `${a}: animes(first: 100, genres: ["${pick(p.genres, i)}"]) { nodes { ${ANIME_FIELDS} embedding } pageInfo { hasNextPage endCursor } }` },
   {
     name: 'recommendations(k: 100) with because',
     field: (a, i, p) => `${a}: recommendations(userId: ${pick(p.users, i * 7)}, k: 100) { predictedRating personal anime { id name genres } because { text similarity rating anime { name } } }`,
   },
   {
     name: 'similarAnime(k: 100) with a filter, with embeddings',
-    field: (a, i, p) => `${a}: similarAnime(animeId: ${pick(p.anime, i)}, k: 100, filter: { minMembers: 1000, types: ["${pick(p.types, i)}"] }) { similarity anime { id name genres members embedding } }`,
+    field: (a, i, p) => `${a}: similarAnime(animeId: ${pick(p.anime, i)}, k: 100, filter: { minMembers: 1000, types: [${pick(p.types, i)}] }) { similarity anime { id name genres members embedding } }`,
   },
-  { name: "a user's ratings(first: 100) with their anime", field: (a, i, p) => `${a}: user(id: ${pick(p.users, i * 11)}) { ratings(first: 100) { items { animeId rating updatedAt anime { id name genres } } nextCursor } }` },
+  { name: "a user's ratings(first: 100) with their anime", field: (a, i, p) => `${a}: user(id: ${pick(p.users, i * 11)}) { ratings(first: 100) { nodes { animeId rating updatedAt anime { id name genres } } pageInfo { hasNextPage endCursor } } }` },
   {
     name: 'predictRatings of 1,000 pairs',
     variableDefinitions: '($pairs: [UserAnimePair!]!)',

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gql } from '../test/helpers/graphql';
+import { gql, type Connection } from '../test/helpers/graphql';
 import { startServerProcess, type ServerProcess } from '../test/helpers/processes';
 import { createScratchDatabase } from './postgres';
 
@@ -53,21 +53,21 @@ export async function startTrainedServer(db: BenchDatabase, kind: string, epochs
   const started = Date.now();
   // The API names kinds by their enum names: hybrid-classifier is HYBRID_CLASSIFIER.
   const kindName = kind.toUpperCase().replace(/-/g, '_');
-  const run = await gql(server.url, 'mutation ($kind: ModelKind!, $params: JSONObject) { startTraining(kind: $kind, params: $params, activate: true, map: NONE) { id } }', { kind: kindName, params: { epochs } }, adminToken, 60_000);
+  const run = await gql(server.url, 'mutation ($kind: ModelKind!, $params: JSONObject) { startTraining(input: { kind: $kind, params: $params, activate: true, map: NONE }) { trainingRun { id } } }', { kind: kindName, params: { epochs } }, adminToken, 60_000);
   if (!run.body?.data?.startTraining) throw new Error(`startTraining failed: ${JSON.stringify(run.body).slice(0, 300)}`);
   let lastNote = 0;
   for (;;) {
-    const { body } = await gql(server.url, '{ activeModel { id kind } trainingRuns { id status phase progress error } }', undefined, adminToken, 120_000).catch(() => ({ body: null as any }));
+    const { body } = await gql(server.url, '{ activeModel { id kind } trainingRuns { nodes { id status phase progress error } } }', undefined, adminToken, 120_000).catch(() => ({ body: null as any }));
     if (body?.data?.activeModel?.kind === kindName) {
       log(`model ${body.data.activeModel.id} (${kind}, ${epochs} epochs) active after ${Math.round((Date.now() - started) / 1000)} s`);
       return server;
     }
-    const failed = body?.data?.trainingRuns?.find((r: { status: string }) => r.status === 'FAILED');
+    const failed = body?.data?.trainingRuns?.nodes?.find((r: { status: string }) => r.status === 'FAILED');
     if (failed) throw new Error(`training failed: ${failed.error}`);
     if (Date.now() - started > timeoutS * 1000) throw new Error(`no ${kind} model after ${timeoutS} s`);
     if (Date.now() - lastNote > 30_000) {
       lastNote = Date.now();
-      const current = body?.data?.trainingRuns?.[0];
+      const current = body?.data?.trainingRuns?.nodes?.[0];
       log(`waiting for the ${kind} model: ${current ? `${current.phase} ${Math.round((current.progress ?? 0) * 100)}%` : '?'} (${Math.round((Date.now() - started) / 1000)} s)`);
     }
     await new Promise((resolve) => setTimeout(resolve, 2000));
@@ -86,7 +86,7 @@ export async function createUsers(url: string, count: number, prefix: string): P
   const worker = async () => {
     while (next < count) {
       const i = next++;
-      const { body } = await gql(url, 'mutation ($name: String!) { createUser(name: $name) { token user { id } } }', { name: `${prefix} ${i}` }, undefined, 60_000);
+      const { body } = await gql(url, 'mutation ($name: String!) { createUser(input: { name: $name }) { token user { id } } }', { name: `${prefix} ${i}` }, undefined, 60_000);
       if (!body?.data?.createUser) throw new Error(`createUser failed: ${JSON.stringify(body).slice(0, 300)}`);
       users[i] = { id: body.data.createUser.user.id, token: body.data.createUser.token };
     }
@@ -100,11 +100,11 @@ export async function servedIds(url: string, animeCount: number, userProbe: numb
   const anime: number[] = [];
   let after: string | null = null;
   while (anime.length < animeCount) {
-    const { body } = await gql(url, 'query ($after: String) { animes(first: 100, after: $after) { items { id embedding } nextCursor } }', { after }, undefined, 60_000);
-    const page = body.data.animes;
-    anime.push(...page.items.filter((item: { embedding: number[] | null }) => item.embedding !== null).map((item: { id: number }) => item.id));
-    after = page.nextCursor;
-    if (after === null) break;
+    const { body } = await gql(url, 'query ($after: String) { animes(first: 100, after: $after) { nodes { id embedding } pageInfo { hasNextPage endCursor } } }', { after }, undefined, 60_000);
+    const page = body.data.animes as Pick<Connection<{ id: number; embedding: number[] | null }>, 'nodes' | 'pageInfo'>;
+    anime.push(...page.nodes.filter((item) => item.embedding !== null).map((item) => item.id));
+    after = page.pageInfo.endCursor;
+    if (!page.pageInfo.hasNextPage) break;
   }
   const users: number[] = [];
   for (let start = 1; start <= userProbe; start += 25) {

@@ -135,7 +135,7 @@ interface RunResult {
 const QUERIES: Record<Op, string> = {
   similarAnime: `query ($animeId: Int!) { similarAnime(animeId: $animeId, k: ${K}) { anime { id name } similarity } }`,
   recommendations: `query ($userId: Int!) { recommendations(userId: $userId, k: ${K}) { anime { id } predictedRating } }`,
-  rateAnime: 'mutation ($animeId: Int!, $rating: Int!) { rateAnime(animeId: $animeId, rating: $rating) { userId animeId rating } }',
+  rateAnime: 'mutation ($animeId: Int!, $rating: Int!) { rateAnime(input: { animeId: $animeId, rating: $rating }) { rating { userId animeId rating } } }',
 };
 
 async function runLoad(urls: string[], options: Options, pools: { anime: number[]; users: number[]; apiUsers: { id: number; token: string }[] }): Promise<RunResult> {
@@ -178,7 +178,7 @@ async function runLoad(urls: string[], options: Options, pools: { anime: number[
         sentAt: 0,
         key: `${user.id}:${animeId}`,
         rating,
-        check: (d) => (d?.rateAnime?.userId === user.id && d.rateAnime.animeId === animeId && d.rateAnime.rating === rating ? null : `rateAnime answered ${JSON.stringify(d)}`),
+        check: (d) => (d?.rateAnime?.rating?.userId === user.id && d.rateAnime.rating.animeId === animeId && d.rateAnime.rating.rating === rating ? null : `rateAnime answered ${JSON.stringify(d)}`),
       },
     };
   };

@@ -131,6 +131,9 @@ export const FIELD_WEIGHTS: Readonly<Record<string, number>> = {
   'CatalogStats.ratingsPerAnime': 100,
   'CatalogStats.mostRated': 100,
   'User.ratings': 10,
+  // A count over the whole list, run only when selected.
+  'AnimeConnection.totalCount': 20,
+  'RatingConnection.totalCount': 10,
   'Anime.embedding': 1,
   'User.embedding': 1,
   'Mutation.createUser': 2000,
@@ -176,7 +179,7 @@ function sizeArgument(args: Record<string, unknown>): number | undefined {
   return Array.isArray(args.pairs) ? Math.min(args.pairs.length, MAX_SIZE_ARGUMENT) : undefined;
 }
 
-/** `pageSize`: the `first` of the page object above, which sizes its `items` list. */
+/** `pageSize`: the `first` of the connection above, which sizes its `edges` and `nodes` lists. */
 function listSizeOf(coordinate: string, args: Record<string, unknown>, pageSize: number | undefined, walk: CostWalk): number {
   return sizeArgument(args) ?? pageSize ?? walk.options.listSize?.(coordinate) ?? LIST_SIZES[coordinate] ?? DEFAULT_LIST_SIZE;
 }
@@ -223,7 +226,7 @@ function selectionCost(
       cost += multiplier * (FIELD_WEIGHTS[coordinate] ?? 0);
       const named = getNamedType(type);
       if (selection.selectionSet && (isObjectType(named) || isInterfaceType(named))) {
-        // A page object (`animes(first:)`) passes its size down to its items.
+        // A connection (`animes(first:)`) passes its size down to its edges and nodes.
         const childPage = isListType(getNullableType(field.type)) ? undefined : sizeArgument(args);
         cost += multiplier * size + selectionCost(selection.selectionSet, named, multiplier * size, walk, seen, childPage);
       }

@@ -1,7 +1,7 @@
 /** Catalog lookups and counts: plain functions over the database, used by GraphQL and the CLI. */
 import type { Database } from '../db/database';
-import { InvalidInputError } from '../errors';
 import type { Anime } from '../generated/prisma/client';
+import { decodeCursor, pageOf, type Page } from './cursor';
 
 export type { Anime };
 
@@ -80,32 +80,32 @@ function literalPattern(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-/**
- * A page of anime ordered by popularity (members, then id), after the cursor of the previous
- * page. Cursors are opaque to clients: base64url of [members, id].
- */
-export async function searchAnime(db: Database, query: AnimeSearch, first: number, after: string | null): Promise<{ items: Anime[]; nextCursor: string | null }> {
-  let cursor: [number, number] | null = null;
-  if (after !== null) {
-    try {
-      const parsed = JSON.parse(Buffer.from(after, 'base64url').toString('utf8')) as unknown;
-      if (!Array.isArray(parsed) || parsed.length !== 2 || !parsed.every(Number.isInteger)) throw new Error('bad cursor');
-      cursor = parsed as [number, number];
-    } catch {
-      throw new InvalidInputError('after is not a cursor this API returned');
-    }
-  }
-  const items = await db.forReads().prisma().anime.findMany({
+/** The filter of a search, in Prisma's terms (shared by the page and its count). */
+function searchWhere(query: AnimeSearch) {
+  return {
+    ...(query.search ? { name: { contains: literalPattern(query.search), mode: 'insensitive' as const } } : {}),
+    ...(query.genres?.length ? { genres: { hasEvery: query.genres } } : {}),
+    ...(query.types?.length ? { type: { in: query.types } } : {}),
+  };
+}
+
+const isAnimeKey = (key: readonly unknown[]) => key.length === 2 && key.every(Number.isInteger);
+
+/** A page of anime ordered by popularity (members, then id), after the cursor of a previous one. */
+export async function searchAnime(db: Database, query: AnimeSearch, first: number, after: string | null): Promise<Page<Anime>> {
+  const cursor = after === null ? null : decodeCursor<[number, number]>(after, isAnimeKey);
+  const rows = await db.forReads().prisma().anime.findMany({
     where: {
-      ...(query.search ? { name: { contains: literalPattern(query.search), mode: 'insensitive' as const } } : {}),
-      ...(query.genres?.length ? { genres: { hasEvery: query.genres } } : {}),
-      ...(query.types?.length ? { type: { in: query.types } } : {}),
+      ...searchWhere(query),
       ...(cursor ? { OR: [{ members: { lt: cursor[0] } }, { members: cursor[0], id: { gt: cursor[1] } }] } : {}),
     },
     orderBy: [{ members: 'desc' }, { id: 'asc' }],
     take: first + 1,
   });
-  const page = items.slice(0, first);
-  const last = page[page.length - 1];
-  return { items: page, nextCursor: items.length > first && last ? Buffer.from(JSON.stringify([last.members, last.id])).toString('base64url') : null };
+  return pageOf(rows, first, (anime) => [anime.members, anime.id]);
+}
+
+/** How many anime a search matches in all. */
+export function countAnime(db: Database, query: AnimeSearch): Promise<number> {
+  return db.forReads().prisma().anime.count({ where: searchWhere(query) });
 }

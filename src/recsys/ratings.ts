@@ -7,6 +7,7 @@ import { InvalidInputError, NotFoundError } from '../errors';
 import { MAX_RATING, MIN_RATING } from '../models/rating-scale';
 import type { ModelCache } from './model-cache';
 import { dataChanged } from './catalog';
+import { decodeCursor, pageOf, type Page } from './cursor';
 
 export interface RatingRecord {
   userId: number;
@@ -15,32 +16,25 @@ export interface RatingRecord {
   updatedAt: Date;
 }
 
-/** A page of a user's ratings, newest first; `after` is the cursor returned with the previous page. */
-export async function userRatings(db: Database, userId: number, first: number, after: string | null): Promise<{ items: RatingRecord[]; nextCursor: string | null }> {
-  const cursor = after === null ? null : decodeCursor(after);
+const isRatingKey = (key: readonly unknown[]) => key.length === 2 && typeof key[0] === 'string' && !Number.isNaN(Date.parse(key[0])) && Number.isInteger(key[1]);
+
+/** A page of a user's ratings, newest first, after the cursor of a previous one. */
+export async function userRatings(db: Database, userId: number, first: number, after: string | null): Promise<Page<RatingRecord>> {
+  const cursor = after === null ? null : decodeCursor<[string, number]>(after, isRatingKey);
   const { rows } = await db.query<{ user_id: number; anime_id: number; rating: number; updated_at: Date }>(
     `SELECT user_id, anime_id, rating, updated_at FROM rating
      WHERE user_id = $1 AND ($2::timestamptz IS NULL OR (updated_at, anime_id) < ($2::timestamptz, $3::int))
      ORDER BY updated_at DESC, anime_id DESC LIMIT $4`,
-    [userId, cursor?.updatedAt ?? null, cursor?.animeId ?? 0, first + 1],
+    [userId, cursor?.[0] ?? null, cursor?.[1] ?? 0, first + 1],
   );
-  const items = rows.slice(0, first).map((r) => ({ userId: r.user_id, animeId: r.anime_id, rating: r.rating, updatedAt: r.updated_at }));
-  const last = items[items.length - 1];
-  return { items, nextCursor: rows.length > first && last ? encodeCursor(last) : null };
+  const records = rows.map((r) => ({ userId: r.user_id, animeId: r.anime_id, rating: r.rating, updatedAt: r.updated_at }));
+  return pageOf(records, first, (rating) => [rating.updatedAt.toISOString(), rating.animeId]);
 }
 
-function encodeCursor(rating: RatingRecord): string {
-  return Buffer.from(JSON.stringify([rating.updatedAt.toISOString(), rating.animeId])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { updatedAt: string; animeId: number } {
-  try {
-    const [updatedAt, animeId] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, number];
-    if (Number.isNaN(Date.parse(updatedAt)) || !Number.isInteger(animeId)) throw new Error('bad cursor');
-    return { updatedAt, animeId };
-  } catch {
-    throw new InvalidInputError('after is not a cursor this API returned');
-  }
+/** How many explicit ratings a user has. */
+export async function countUserRatings(db: Database, userId: number): Promise<number> {
+  const { rows } = await db.query<{ count: number }>('SELECT count(*)::int AS count FROM rating WHERE user_id = $1', [userId]);
+  return rows[0]!.count;
 }
 
 /**

@@ -7,6 +7,14 @@ export interface GraphQLResponse<T = Record<string, any>> {
   errors?: { message: string; extensions?: { code?: string } }[];
 }
 
+/** A cursor connection as the API answers it (a query selects some of these fields). */
+export interface Connection<T> {
+  edges: { node: T; cursor: string }[];
+  nodes: T[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  totalCount: number;
+}
+
 export interface HttpAnswer {
   status: number;
   headers: Headers;

@@ -7,7 +7,7 @@ import { loadModelVersion } from '../../src/versions/load';
 import type { RunningServer } from '../../src/server/start';
 import { runTraining, type TrainingReport } from '../../src/trainer/run-training';
 import { describeEachDriver } from '../helpers/databases';
-import { codeOf, graphql } from '../helpers/graphql';
+import { codeOf, graphql, type Connection } from '../helpers/graphql';
 import { startSliceServer, type SliceServer } from '../helpers/slice-server';
 import { predictRows } from '../../src/models/predict';
 
@@ -64,12 +64,13 @@ describeEachDriver('recommendation API', (driver) => {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     expect(server.models.current()?.versionId).toBe(report.modelVersionId);
-    const response = await graphql(server.url, '{ activeModel { id kind embeddingDim isActive history { epoch loss valLoss } metrics } models { id } }');
+    const response = await graphql(server.url, '{ activeModel { id kind embeddingDim isActive history { epoch loss valLoss } metrics } models { nodes { id } totalCount } }');
     expect(response.errors).toBeUndefined();
     expect(response.data!.activeModel).toMatchObject({ id: report.modelVersionId, kind: 'MF', embeddingDim: 16, isActive: true });
     expect(response.data!.activeModel.history).toHaveLength(report.history.length);
     expect(response.data!.activeModel.metrics.test.rmse).toBeCloseTo(report.metrics.test.rmse, 10);
-    expect(response.data!.models.map((m: { id: number }) => m.id)).toContain(report.modelVersionId);
+    expect(response.data!.models.nodes.map((m: { id: number }) => m.id)).toContain(report.modelVersionId);
+    expect(response.data!.models.totalCount).toBeGreaterThanOrEqual(response.data!.models.nodes.length);
   });
 
   it('similarAnime equals the exact cosine ranking of the published embeddings (recall@10 >= 0.98)', async () => {
@@ -111,11 +112,11 @@ describeEachDriver('recommendation API', (driver) => {
   });
 
   it('keeps k results under a filter and honours it', async () => {
-    const response = await graphql(server.url, '{ similarAnime(animeId: 5114, k: 7, filter: { types: ["Movie"], minMembers: 1000 }) { anime { type members } } }');
+    const response = await graphql(server.url, '{ similarAnime(animeId: 5114, k: 7, filter: { types: [MOVIE], minMembers: 1000 }) { anime { type members } } }');
     expect(response.errors).toBeUndefined();
     expect(response.data!.similarAnime).toHaveLength(7);
     for (const { anime } of response.data!.similarAnime) {
-      expect(anime.type).toBe('Movie');
+      expect(anime.type).toBe('MOVIE');
       expect(anime.members).toBeGreaterThanOrEqual(1000);
     }
   });
@@ -168,8 +169,8 @@ describeEachDriver('recommendation API', (driver) => {
       await server.db.query("INSERT INTO app_user (name, source) VALUES ('behind the back', 'ingest')");
       expect((await graphql(server.url, `{ ${STATS} }`)).data!.catalogStats.users).toBe(counts.users);
       // ... until this server writes: a new user and a rating.
-      const user = (await graphql(server.url, 'mutation { createUser(name: "counter") { token } }')).data!.createUser.token as string;
-      await graphql(server.url, 'mutation { rateAnime(animeId: 5114, rating: 7) { rating } }', undefined, user);
+      const user = (await graphql(server.url, 'mutation { createUser(input: { name: "counter" }) { token } }')).data!.createUser.token as string;
+      await graphql(server.url, 'mutation { rateAnime(input: { animeId: 5114, rating: 7 }) { rating { rating } } }', undefined, user);
       const after = (await graphql(server.url, `{ ${STATS} }`)).data!.catalogStats;
       expect(after.users).toBe(counts.users + 2);
       expect(after.ratings).toBe(counts.ratings + 1);
@@ -179,7 +180,7 @@ describeEachDriver('recommendation API', (driver) => {
     it('keeps /healthz answering while the heaviest accepted requests run', async () => {
       const heavy = [
         aliased(5, 'recommendations(userId: 1, k: 100) { anime { name genres } predictedRating because { text } }'),
-        aliased(3, 'animes(first: 100) { items { name embedding } }'),
+        aliased(3, 'animes(first: 100) { nodes { name embedding } }'),
         `{ ${STATS} }`,
         aliased(10, 'similarAnime(animeId: 5114, k: 100) { anime { name } similarity }'),
       ];
@@ -217,11 +218,11 @@ describeEachDriver('recommendation API', (driver) => {
   describe('users and ratings', () => {
     let token: string;
     let userId: number;
-    const RATE = 'mutation($anime: Int!, $rating: Int!) { rateAnime(animeId: $anime, rating: $rating) { userId animeId rating anime { name } } }';
+    const RATE = 'mutation($anime: Int!, $rating: Int!) { rateAnime(input: { animeId: $anime, rating: $rating }) { rating { userId animeId rating anime { name } } } }';
     const RECOMMEND = '{ me { id } recommendations: __typename }';
 
     beforeAll(async () => {
-      const created = await graphql(server.url, 'mutation { createUser(name: "Ada") { user { id name source } token } }');
+      const created = await graphql(server.url, 'mutation { createUser(input: { name: "Ada" }) { user { id name source } token } }');
       expect(created.errors).toBeUndefined();
       token = created.data!.createUser.token;
       userId = created.data!.createUser.user.id;
@@ -237,7 +238,7 @@ describeEachDriver('recommendation API', (driver) => {
       expect(mixed.data).toEqual({ anime: { name: expect.any(String) }, recommendations: null });
       expect(mixed.errors).toHaveLength(1);
       expect(mixed.errors![0]!.extensions!.code).toBe('NOT_FOUND');
-      const page = await graphql(server.url, `{ user(id: ${userId}) { id ratings(first: 0) { nextCursor } } }`, undefined, token);
+      const page = await graphql(server.url, `{ user(id: ${userId}) { id ratings(first: 0) { totalCount } } }`, undefined, token);
       expect(page.data).toEqual({ user: { id: userId, ratings: null } });
       expect(codeOf(page)).toBe('BAD_USER_INPUT');
     });
@@ -251,7 +252,7 @@ describeEachDriver('recommendation API', (driver) => {
     it('gives a new user personal recommendations after one rating (cold start), and they change with more', async () => {
       const rate = (anime: number, rating: number) => graphql(server.url, RATE, { anime, rating }, token);
       const first = await rate(5114, 10);
-      expect(first.data!.rateAnime).toMatchObject({ userId, animeId: 5114, rating: 10 });
+      expect(first.data!.rateAnime.rating).toMatchObject({ userId, animeId: 5114, rating: 10 });
       const recommend = async () => {
         const response = await graphql(server.url, `{ recommendations(userId: ${userId}, k: 10) { anime { id } because { anime { id } } } }`, undefined, token);
         expect(response.errors).toBeUndefined();
@@ -268,19 +269,29 @@ describeEachDriver('recommendation API', (driver) => {
       expect(stored.rowCount).toBe(1);
     });
 
-    it('pages through the ratings with a cursor, and deletes one', async () => {
+    it('pages through the ratings with a cursor connection, and deletes one', async () => {
       const page = async (after: string | null) =>
-        (await graphql(server.url, 'query($id: Int!, $after: String) { user(id: $id) { ratings(first: 2, after: $after) { items { animeId } nextCursor } } }', { id: userId, after }, token))
-          .data!.user.ratings as { items: { animeId: number }[]; nextCursor: string | null };
+        (
+          await graphql(
+            server.url,
+            'query($id: Int!, $after: String) { user(id: $id) { ratings(first: 2, after: $after) { edges { node { animeId } cursor } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } totalCount } } }',
+            { id: userId, after },
+            token,
+          )
+        ).data!.user.ratings as Connection<{ animeId: number }>;
       const one = await page(null);
-      const two = await page(one.nextCursor);
-      expect(one.items).toHaveLength(2);
-      expect(two.items).toHaveLength(1);
-      expect(two.nextCursor).toBeNull();
-      expect(new Set([...one.items, ...two.items].map((r) => r.animeId))).toEqual(new Set([5114, 1535, 11061]));
-      const deleted = await graphql(server.url, 'mutation { deleteRating(animeId: 1535) }', undefined, token);
-      expect(deleted.data).toEqual({ deleteRating: true });
-      expect((await graphql(server.url, 'mutation { deleteRating(animeId: 1535) }', undefined, token)).data).toEqual({ deleteRating: false });
+      expect(one.pageInfo).toEqual({ hasNextPage: true, hasPreviousPage: false, startCursor: one.edges[0]!.cursor, endCursor: one.edges[1]!.cursor });
+      const two = await page(one.pageInfo.endCursor);
+      expect(one.edges).toHaveLength(2);
+      expect(two.edges).toHaveLength(1);
+      expect(two.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
+      expect([one.totalCount, two.totalCount]).toEqual([3, 3]);
+      expect(new Set([...one.edges, ...two.edges].map((r) => r.node.animeId))).toEqual(new Set([5114, 1535, 11061]));
+      // An edge's cursor resumes right after that edge.
+      expect((await page(one.edges[0]!.cursor)).edges[0]!.node).toEqual(one.edges[1]!.node);
+      const deleted = await graphql(server.url, 'mutation { deleteRating(input: { animeId: 1535 }) { deleted } }', undefined, token);
+      expect(deleted.data).toEqual({ deleteRating: { deleted: true } });
+      expect((await graphql(server.url, 'mutation { deleteRating(input: { animeId: 1535 }) { deleted } }', undefined, token)).data).toEqual({ deleteRating: { deleted: false } });
     });
 
     it.each([
@@ -294,8 +305,13 @@ describeEachDriver('recommendation API', (driver) => {
       expect(codeOf(response)).toBe(code);
     });
 
+    it('names the input field, its range and the value of a refused rating', async () => {
+      const refused = await graphql(server.url, RATE, { anime: 5114, rating: 11 }, token);
+      expect(refused.errors![0]).toMatchObject({ message: 'input.rating must be an integer from 1 to 10, got 11', extensions: { code: 'BAD_USER_INPUT', arguments: ['input.rating'] } });
+    });
+
     it("cannot rate as another user: another user's id with this secret is refused", async () => {
-      const other = (await graphql(server.url, 'mutation { createUser(name: "Bob") { user { id } } }')).data!.createUser.user.id as number;
+      const other = (await graphql(server.url, 'mutation { createUser(input: { name: "Bob" }) { user { id } } }')).data!.createUser.user.id as number;
       const borrowed = `${other}.${token.split('.')[1]}`;
       expect(codeOf(await graphql(server.url, RATE, { anime: 5114, rating: 1 }, borrowed))).toBe('UNAUTHENTICATED');
       const ratings = await server.db.query('SELECT 1 FROM rating WHERE user_id = $1', [other]);
@@ -305,30 +321,48 @@ describeEachDriver('recommendation API', (driver) => {
 
   it('searches anime by name, case-insensitively, a page at a time', async () => {
     const page = async (after: string | null) =>
-      (await graphql(server.url, 'query($after: String) { animes(search: "gintama", types: ["TV"], first: 2, after: $after) { items { name type } nextCursor } }', { after }))
-        .data!.animes as { items: { name: string; type: string }[]; nextCursor: string | null };
+      (
+        await graphql(
+          server.url,
+          'query($after: String) { animes(search: "gintama", types: [TV], first: 2, after: $after) { nodes { name type } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } totalCount } }',
+          { after },
+        )
+      ).data!.animes as Connection<{ name: string; type: string }>;
     const one = await page(null);
-    const two = await page(one.nextCursor);
-    expect(one.items).toHaveLength(2);
-    for (const item of [...one.items, ...two.items]) {
+    const two = await page(one.pageInfo.endCursor);
+    expect(one.nodes).toHaveLength(2);
+    expect(one.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
+    for (const item of [...one.nodes, ...two.nodes]) {
       expect(item.name.toLowerCase()).toContain('gintama');
       expect(item.type).toBe('TV');
     }
-    expect(two.items.map((i) => i.name)).not.toEqual(one.items.map((i) => i.name));
-    expect(codeOf(await graphql(server.url, '{ animes(after: "nonsense") { nextCursor } }'))).toBe('BAD_USER_INPUT');
+    expect(two.nodes.map((i) => i.name)).not.toEqual(one.nodes.map((i) => i.name));
+    expect(two.pageInfo.hasPreviousPage).toBe(true);
+    // Every page counts the whole search: its pages hold exactly that many.
+    let seen = one.nodes.length + two.nodes.length;
+    for (let after = two.pageInfo; after.hasNextPage; ) {
+      const next = await page(after.endCursor);
+      seen += next.nodes.length;
+      after = next.pageInfo;
+    }
+    expect([one.totalCount, two.totalCount]).toEqual([seen, seen]);
+    expect(codeOf(await graphql(server.url, '{ animes(after: "nonsense") { totalCount } }'))).toBe('BAD_USER_INPUT');
   });
 
-  it('lists the valid genres and types, and refuses any other in a filter, naming the valid ones', async () => {
+  it('lists the genres and types, refuses an unknown genre naming the valid ones, and an unknown type by validation', async () => {
     const { genres, animeTypes } = (await graphql(server.url, '{ genres animeTypes }')).data!;
     expect(genres).toEqual(expect.arrayContaining(['Action', 'Comedy', 'Sci-Fi']));
-    expect(animeTypes).toEqual(['Movie', 'Music', 'ONA', 'OVA', 'Special', 'TV']);
-    const lowercase = await graphql(server.url, '{ animes(types: ["tv"]) { items { id } } }');
-    expect(codeOf(lowercase)).toBe('BAD_USER_INPUT');
-    expect(lowercase.errors![0]!.message).toBe('unknown type "tv": the types are Movie, Music, ONA, OVA, Special, TV (query animeTypes)');
+    expect(animeTypes).toEqual(['TV', 'MOVIE', 'OVA', 'ONA', 'SPECIAL', 'MUSIC']);
+    const lowercase = await graphql(server.url, '{ animes(types: [tv]) { nodes { id } } }');
+    expect(codeOf(lowercase)).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(lowercase.errors![0]!.message).toMatch(/Value "tv" does not exist in "AnimeType" enum\. Did you mean the enum value "TV"\?/);
+    expect(codeOf(await graphql(server.url, '{ animes(types: ["TV"]) { nodes { id } } }'))).toBe('GRAPHQL_VALIDATION_FAILED');
     const typo = await graphql(server.url, '{ similarAnime(animeId: 5114, filter: { genres: ["Actoin"] }) { similarity } }');
     expect(codeOf(typo)).toBe('BAD_USER_INPUT');
     expect(typo.errors![0]!.message).toMatch(/^unknown genre "Actoin": the genres are .*Action, /);
-    expect(codeOf(await graphql(server.url, '{ recommendations(userId: 1, filter: { types: ["Film"] }) { predictedRating } }'))).toBe('BAD_USER_INPUT');
+    const film = await graphql(server.url, 'query ($f: AnimeFilter) { recommendations(userId: 1, filter: $f) { predictedRating } }', { f: { types: ['Film'] } });
+    expect(codeOf(film)).toBe('BAD_USER_INPUT');
+    expect(film.errors![0]!.message).toMatch(/"Film" does not exist in "AnimeType" enum/);
   });
 
   it.each([
@@ -338,7 +372,7 @@ describeEachDriver('recommendation API', (driver) => {
     ['_', true],
     ['Steins_Gate', false],
   ])('searches %s literally, not as a LIKE wildcard', async (search, found) => {
-    const items = (await graphql(server.url, 'query($s: String) { animes(search: $s, first: 100) { items { name } } }', { s: search })).data!.animes.items as { name: string }[];
+    const items = (await graphql(server.url, 'query($s: String) { animes(search: $s, first: 100) { nodes { name } } }', { s: search })).data!.animes.nodes as { name: string }[];
     expect(items.length > 0).toBe(found);
     for (const { name } of items) expect(name.toLowerCase()).toContain(search.toLowerCase());
   });
@@ -366,34 +400,34 @@ describeEachDriver('recommendation API', (driver) => {
   });
 
   it('lets only the admin activate models and start training, with progress in trainingRuns', async () => {
-    const activate = `mutation { activateModel(id: ${report.modelVersionId}) { id isActive } }`;
+    const activate = `mutation { activateModel(input: { id: ${report.modelVersionId} }) { modelVersion { id isActive } } }`;
     expect(codeOf(await graphql(server.url, activate))).toBe('UNAUTHENTICATED');
-    const user = (await graphql(server.url, 'mutation { createUser(name: "Eve") { token } }')).data!.createUser.token as string;
+    const user = (await graphql(server.url, 'mutation { createUser(input: { name: "Eve" }) { token } }')).data!.createUser.token as string;
     expect(codeOf(await graphql(server.url, activate, undefined, user))).toBe('FORBIDDEN');
-    expect((await graphql(server.url, activate, undefined, ADMIN)).data).toEqual({ activateModel: { id: report.modelVersionId, isActive: true } });
-    const missing = await graphql(server.url, 'mutation { activateModel(id: 999999) { id } }', undefined, ADMIN);
+    expect((await graphql(server.url, activate, undefined, ADMIN)).data).toEqual({ activateModel: { modelVersion: { id: report.modelVersionId, isActive: true } } });
+    const missing = await graphql(server.url, 'mutation { activateModel(input: { id: 999999 }) { modelVersion { id } } }', undefined, ADMIN);
     expect(codeOf(missing)).toBe('NOT_FOUND');
     expect(missing.errors![0]!.message).toBe('cannot activate model version 999999: it does not exist');
 
-    const start = 'mutation { startTraining(kind: MF, params: { epochs: 1, embeddingDim: 8 }, map: NONE) { id status } }';
+    const start = 'mutation { startTraining(input: { kind: MF, params: { epochs: 1, embeddingDim: 8 }, map: NONE }) { trainingRun { id status } } }';
     expect(codeOf(await graphql(server.url, start, undefined, user))).toBe('FORBIDDEN');
-    expect(codeOf(await graphql(server.url, 'mutation { startTraining(kind: SVD) { id } }', undefined, ADMIN))).toBe('GRAPHQL_VALIDATION_FAILED');
-    expect(codeOf(await graphql(server.url, 'mutation ($k: ModelKind!) { startTraining(kind: $k) { id } }', { k: 'mf' }, ADMIN))).toBe('BAD_USER_INPUT');
-    const badParams = await graphql(server.url, 'mutation { startTraining(kind: MF, params: { epochs: 0 }) { id } }', undefined, ADMIN);
+    expect(codeOf(await graphql(server.url, 'mutation { startTraining(input: { kind: SVD }) { trainingRun { id } } }', undefined, ADMIN))).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(codeOf(await graphql(server.url, 'mutation ($k: ModelKind!) { startTraining(input: { kind: $k }) { trainingRun { id } } }', { k: 'mf' }, ADMIN))).toBe('BAD_USER_INPUT');
+    const badParams = await graphql(server.url, 'mutation { startTraining(input: { kind: MF, params: { epochs: 0 } }) { trainingRun { id } } }', undefined, ADMIN);
     expect(codeOf(badParams)).toBe('BAD_USER_INPUT');
-    expect(badParams.errors![0]!.message).toMatch(/^params\.epochs: /);
-    const classifierLoss = await graphql(server.url, 'mutation { startTraining(kind: HYBRID_CLASSIFIER, params: { loss: "mse" }) { id } }', undefined, ADMIN);
+    expect(badParams.errors![0]!.message).toMatch(/^input\.params\.epochs: /);
+    const classifierLoss = await graphql(server.url, 'mutation { startTraining(input: { kind: HYBRID_CLASSIFIER, params: { loss: "mse" } }) { trainingRun { id } } }', undefined, ADMIN);
     expect(codeOf(classifierLoss)).toBe('BAD_USER_INPUT');
     expect(classifierLoss.errors![0]!.message).toBe('hybrid-classifier always trains with cross-entropy: loss cannot be set');
     const started = await graphql(server.url, start, undefined, ADMIN);
-    expect(started.data!.startTraining.status).toBe('RUNNING');
+    expect(started.data!.startTraining.trainingRun.status).toBe('RUNNING');
     let run: { id: number; name: string; origin: string; status: string; modelVersionId: number | null; error: string | null } | undefined;
     for (let wait = 0; wait < 120; wait++) {
-      run = (await graphql(server.url, '{ trainingRuns { id name origin status modelVersionId error } }')).data!.trainingRuns[0];
+      run = (await graphql(server.url, '{ trainingRuns(first: 1) { nodes { id name origin status modelVersionId error } } }')).data!.trainingRuns.nodes[0];
       if (run!.status !== 'RUNNING') break;
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
-    expect(run).toMatchObject({ id: started.data!.startTraining.id, name: 'TRAIN', origin: 'API', status: 'SUCCEEDED', error: null });
+    expect(run).toMatchObject({ id: started.data!.startTraining.trainingRun.id, name: 'TRAIN', origin: 'API', status: 'SUCCEEDED', error: null });
     expect(run!.modelVersionId).toBeGreaterThan(report.modelVersionId);
   });
 });

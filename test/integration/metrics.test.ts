@@ -28,8 +28,8 @@ describe('metrics', () => {
   it('count requests per operation, errors per code, the served version and the fold-in lag', async () => {
     for (let i = 0; i < 3; i++) expect((await gql(on.url, '{ similarAnime(animeId: 1, k: 3) { similarity } }')).status).toBe(200);
     expect(codeOf(await gql(on.url, '{ similarAnime(animeId: 999999, k: 3) { similarity } }'))).toBe('NOT_FOUND');
-    const token = (await gql(on.url, 'mutation { createUser(name: "measured") { token } }')).body.data.createUser.token as string;
-    await gql(on.url, 'mutation { rateAnime(animeId: 4, rating: 8) { rating } }', undefined, token);
+    const token = (await gql(on.url, 'mutation { createUser(input: { name: "measured" }) { token } }')).body.data.createUser.token as string;
+    await gql(on.url, 'mutation { rateAnime(input: { animeId: 4, rating: 8 }) { rating { rating } } }', undefined, token);
     expect((await gql(on.url, '{ me { embedding } }', undefined, token)).body.data.me.embedding).not.toBeNull();
 
     const response = await fetch(on.server.metricsUrl!);

@@ -83,8 +83,8 @@ describeEachDriver('playground data', (driver) => {
       map: null,
       rankingUsers: 20,
     });
-    const data = await graphqlData(slice.server.url, '{ models { id metrics predictionSample { actual predicted } } }');
-    const version = data.models.find((m: { id: number }) => m.id === report.modelVersionId);
+    const data = await graphqlData(slice.server.url, '{ models { nodes { id metrics predictionSample { actual predicted } } } }');
+    const version = data.models.nodes.find((m: { id: number }) => m.id === report.modelVersionId);
     const sample = version.predictionSample as { actual: number[]; predicted: number[] };
     expect(sample.actual).toHaveLength(Math.min(PREDICTION_SAMPLE_SIZE, report.dataset.test));
     expect(sample.predicted).toHaveLength(sample.actual.length);

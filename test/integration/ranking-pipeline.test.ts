@@ -77,10 +77,10 @@ describeEachDriver('retrieval kind served in two stages', (driver) => {
   }, 120_000);
 
   it('a new user gets popular titles inside the filter, marked not personal; after one rating, a personal list within a second', async () => {
-    const created = await graphql(server.url, 'mutation { createUser(name: "newcomer") { user { id } token } }');
+    const created = await graphql(server.url, 'mutation { createUser(input: { name: "newcomer" }) { user { id } token } }');
     const token = created.data!.createUser.token as string;
     const userId = created.data!.createUser.user.id as number;
-    const LIST = `{ recommendations(userId: ${userId}, k: 5, filter: { types: ["TV"] }) { anime { id type } personal predictedRating } }`;
+    const LIST = `{ recommendations(userId: ${userId}, k: 5, filter: { types: [TV] }) { anime { id type } personal predictedRating } }`;
     const cold = await graphql(server.url, LIST, undefined, token);
     expect(cold.errors).toBeUndefined();
     const coldList = cold.data!.recommendations as { anime: { id: number; type: string }; personal: boolean; predictedRating: number }[];
@@ -95,7 +95,7 @@ describeEachDriver('retrieval kind served in two stages', (driver) => {
     const prediction = await graphql(server.url, `{ predictRating(userId: ${userId}, animeId: ${coldList[0]!.anime.id}) }`, undefined, token);
     expect(prediction.errors).toBeUndefined();
 
-    const rated = await graphql(server.url, 'mutation { rateAnime(animeId: 5114, rating: 10) { rating } }', undefined, token);
+    const rated = await graphql(server.url, 'mutation { rateAnime(input: { animeId: 5114, rating: 10 }) { rating { rating } } }', undefined, token);
     expect(rated.errors).toBeUndefined();
     const started = performance.now();
     const warm = await graphql(server.url, LIST, undefined, token);
@@ -111,7 +111,7 @@ describeEachDriver('retrieval kind served in two stages', (driver) => {
     const list = all.data!.similarAnime as { anime: { id: number; type: string }; similarity: number }[];
     expect(list).toHaveLength(20);
     for (let n = 1; n < list.length; n++) expect(list[n - 1]!.similarity).toBeGreaterThanOrEqual(list[n]!.similarity);
-    const filtered = await graphql(server.url, '{ similarAnime(animeId: 5114, k: 3, filter: { types: ["TV"] }) { anime { id } similarity } }');
+    const filtered = await graphql(server.url, '{ similarAnime(animeId: 5114, k: 3, filter: { types: [TV] }) { anime { id } similarity } }');
     expect(filtered.errors).toBeUndefined();
     const expectedTv = list.filter((r) => r.anime.type === 'TV').slice(0, 3).map((r) => r.anime.id);
     expect((filtered.data!.similarAnime as { anime: { id: number } }[]).map((r) => r.anime.id)).toEqual(expectedTv);

@@ -12,7 +12,7 @@ const ADMIN_TOKEN = 'admin-token-for-rate-limit-tests';
 const ME = JSON.stringify({ query: '{ me { id } }' });
 
 async function createUser(url: string, name: string, headers: Record<string, string> = {}): Promise<{ id: number; token: string }> {
-  const answer = await post(url, JSON.stringify({ query: `mutation { createUser(name: "${name}") { user { id } token } }` }), headers);
+  const answer = await post(url, JSON.stringify({ query: `mutation { createUser(input: { name: "${name}" }) { user { id } token } }` }), headers);
   return { id: answer.body.data.createUser.user.id, token: answer.body.data.createUser.token };
 }
 
@@ -44,7 +44,7 @@ describe('bad-token limiter', () => {
     expect(victimAgain.body.data.me.id).toBe(victim.id);
     const bystanderAnswer = await post(fixture.url, ME, { authorization: `bearer ${bystander.token}` });
     expect(bystanderAnswer.body.data.me.id).toBe(bystander.id);
-    const admin = await post(fixture.url, JSON.stringify({ query: '{ trainingRuns { id } }' }), { authorization: `Bearer ${ADMIN_TOKEN}` });
+    const admin = await post(fixture.url, JSON.stringify({ query: '{ trainingRuns { nodes { id } } }' }), { authorization: `Bearer ${ADMIN_TOKEN}` });
     expect(admin.status).toBe(200);
     expect(admin.body.errors).toBeUndefined();
     // The forged ones stay refused, without hashing.
@@ -95,9 +95,9 @@ describe.each([
     const from = (address: string) => ({ 'x-forwarded-for': address });
     await createUser(fixture.url, 'one', from('203.0.113.1'));
     await createUser(fixture.url, 'two', from('203.0.113.1'));
-    const third = await post(fixture.url, JSON.stringify({ query: 'mutation { createUser(name: "three") { token } }' }), from('203.0.113.1'));
+    const third = await post(fixture.url, JSON.stringify({ query: 'mutation { createUser(input: { name: "three" }) { token } }' }), from('203.0.113.1'));
     expect(codeOf(third)).toBe('RATE_LIMITED');
-    const elsewhere = await post(fixture.url, JSON.stringify({ query: 'mutation { createUser(name: "four") { token } }' }), from('203.0.113.2'));
+    const elsewhere = await post(fixture.url, JSON.stringify({ query: 'mutation { createUser(input: { name: "four" }) { token } }' }), from('203.0.113.2'));
     expect(codeOf(elsewhere)).toBe(trustProxy === undefined ? 'RATE_LIMITED' : undefined);
   });
 });

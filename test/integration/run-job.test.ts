@@ -31,14 +31,14 @@ interface Run {
   error: string | null;
 }
 
-const RUNS = '{ trainingRuns { id name origin kind status phase abortRequested error } }';
+const RUNS = '{ trainingRuns { nodes { id name origin kind status phase abortRequested error } } }';
 
 async function trainingRuns(url: string): Promise<Run[]> {
-  return (await graphqlData<{ trainingRuns: Run[] }>(url, RUNS)).trainingRuns;
+  return (await graphqlData<{ trainingRuns: { nodes: Run[] } }>(url, RUNS)).trainingRuns.nodes;
 }
 
 function abortTrainingRun(url: string, id: number, token?: string) {
-  return graphql(url, `mutation { abortTrainingRun(id: ${id}) { id status abortRequested } }`, undefined, token);
+  return graphql(url, `mutation { abortTrainingRun(input: { id: ${id} }) { trainingRun { id status abortRequested } } }`, undefined, token);
 }
 
 /** Polls the server's trainingRuns every 200 ms until `done` holds (at most 45 s). */
@@ -68,7 +68,7 @@ async function waitForRuns(url: string, done: (runs: Run[]) => boolean): Promise
     const url = slice.server.url;
     const [run] = await waitForRuns(url, (runs) => runs.length === 1);
     expect(run).toMatchObject({ name: 'TRAIN', origin: 'START_UP', kind: 'MF', status: 'RUNNING' });
-    expect((await abortTrainingRun(url, run!.id, ADMIN)).data).toEqual({ abortTrainingRun: { id: run!.id, status: 'RUNNING', abortRequested: true } });
+    expect((await abortTrainingRun(url, run!.id, ADMIN)).data).toEqual({ abortTrainingRun: { trainingRun: { id: run!.id, status: 'RUNNING', abortRequested: true } } });
     const [ended] = await waitForRuns(url, (runs) => runs[0]!.status !== 'RUNNING');
     expect(ended).toMatchObject({ status: 'ABORTED', error: `train job ${run!.id} was aborted on request` });
     expect(slice.server.models.current()).toBeNull();
@@ -84,7 +84,7 @@ async function waitForRuns(url: string, done: (runs: Run[]) => boolean): Promise
 
     const abort = (id: number, token?: string) => abortTrainingRun(url, id, token);
     expect(codeOf(await abort(first!))).toBe('UNAUTHENTICATED');
-    expect((await abort(first!, ADMIN)).data).toEqual({ abortTrainingRun: { id: first, status: 'RUNNING', abortRequested: true } });
+    expect((await abort(first!, ADMIN)).data).toEqual({ abortTrainingRun: { trainingRun: { id: first, status: 'RUNNING', abortRequested: true } } });
     // The process that ran it stops with the abort as its one-line error.
     const aborted = await Promise.race(clis.map((cli, index) => cli.outcome.then((outcome) => ({ index, outcome }))));
     expect(aborted.outcome).toMatchObject({ code: 1, stdout: '', stderr: `animerec train: train job ${first} was aborted on request\n` });

@@ -17,7 +17,7 @@ const OTHER_ANIME = 1535;
 /** Every way to read a user's data; `$id` is the user, `$anime` an anime. */
 const USER_DATA_FIELDS: [string, string][] = [
   ['user.name', 'query($id: Int!) { user(id: $id) { name } }'],
-  ['user.ratings', 'query($id: Int!) { user(id: $id) { ratings(first: 5) { items { animeId rating } } } }'],
+  ['user.ratings', 'query($id: Int!) { user(id: $id) { ratings(first: 5) { nodes { animeId rating } } } }'],
   ['user.embedding', 'query($id: Int!) { user(id: $id) { embedding } }'],
   ['user.recommendations', 'query($id: Int!) { user(id: $id) { recommendations(k: 3) { anime { id } } } }'],
   ['user.predictedRating', 'query($id: Int!, $anime: Int!) { user(id: $id) { predictedRating(animeId: $anime) } }'],
@@ -41,7 +41,7 @@ describeEachDriver('user data privacy', (driver) => {
   const users: Record<'owner' | 'other', { id: number; token: string }> = {} as never;
 
   const createUser = async (name: string) => {
-    const data = await graphqlData(url, 'mutation($n: String!) { createUser(name: $n) { user { id } token tokenExpiresAt } }', { n: name });
+    const data = await graphqlData(url, 'mutation($n: String!) { createUser(input: { name: $n }) { user { id } token tokenExpiresAt } }', { n: name });
     return { id: data.createUser.user.id as number, token: data.createUser.token as string, expiresAt: data.createUser.tokenExpiresAt as string };
   };
   const tokenOf = (who: Who) => (who === 'admin' ? ADMIN : who === 'the user' ? users.owner.token : who === 'another user' ? users.other.token : undefined);
@@ -55,7 +55,7 @@ describeEachDriver('user data privacy', (driver) => {
     users.owner = await createUser('owner');
     users.other = await createUser('other');
     // One rating folds an embedding in, so every field has something to show.
-    await graphqlData(url, 'mutation($a: Int!) { rateAnime(animeId: $a, rating: 9) { rating } }', { a: RATED_ANIME }, users.owner.token);
+    await graphqlData(url, 'mutation($a: Int!) { rateAnime(input: { animeId: $a, rating: 9 }) { rating { rating } } }', { a: RATED_ANIME }, users.owner.token);
   }, 180_000);
   afterAll(() => slice?.close());
 
@@ -83,11 +83,11 @@ describeEachDriver('user data privacy', (driver) => {
   it('me is the entry point to the signed-in user\'s ratings, recommendations and predictions', async () => {
     const data = await graphqlData(
       url,
-      `{ me { id ratings { items { animeId rating } } recommendations(k: 2) { anime { id } because { anime { id } } } predictedRating(animeId: ${OTHER_ANIME}) embedding } }`,
+      `{ me { id ratings { nodes { animeId rating } } recommendations(k: 2) { anime { id } because { anime { id } } } predictedRating(animeId: ${OTHER_ANIME}) embedding } }`,
       undefined,
       users.owner.token,
     );
-    expect(data.me).toMatchObject({ id: users.owner.id, ratings: { items: [{ animeId: RATED_ANIME, rating: 9 }] } });
+    expect(data.me).toMatchObject({ id: users.owner.id, ratings: { nodes: [{ animeId: RATED_ANIME, rating: 9 }] } });
     expect(data.me.recommendations).toHaveLength(2);
     expect(data.me.recommendations[0].because.anime.id).toBe(RATED_ANIME);
     expect(typeof data.me.predictedRating).toBe('number');
@@ -124,20 +124,20 @@ describeEachDriver('user data privacy', (driver) => {
 
   it('revokeToken: the user revokes their own, the admin anyone\'s, another user nobody else\'s', async () => {
     const [mine, theirs] = [await createUser('revoking'), await createUser('revoked by admin')];
-    expect(codeOf(await graphql(url, `mutation { revokeToken(userId: ${theirs.id}) }`, undefined, mine.token))).toBe('FORBIDDEN');
-    expect(codeOf(await graphql(url, 'mutation { revokeToken }'))).toBe('UNAUTHENTICATED');
-    expect((await graphqlData(url, 'mutation { revokeToken }', undefined, mine.token)).revokeToken).toBe(true);
+    expect(codeOf(await graphql(url, `mutation { revokeToken(input: { userId: ${theirs.id} }) { revoked } }`, undefined, mine.token))).toBe('FORBIDDEN');
+    expect(codeOf(await graphql(url, 'mutation { revokeToken { revoked } }'))).toBe('UNAUTHENTICATED');
+    expect((await graphqlData(url, 'mutation { revokeToken { userId revoked } }', undefined, mine.token)).revokeToken).toEqual({ userId: mine.id, revoked: true });
     expect(codeOf(await graphql(url, '{ me { id } }', undefined, mine.token))).toBe('UNAUTHENTICATED');
-    expect((await graphqlData(url, `mutation { revokeToken(userId: ${theirs.id}) }`, undefined, ADMIN)).revokeToken).toBe(true);
+    expect((await graphqlData(url, `mutation { revokeToken(input: { userId: ${theirs.id} }) { revoked } }`, undefined, ADMIN)).revokeToken.revoked).toBe(true);
     expect(codeOf(await graphql(url, '{ me { id } }', undefined, theirs.token))).toBe('UNAUTHENTICATED');
   });
 
   it('deleteMe removes the ratings, watched rows, embeddings and token in one transaction', async () => {
     const user = await createUser('leaving');
-    await graphqlData(url, 'mutation($a: Int!) { rateAnime(animeId: $a, rating: 8) { rating } }', { a: RATED_ANIME }, user.token);
+    await graphqlData(url, 'mutation($a: Int!) { rateAnime(input: { animeId: $a, rating: 8 }) { rating { rating } } }', { a: RATED_ANIME }, user.token);
     await slice.server.db.query('INSERT INTO watched (user_id, anime_id) VALUES ($1, $2)', [user.id, OTHER_ANIME]);
-    const deleted = (await graphqlData(url, 'mutation { deleteMe { ratings watched embeddings } }', undefined, user.token)).deleteMe;
-    expect(deleted).toEqual({ ratings: 1, watched: 1, embeddings: 1 });
+    const deleted = (await graphqlData(url, 'mutation { deleteMe { deletedUserId ratings watched embeddings } }', undefined, user.token)).deleteMe;
+    expect(deleted).toEqual({ deletedUserId: user.id, ratings: 1, watched: 1, embeddings: 1 });
     for (const table of ['rating', 'watched', 'user_embedding']) {
       expect((await slice.server.db.query(`SELECT 1 FROM ${table} WHERE user_id = $1`, [user.id])).rowCount).toBe(0);
     }

@@ -85,7 +85,7 @@ describeCrash('crashes (SIGKILL) [embedded]', () => {
     const server = await startServerProcess({ DATA_DIR: dataDir, ...NO_RATE_LIMITS });
     const users: { id: number; token: string }[] = [];
     for (let i = 0; i < 8; i++) {
-      const { body } = await gql(server.url, `mutation { createUser(name: "writer ${i}") { user { id } token } }`);
+      const { body } = await gql(server.url, `mutation { createUser(input: { name: "writer ${i}" }) { user { id } token } }`);
       users.push({ id: body.data.createUser.user.id, token: body.data.createUser.token });
     }
     // One writer per user, one request at a time: "last acknowledged" is well defined per pair.
@@ -101,8 +101,8 @@ describeCrash('crashes (SIGKILL) [embedded]', () => {
         const key = `${user.id}:${animeId}`;
         inFlight.set(user.id, { key, rating });
         try {
-          const { body } = await gql(server.url, `mutation { rateAnime(animeId: ${animeId}, rating: ${rating}) { rating } }`, undefined, user.token);
-          if (body.data?.rateAnime?.rating !== rating) throw new Error(`unexpected answer ${JSON.stringify(body)}`);
+          const { body } = await gql(server.url, `mutation { rateAnime(input: { animeId: ${animeId}, rating: ${rating} }) { rating { rating } } }`, undefined, user.token);
+          if (body.data?.rateAnime?.rating?.rating !== rating) throw new Error(`unexpected answer ${JSON.stringify(body)}`);
           acknowledged.set(key, rating);
           acks++;
           inFlight.delete(user.id);
@@ -121,8 +121,8 @@ describeCrash('crashes (SIGKILL) [embedded]', () => {
     try {
       expect((await fetch(`${restarted.url}/healthz`)).status).toBe(200);
       for (const user of users) {
-        const { body } = await gql(restarted.url, `{ user(id: ${user.id}) { ratings(first: 100) { items { animeId rating } } } }`, undefined, user.token);
-        const stored = new Map<string, number>(body.data.user.ratings.items.map((r: { animeId: number; rating: number }) => [`${user.id}:${r.animeId}`, r.rating]));
+        const { body } = await gql(restarted.url, `{ user(id: ${user.id}) { ratings(first: 100) { nodes { animeId rating } } } }`, undefined, user.token);
+        const stored = new Map<string, number>(body.data.user.ratings.nodes.map((r: { animeId: number; rating: number }) => [`${user.id}:${r.animeId}`, r.rating]));
         const pending = inFlight.get(user.id);
         for (const [key, rating] of acknowledged) {
           if (!key.startsWith(`${user.id}:`)) continue;

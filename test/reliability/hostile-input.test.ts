@@ -32,7 +32,7 @@ const json = (body: unknown) => JSON.stringify(body);
 const query = (text: string, variables?: Record<string, unknown>) => json({ query: text, variables });
 
 function nested(levels: number): string {
-  return `{ ${'animes { items { '.repeat(levels)}id${' } }'.repeat(levels)} }`;
+  return `{ ${'animes { nodes { '.repeat(levels)}id${' } }'.repeat(levels)} }`;
 }
 
 function aliases(count: number, field = '__typename'): string {
@@ -53,12 +53,12 @@ const CORPUS: Case[] = [
   },
   {
     name: 'animes(genres) with 50,000 genres',
-    send: (u) => post(u, query('query ($g: [String!]) { animes(genres: $g) { items { id } } }', { g: Array.from({ length: 50_000 }, (_, i) => `g${i}`) })),
+    send: (u) => post(u, query('query ($g: [String!]) { animes(genres: $g) { nodes { id } } }', { g: Array.from({ length: 50_000 }, (_, i) => `g${i}`) })),
     status: 400,
     code: 'BAD_USER_INPUT',
   },
   { name: 'a 250,000-item list of numbers', send: (u) => post(u, `{"query":"{ __typename }","variables":{"x":[${'1,'.repeat(250_000)}1]}}`), status: 400, code: 'BAD_USER_INPUT' },
-  { name: 'animes(genres) with 101 genres as a literal', send: (u) => post(u, query(`{ animes(genres: [${Array.from({ length: 101 }, (_, i) => `"g${i}"`).join(',')}]) { items { id } } }`)), status: 200, code: 'BAD_USER_INPUT' },
+  { name: 'animes(genres) with 101 genres as a literal', send: (u) => post(u, query(`{ animes(genres: [${Array.from({ length: 101 }, (_, i) => `"g${i}"`).join(',')}]) { nodes { id } } }`)), status: 200, code: 'BAD_USER_INPUT' },
   { name: 'k = 1e9 as a literal', send: (u) => post(u, query('{ similarAnime(animeId: 1, k: 1e9) { similarity } }')), status: 400, code: 'GRAPHQL_VALIDATION_FAILED' },
   { name: 'k = 1000000000 as a variable', send: (u) => post(u, query('query ($k: Int) { similarAnime(animeId: 1, k: $k) { similarity } }', { k: 1_000_000_000 })), status: 200, code: 'BAD_USER_INPUT' },
   { name: 'k = -1', send: (u) => post(u, query('{ recommendations(userId: 1, k: -1) { predictedRating } }')), status: 200, code: 'BAD_USER_INPUT' },
@@ -69,38 +69,38 @@ const CORPUS: Case[] = [
   { name: 'NaN as an Int (string variable)', send: (u) => post(u, query('query ($k: Int) { similarAnime(animeId: 1, k: $k) { similarity } }', { k: 'NaN' })), status: 400, code: 'BAD_USER_INPUT' },
   { name: 'Infinity as an Int (1e999 in JSON)', send: (u) => post(u, '{"query":"query ($k: Int) { similarAnime(animeId: 1, k: $k) { similarity } }","variables":{"k":1e999}}'), status: 400, code: 'BAD_USER_INPUT' },
   { name: 'bare NaN in the JSON body', send: (u) => post(u, '{"query":"query ($k: Int) { similarAnime(animeId: 1, k: $k) { similarity } }","variables":{"k":NaN}}'), status: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' },
-  { name: 'NUL byte in a search string', send: (u) => post(u, query('query ($s: String) { animes(search: $s) { items { id } } }', { s: 'Naru\u0000to' })), status: 400, code: 'BAD_USER_INPUT' },
-  { name: 'NUL byte in a user name (literal escape)', send: (u) => post(u, query('mutation { createUser(name: "a\\u0000b") { token } }')), status: 400, code: 'BAD_USER_INPUT' },
+  { name: 'NUL byte in a search string', send: (u) => post(u, query('query ($s: String) { animes(search: $s) { nodes { id } } }', { s: 'Naru\u0000to' })), status: 400, code: 'BAD_USER_INPUT' },
+  { name: 'NUL byte in a user name (literal escape)', send: (u) => post(u, query('mutation { createUser(input: { name: "a\\u0000b" }) { token } }')), status: 400, code: 'BAD_USER_INPUT' },
   { name: 'invalid JSON', send: (u) => post(u, '{"query": "{ __typename }"'), status: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' },
   { name: 'invalid UTF-8 in the body', send: (u) => post(u, Buffer.concat([Buffer.from('{"query":"{ anime(id: 1) { name } }","x":"'), Buffer.from([0xc3, 0x28, 0xff, 0xfe]), Buffer.from('"}')])), status: 400, code: 'INVALID_UTF8' },
   { name: 'a 10 MB body', send: (u) => post(u, json({ query: '{ __typename }', padding: 'x'.repeat(10 * 2 ** 20) })), status: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE' },
   { name: 'an empty body', send: (u) => post(u, ''), status: 400, code: 'FST_ERR_CTP_EMPTY_JSON_BODY' },
   { name: 'a JSON array of 1,000 operations (batching is off)', send: (u) => post(u, json(Array.from({ length: 1000 }, () => ({ query: '{ __typename }' })))), status: 400, code: 'BAD_REQUEST' },
   { name: 'no query', send: (u) => post(u, json({ variables: {} })), status: 400, code: 'BAD_REQUEST' },
-  { name: 'a text/plain POST (CSRF shape)', send: (u) => post(u, json({ query: 'mutation { createUser(name: "csrf") { token } }' }), { 'content-type': 'text/plain' }), status: 400, code: 'BAD_REQUEST' },
-  { name: 'rateAnime without a token', send: (u) => post(u, query('mutation { rateAnime(animeId: 1, rating: 5) { rating } }')), status: 200, code: 'UNAUTHENTICATED' },
+  { name: 'a text/plain POST (CSRF shape)', send: (u) => post(u, json({ query: 'mutation { createUser(input: { name: "csrf" }) { token } }' }), { 'content-type': 'text/plain' }), status: 400, code: 'BAD_REQUEST' },
+  { name: 'rateAnime without a token', send: (u) => post(u, query('mutation { rateAnime(input: { animeId: 1, rating: 5 }) { rating { rating } } }')), status: 200, code: 'UNAUTHENTICATED' },
   {
     name: 'rateAnime with a forged token of a real user',
-    send: (u) => post(u, query('mutation { rateAnime(animeId: 1, rating: 5) { rating } }'), { authorization: `Bearer 1.${'A'.repeat(43)}` }),
+    send: (u) => post(u, query('mutation { rateAnime(input: { animeId: 1, rating: 5 }) { rating { rating } } }'), { authorization: `Bearer 1.${'A'.repeat(43)}` }),
     status: 200,
     code: 'UNAUTHENTICATED',
   },
   {
     name: 'rateAnime with a malformed token (SQL in it)',
-    send: (u) => post(u, query('mutation { rateAnime(animeId: 1, rating: 5) { rating } }'), { authorization: "Bearer 1' OR '1'='1" }),
+    send: (u) => post(u, query('mutation { rateAnime(input: { animeId: 1, rating: 5 }) { rating { rating } } }'), { authorization: "Bearer 1' OR '1'='1" }),
     status: 200,
     code: 'UNAUTHENTICATED',
   },
   {
     name: 'a 10 KB token',
-    send: (u) => post(u, query('mutation { rateAnime(animeId: 1, rating: 5) { rating } }'), { authorization: `Bearer 1.${'9'.repeat(10_000)}` }),
+    send: (u) => post(u, query('mutation { rateAnime(input: { animeId: 1, rating: 5 }) { rating { rating } } }'), { authorization: `Bearer 1.${'9'.repeat(10_000)}` }),
     status: 200,
     code: 'UNAUTHENTICATED',
   },
   {
     name: `a valid token after 100 forged tokens of its user from the same address (${BAD_TOKENS_PER_IP} allowed), on a server that never verified it`,
     send: async (u) => {
-      const created = await gql(u, 'mutation { createUser(name: "targeted") { user { id } token } }');
+      const created = await gql(u, 'mutation { createUser(input: { name: "targeted" }) { user { id } token } }');
       const { user, token } = created.body.data.createUser;
       for (let n = 0; n < 100; n++) await post(u, query('{ me { id } }'), { authorization: `Bearer ${user.id}.${String(n).padStart(43, 'F')}` });
       return post(u, query('{ me { id } }'), { authorization: `Bearer ${token}` });
@@ -126,13 +126,14 @@ const CORPUS: Case[] = [
   { name: 'a forged token with the lowercase bearer scheme', send: (u) => post(u, query('{ me { id } }'), { authorization: `bearer 1.${'A'.repeat(43)}` }), status: 200, code: 'UNAUTHENTICATED' },
   { name: 'deleteMe without a token', send: (u) => post(u, query('mutation { deleteMe { ratings } }')), status: 200, code: 'UNAUTHENTICATED' },
   { name: 'rotateToken without a token', send: (u) => post(u, query('mutation { rotateToken { token } }')), status: 200, code: 'UNAUTHENTICATED' },
-  { name: "revokeToken of another user without a token", send: (u) => post(u, query('mutation { revokeToken(userId: 1) }')), status: 200, code: 'UNAUTHENTICATED' },
+  { name: "revokeToken of another user without a token", send: (u) => post(u, query('mutation { revokeToken(input: { userId: 1 }) { revoked } }')), status: 200, code: 'UNAUTHENTICATED' },
   // Protocol faults are the client's, with their own codes.
   { name: 'a persisted query whose hash does not match', send: (u) => post(u, json({ query: '{ __typename }', extensions: { persistedQuery: { version: 1, sha256Hash: '0'.repeat(64) } } })), status: 400, code: 'PERSISTED_QUERY_HASH_MISMATCH' },
   { name: 'a persisted query of version 2', send: (u) => post(u, json({ query: '{ __typename }', extensions: { persistedQuery: { version: 2, sha256Hash: '0'.repeat(64) } } })), status: 400, code: 'PERSISTED_QUERY_VERSION_NOT_SUPPORTED' },
   { name: 'a subscription', send: (u) => post(u, query('subscription { anime(id: 1) { id } }')), status: 400, code: 'OPERATION_NOT_SUPPORTED' },
-  { name: 'genres that the catalog does not use', send: (u) => post(u, query('{ animes(genres: ["Nope"]) { items { id } } }')), status: 200, code: 'BAD_USER_INPUT' },
-  { name: 'a type in the wrong case', send: (u) => post(u, query('{ similarAnime(animeId: 1, filter: { types: ["tv"] }) { similarity } }')), status: 200, code: 'BAD_USER_INPUT' },
+  { name: 'genres that the catalog does not use', send: (u) => post(u, query('{ animes(genres: ["Nope"]) { nodes { id } } }')), status: 200, code: 'BAD_USER_INPUT' },
+  { name: 'a type in the wrong case', send: (u) => post(u, query('{ similarAnime(animeId: 1, filter: { types: [tv] }) { similarity } }')), status: 400, code: 'GRAPHQL_VALIDATION_FAILED' },
+  { name: 'a type outside the enum through a variable', send: (u) => post(u, query('query ($f: AnimeFilter) { similarAnime(animeId: 1, filter: $f) { similarity } }', { f: { types: ['Film'] } })), status: 400, code: 'BAD_USER_INPUT' },
   // Node's HTTP parser refuses headers over 16 KB before any of our code runs.
   { name: 'a 100 KB authorization header', send: (u) => post(u, query('{ __typename }'), { authorization: `Bearer ${'9'.repeat(100_000)}` }), status: 431, code: undefined },
 ];
@@ -154,8 +155,9 @@ describe('hostile input', () => {
 
   it.each([
     ['k = 1000000000', 'query ($k: Int) { similarAnime(animeId: 7, k: $k, model: 123456) { similarity } }', { k: 1_000_000_000 }, 'k must be an integer from 1 to 100, got 1000000000', ['k']],
-    ['first = 0', '{ animes(first: 0, search: "secret words") { items { id } } }', {}, 'first must be an integer from 1 to 100, got 0', ['first']],
+    ['first = 0', '{ animes(first: 0, search: "secret words") { nodes { id } } }', {}, 'first must be an integer from 1 to 100, got 0', ['first']],
     ['a negative minMembers', '{ similarAnime(animeId: 7, filter: { minMembers: -3 }) { similarity } }', {}, 'filter.minMembers must be an integer of at least 0, got -3', ['filter.minMembers']],
+    ['a 101-character user name', 'mutation ($n: String!) { createUser(input: { name: $n }) { token } }', { n: 'x'.repeat(101) }, 'input.name must be shorter than or equal to 100 characters', ['input.name']],
   ])('argument validation (%s) names the argument and its range, and echoes no other argument', async (_case, text, variables, message, names) => {
     const answer = await gql(fixture.url, text, variables);
     expect(answer.body.errors[0]).toMatchObject({ message, extensions: { code: 'BAD_USER_INPUT', arguments: names } });
@@ -164,10 +166,10 @@ describe('hostile input', () => {
 
   it('SQL metacharacters are data: searched for, stored and returned literally', async () => {
     const evil = `Robert'); DROP TABLE anime; -- \\ " $1 %_`;
-    const search = await gql(fixture.url, 'query ($s: String) { animes(search: $s) { items { id } } }', { s: evil });
+    const search = await gql(fixture.url, 'query ($s: String) { animes(search: $s) { nodes { id } } }', { s: evil });
     expect(search.status).toBe(200);
-    expect(search.body.data.animes.items).toEqual([]);
-    const created = await gql(fixture.url, 'mutation ($n: String!) { createUser(name: $n) { user { id name } token } }', { n: evil });
+    expect(search.body.data.animes.nodes).toEqual([]);
+    const created = await gql(fixture.url, 'mutation ($n: String!) { createUser(input: { name: $n }) { user { id name } token } }', { n: evil });
     expect(created.body.data.createUser.user.name).toBe(evil);
     const me = await gql(fixture.url, '{ me { name } }', undefined, created.body.data.createUser.token);
     expect(me.body.data.me.name).toBe(evil);
@@ -176,10 +178,10 @@ describe('hostile input', () => {
   });
 
   it("a deleted user's token is refused at once, though it was just accepted", async () => {
-    const created = await gql(fixture.url, 'mutation { createUser(name: "leaving") { user { id } token } }');
+    const created = await gql(fixture.url, 'mutation { createUser(input: { name: "leaving" }) { user { id } token } }');
     const { user, token } = created.body.data.createUser;
-    const rate = 'mutation { rateAnime(animeId: 3, rating: 7) { rating } }';
-    expect((await gql(fixture.url, rate, undefined, token)).body.data.rateAnime.rating).toBe(7);
+    const rate = 'mutation { rateAnime(input: { animeId: 3, rating: 7 }) { rating { rating } } }';
+    expect((await gql(fixture.url, rate, undefined, token)).body.data.rateAnime.rating.rating).toBe(7);
     await fixture.server.db.query('DELETE FROM app_user WHERE id = $1', [user.id]);
     const after = await gql(fixture.url, rate, undefined, token);
     expect(codeOf(after)).toBe('UNAUTHENTICATED');
@@ -196,21 +198,21 @@ describe('hostile input', () => {
 
   // The rate limits come last: they use up this address's budget.
   it(`rate limit per token: mutation ${TOKEN_LIMIT + 1} in the window gets RATE_LIMITED (429, Retry-After) and does not happen; queries are not limited`, async () => {
-    const token = (await gql(fixture.url, 'mutation { createUser(name: "eager") { token } }')).body.data.createUser.token;
-    const rate = (rating: number) => gql(fixture.url, `mutation { rateAnime(animeId: 5, rating: ${rating}) { rating } }`, undefined, token);
-    for (let i = 1; i <= TOKEN_LIMIT; i++) expect((await rate(i)).body.data.rateAnime.rating).toBe(i);
+    const token = (await gql(fixture.url, 'mutation { createUser(input: { name: "eager" }) { token } }')).body.data.createUser.token;
+    const rate = (rating: number) => gql(fixture.url, `mutation { rateAnime(input: { animeId: 5, rating: ${rating} }) { rating { rating } } }`, undefined, token);
+    for (let i = 1; i <= TOKEN_LIMIT; i++) expect((await rate(i)).body.data.rateAnime.rating.rating).toBe(i);
     const limited = await rate(TOKEN_LIMIT + 1);
     expect(limited.status).toBe(429);
     expect(codeOf(limited)).toBe('RATE_LIMITED');
     expect(limited.body.errors[0].extensions).toMatchObject({ retryable: true, retryAfterSeconds: expect.any(Number) });
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
-    const mine = await gql(fixture.url, '{ me { ratings { items { animeId rating } } } }', undefined, token);
-    expect(mine.body.data.me.ratings.items).toEqual([{ animeId: 5, rating: TOKEN_LIMIT }]);
+    const mine = await gql(fixture.url, '{ me { ratings { nodes { animeId rating } } } }', undefined, token);
+    expect(mine.body.data.me.ratings.nodes).toEqual([{ animeId: 5, rating: TOKEN_LIMIT }]);
     for (let i = 0; i < 20; i++) expect((await gql(fixture.url, '{ anime(id: 5) { id } }', undefined, token)).status).toBe(200);
   });
 
   it('rate limit per IP: a request of 30 aliased mutations costs 30; floods from one address stop with RATE_LIMITED', async () => {
-    const many = `mutation { ${Array.from({ length: 30 }, (_, i) => `d${i}: deleteRating(animeId: ${i + 1})`).join(' ')} }`;
+    const many = `mutation { ${Array.from({ length: 30 }, (_, i) => `d${i}: deleteRating(input: { animeId: ${i + 1} }) { deleted }`).join(' ')} }`;
     const codes: (string | undefined)[] = [];
     for (let i = 0; i < Math.ceil(IP_LIMIT / 30) + 1 && codes.at(-1) !== 'RATE_LIMITED'; i++) {
       const answer = await post(fixture.url, JSON.stringify({ query: many }));

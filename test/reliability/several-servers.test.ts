@@ -76,19 +76,19 @@ describePostgres('several servers on one PostgreSQL database', () => {
     }, 180_000);
 
     it('a new user rates on A: B recommends for them within a second, and follows their next ratings', async () => {
-      const user = (await gql(a.url, 'mutation { createUser(name: "roaming") { user { id } token } }')).body.data.createUser;
+      const user = (await gql(a.url, 'mutation { createUser(input: { name: "roaming" }) { user { id } token } }')).body.data.createUser;
       const recommendOnB = () => gql(b.url, '{ me { recommendations(k: 5) { anime { id } personal } embedding } }', undefined, user.token);
       const before = await recommendOnB();
       // No rating yet: popular titles, not personal, and no embedding.
       expect(before.body.data.me.recommendations.map((r: { personal: boolean }) => r.personal)).toEqual([false, false, false, false, false]);
       expect(before.body.data.me.embedding).toBeNull();
 
-      const rated = await gql(a.url, 'mutation { rateAnime(animeId: 1, rating: 10) { rating } }', undefined, user.token);
-      expect(rated.body.data.rateAnime.rating).toBe(10);
+      const rated = await gql(a.url, 'mutation { rateAnime(input: { animeId: 1, rating: 10 }) { rating { rating } } }', undefined, user.token);
+      expect(rated.body.data.rateAnime.rating.rating).toBe(10);
       const firstSeen = await timeUntil(recommendOnB, (answer) => answer.body.data?.me?.recommendations?.length === 5 && answer.body.data.me.recommendations[0].personal === true);
       expect(firstSeen).toBeLessThan(VISIBLE_WITHIN_MS);
 
-      await gql(a.url, 'mutation { rateAnime(animeId: 2, rating: 1) { rating } }', undefined, user.token);
+      await gql(a.url, 'mutation { rateAnime(input: { animeId: 2, rating: 1 }) { rating { rating } } }', undefined, user.token);
       const onA = (await gql(a.url, '{ me { embedding } }', undefined, user.token)).body.data.me.embedding as number[];
       const updated = await timeUntil(recommendOnB, (answer) => JSON.stringify(answer.body.data?.me?.embedding) === JSON.stringify(onA));
       expect(updated).toBeLessThan(VISIBLE_WITHIN_MS);
@@ -99,11 +99,11 @@ describePostgres('several servers on one PostgreSQL database', () => {
       const servedSize = async (server: ServerProcess) =>
         ((await gql(server.url, '{ user(id: 1) { embedding } }', undefined, ADMIN_TOKEN)).body.data.user.embedding as number[]).length;
       expect(await servedSize(b)).toBe(16);
-      const activated = await gql(a.url, `mutation { activateModel(id: ${second}) { id } }`, undefined, ADMIN_TOKEN);
-      expect(activated.body.data.activateModel.id).toBe(second);
+      const activated = await gql(a.url, `mutation { activateModel(input: { id: ${second} }) { modelVersion { id } } }`, undefined, ADMIN_TOKEN);
+      expect(activated.body.data.activateModel.modelVersion.id).toBe(second);
       const switched = await timeUntil(() => servedSize(b), (size) => size === 8);
       expect(switched).toBeLessThan(VISIBLE_WITHIN_MS);
-      await gql(a.url, `mutation { activateModel(id: ${first}) { id } }`, undefined, ADMIN_TOKEN);
+      await gql(a.url, `mutation { activateModel(input: { id: ${first} }) { modelVersion { id } } }`, undefined, ADMIN_TOKEN);
       await timeUntil(() => servedSize(b), (size) => size === 16);
     });
 
@@ -128,11 +128,11 @@ describePostgres('several servers on one PostgreSQL database', () => {
 
 /** Spends a new user's budget half on A, half on B; the next mutation on either is refused. */
 async function expectSharedBudget(a: ServerProcess, b: ServerProcess): Promise<void> {
-  const token = (await gql(a.url, 'mutation { createUser(name: "busy") { token } }')).body.data.createUser.token as string;
-  const rate = (server: ServerProcess, rating: number) => gql(server.url, `mutation { rateAnime(animeId: 3, rating: ${rating}) { rating } }`, undefined, token);
+  const token = (await gql(a.url, 'mutation { createUser(input: { name: "busy" }) { token } }')).body.data.createUser.token as string;
+  const rate = (server: ServerProcess, rating: number) => gql(server.url, `mutation { rateAnime(input: { animeId: 3, rating: ${rating} }) { rating { rating } } }`, undefined, token);
   for (let i = 1; i <= TOKEN_LIMIT; i++) {
     const answer = await rate(i % 2 === 0 ? a : b, i);
-    expect(answer.body.data?.rateAnime?.rating).toBe(i);
+    expect(answer.body.data?.rateAnime?.rating?.rating).toBe(i);
   }
   for (const server of [a, b]) {
     const refused = await rate(server, 1);

@@ -60,10 +60,14 @@ describe('query cost', () => {
     ['one anime', '{ anime(id: 1) { name } }', 1],
     ['k from a literal: 7 similar anime with their anime', '{ similarAnime(animeId: 1, k: 7) { similarity anime { name } } }', 100 + 7 + 7],
     ['the default k (10)', '{ similarAnime(animeId: 1) { anime { name } } }', 100 + 10 + 10],
-    ['a page of 50 anime', '{ animes(first: 50) { items { name } } }', 20 + 1 + 50],
+    ['a page of 50 anime', '{ animes(first: 50) { nodes { name } } }', 20 + 1 + 50],
+    ['a page of 50 anime as edges: each edge and its node count', '{ animes(first: 50) { edges { cursor node { name } } pageInfo { endCursor } } }', 20 + 1 + 50 + 50 + 1],
+    ['the count of a search', '{ animes(first: 1) { totalCount } }', 20 + 1 + 20],
+    ['the default page size (20)', '{ models { nodes { id } } }', 1 + 20],
     ['the playground map', `{ ${MAP} }`, 10 + DEMO_MAP * 2],
-    ['ratings under a user: the page size multiplies', '{ user(id: 1) { ratings(first: 30) { items { anime { name } } } } }', 1 + 10 + 1 + 30 + 30],
-    ['a list no argument bounds counts 100', '{ models { id } }', 100],
+    ['ratings under a user: the page size multiplies', '{ user(id: 1) { ratings(first: 30) { nodes { anime { name } } } } }', 1 + 10 + 1 + 30 + 30],
+    ['ratings under a user, as edges', '{ user(id: 1) { ratings(first: 30) { edges { node { anime { name } } } } } }', 1 + 10 + 1 + 30 + 30 + 30],
+    ['a list no argument bounds counts 100', '{ activeModel { history { epoch } } }', 1 + 100],
   ])('%s', (_name, query, cost) => {
     expect(costOf(query)).toBe(cost);
   });

@@ -19,7 +19,7 @@ async function fetcher(params: FetcherParams, options?: { headers?: Record<strin
 const DEFAULT_QUERY = `# The animerec API. Ctrl-Enter runs the query; the Docs pane lists every field.
 {
   catalogStats { anime users ratings watched }
-  animes(search: "Steins", first: 3) { items { id name genres communityRating } }
+  animes(search: "Steins", first: 3) { nodes { id name genres communityRating } pageInfo { hasNextPage endCursor } totalCount }
 }
 `;
 

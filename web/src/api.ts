@@ -44,3 +44,8 @@ export interface AnimeSummary {
 }
 
 export const ANIME_FIELDS = 'id name type genres episodes communityRating members';
+
+const TYPE_LABELS: Record<string, string> = { MOVIE: 'Movie', SPECIAL: 'Special', MUSIC: 'Music' };
+
+/** An AnimeType enum value as people write it (MOVIE → Movie; TV, OVA and ONA stay); null stays null. */
+export const typeLabel = (type: string | null): string | null => (type === null ? null : (TYPE_LABELS[type] ?? type));

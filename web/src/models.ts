@@ -9,8 +9,11 @@ export interface ModelSummary {
   createdAt: string;
 }
 
+/** The largest page the API gives; the default retention keeps far fewer versions. */
+export const MODEL_LIST_SIZE = 100;
+
 export async function loadModelList(): Promise<ModelSummary[]> {
-  return (await gql<{ models: ModelSummary[] }>('{ models { id kind embeddingDim isActive createdAt } }')).models;
+  return (await gql<{ models: { nodes: ModelSummary[] } }>(`{ models(first: ${MODEL_LIST_SIZE}) { nodes { id kind embeddingDim isActive createdAt } } }`)).models.nodes;
 }
 
 /** A ModelKind enum name as people write the kind: HYBRID_CLASSIFIER → hybrid-classifier. */

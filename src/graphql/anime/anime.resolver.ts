@@ -1,9 +1,11 @@
 import { Arg, Args, Ctx, FieldResolver, Float, Int, Query, Resolver, Root } from 'type-graphql';
 import { NotFoundError } from '../../errors';
-import { searchAnime } from '../../recsys/catalog';
+import { countAnime, searchAnime } from '../../recsys/catalog';
 import { embeddingOf, mapPoints, servingFor } from '../../recsys/embeddings';
 import type { GraphQLContext } from '../context';
-import { AnimesArgs, AnimePageType } from './anime.args';
+import { connectionOf, type ConnectionValue } from '../connection';
+import { AnimeConnection, AnimesArgs } from './anime.args';
+import { AnimeTypeEnum, animeTypeOf, animeTypesIn, type AnimeTypeValue } from './anime-type.enum';
 import { AnimeType } from './anime.type';
 import { checkFilterValues } from './filter-values';
 import { MapPointType } from './map-point.type';
@@ -15,10 +17,10 @@ export class AnimeResolver {
     return animeLoader.load(id);
   }
 
-  @Query(() => AnimePageType, { nullable: true, description: 'Search the catalog by name, genres and types.' })
-  animes(@Args(() => AnimesArgs) args: AnimesArgs, @Ctx() { db, catalog }: GraphQLContext): Promise<AnimePageType> {
+  @Query(() => AnimeConnection, { nullable: true, description: 'Search the catalog by name, genres and types, most members first.' })
+  async animes(@Args(() => AnimesArgs) args: AnimesArgs, @Ctx() { db, catalog }: GraphQLContext): Promise<ConnectionValue<AnimeType>> {
     checkFilterValues(catalog, args);
-    return searchAnime(db, args, args.first, args.after ?? null);
+    return connectionOf(await searchAnime(db, args, args.first, args.after ?? null), args.after, () => countAnime(db, args));
   }
 
   @Query(() => [String], { nullable: true, description: 'The genres the catalog uses, sorted: the values `genres` filters accept.' })
@@ -26,9 +28,14 @@ export class AnimeResolver {
     return catalog.vocabulary().genres;
   }
 
-  @Query(() => [String], { nullable: true, description: 'The anime types the catalog uses (TV, Movie, ...), sorted: the values `types` filters accept.' })
-  animeTypes(@Ctx() { catalog }: GraphQLContext): string[] {
-    return catalog.vocabulary().types;
+  @Query(() => [AnimeTypeEnum], { nullable: true, description: 'The anime types the catalog holds, in the enum\'s order (a filter on another type matches nothing).' })
+  animeTypes(@Ctx() { catalog }: GraphQLContext): AnimeTypeValue[] {
+    return animeTypesIn(catalog.vocabulary().types);
+  }
+
+  @FieldResolver(() => AnimeTypeEnum, { nullable: true, description: 'The format; null when the source data gives none or one the enum lacks.' })
+  type(@Root() anime: AnimeType): AnimeTypeValue | null {
+    return animeTypeOf(anime.type);
   }
 
   @FieldResolver(() => [Float], { nullable: true, description: "The item embedding in a model version (the active one by default); null when it has none." })

@@ -1,4 +1,5 @@
 import { Field, Float, Int, ObjectType } from 'type-graphql';
+import { AnimeTypeEnum } from './anime-type.enum';
 
 @ObjectType('Anime', { description: 'A title of the catalog (MyAnimeList anime_id as id).' })
 export class AnimeType {
@@ -11,7 +12,7 @@ export class AnimeType {
   @Field(() => [String], { description: 'Genres, as the catalog names them (query genres lists them all).' })
   genres!: string[];
 
-  @Field(() => String, { nullable: true, description: 'TV, Movie, OVA, Special, ONA, Music.' })
+  @Field(() => AnimeTypeEnum, { nullable: true, description: 'The format; null when the source data gives none or one the enum lacks.' })
   type!: string | null;
 
   @Field(() => Int, { nullable: true, description: 'null while unknown (still airing).' })

@@ -1,4 +1,7 @@
-/** Genres and types in filters must be ones the catalog uses: a typo would silently match nothing. */
+/**
+ * Genres in filters must be ones the catalog uses: a typo would silently match nothing. (Types
+ * are the AnimeType enum, which GraphQL validation checks.)
+ */
 import { InvalidInputError } from '../../errors';
 import type { AnimeCatalog } from '../../recsys/anime-catalog';
 
@@ -12,12 +15,10 @@ function unknownIn(given: readonly string[] | null | undefined, valid: readonly 
   return [...new Set(given ?? [])].filter((value) => !known.has(value));
 }
 
-/** Throws BAD_USER_INPUT naming the unknown values and listing the valid ones. */
-export function checkFilterValues(catalog: AnimeCatalog, filter: { genres?: readonly string[] | null; types?: readonly string[] | null } | null | undefined): void {
+/** Throws BAD_USER_INPUT naming the unknown genres and listing the valid ones. */
+export function checkFilterValues(catalog: AnimeCatalog, filter: { genres?: readonly string[] | null } | null | undefined): void {
   if (!filter) return;
-  const { genres, types } = catalog.vocabulary();
+  const { genres } = catalog.vocabulary();
   const badGenres = unknownIn(filter.genres, genres);
   if (badGenres.length > 0) throw new InvalidInputError(`unknown genre ${quoted(badGenres)}: the genres are ${genres.join(', ')} (query genres)`);
-  const badTypes = unknownIn(filter.types, types);
-  if (badTypes.length > 0) throw new InvalidInputError(`unknown type ${quoted(badTypes)}: the types are ${types.join(', ')} (query animeTypes)`);
 }

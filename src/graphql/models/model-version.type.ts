@@ -1,5 +1,6 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, Int, ObjectType } from 'type-graphql';
+import { Connection } from '../connection';
 import { ModelKindEnum } from '../training/training-enums';
 
 @ObjectType('EpochRecord', { description: 'The losses after one training epoch.' })
@@ -58,3 +59,6 @@ export class ModelVersionType {
   @Field(() => Date, { description: 'When it was last made active; null if never.', nullable: true })
   activatedAt!: Date | null;
 }
+
+@ObjectType('ModelVersionConnection', { description: 'Model versions, newest first, a page at a time.' })
+export class ModelVersionConnection extends Connection(ModelVersionType, 'ModelVersion', 'model versions') {}

@@ -1,13 +1,14 @@
-import { Ctx, Query, Resolver } from 'type-graphql';
+import { Args, Ctx, Query, Resolver } from 'type-graphql';
 import { activeModelVersion, listModelVersions } from '../../versions/summaries';
 import type { GraphQLContext } from '../context';
-import { ModelVersionType } from './model-version.type';
+import { ConnectionArgs, connectionOfNewestFirst, type ConnectionValue } from '../connection';
+import { ModelVersionConnection, ModelVersionType } from './model-version.type';
 
 @Resolver()
 export class ModelsResolver {
-  @Query(() => [ModelVersionType], { nullable: true, description: 'Every ready model version, newest first.' })
-  models(@Ctx() { db }: GraphQLContext): Promise<ModelVersionType[]> {
-    return listModelVersions(db);
+  @Query(() => ModelVersionConnection, { nullable: true, description: 'The ready model versions, newest first (retention bounds how many are kept).' })
+  async models(@Args(() => ConnectionArgs) args: ConnectionArgs, @Ctx() { db }: GraphQLContext): Promise<ConnectionValue<ModelVersionType>> {
+    return connectionOfNewestFirst(await listModelVersions(db), args);
   }
 
   @Query(() => ModelVersionType, { nullable: true, description: 'The version the API serves; null before any training.' })

@@ -1,11 +1,12 @@
 import { ArgsType, Field, Float, InputType, Int, ObjectType } from 'type-graphql';
 import { ArrayMaxSize, IsOptional, ValidateNested } from 'class-validator';
 import { IntAtLeast, IntRange } from '../validation';
+import { AnimeTypeEnum, type AnimeTypeValue } from '../anime/anime-type.enum';
 import { AnimeType } from '../anime/anime.type';
 
 export const DEFAULT_K = 10;
 export const MAX_K = 100;
-/** Most values a genres or types filter may list (the catalog has ~45 genres and 6 types). */
+/** Most values a genres or types filter may list (the catalog has ~45 genres; types is an enum of 6). */
 export const MAX_FILTER_VALUES = 100;
 
 @InputType('AnimeFilter', { description: 'Restricts results: all of `genres`, any of `types`, at least `minMembers`.' })
@@ -15,10 +16,10 @@ export class AnimeFilterInput {
   @ArrayMaxSize(MAX_FILTER_VALUES)
   genres?: string[] | null;
 
-  @Field(() => [String], { description: 'Anime must be of one of these types (query animeTypes lists them).', nullable: true })
+  @Field(() => [AnimeTypeEnum], { description: 'Anime must be of one of these types.', nullable: true })
   @IsOptional()
   @ArrayMaxSize(MAX_FILTER_VALUES)
-  types?: string[] | null;
+  types?: AnimeTypeValue[] | null;
 
   @Field(() => Int, { description: 'Anime must have at least this many community members (0 or more).', nullable: true })
   @IsOptional()

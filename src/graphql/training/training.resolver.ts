@@ -1,6 +1,6 @@
 import { IsOptional } from 'class-validator';
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Arg, Args, ArgsType, Authorized, Ctx, Field, Float, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Args, Authorized, Ctx, Field, Float, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { InvalidInputError, NotFoundError } from '../../errors';
 import { TRAINING_JOBS } from '../../jobs/job';
 import type { JobRunner } from '../../jobs/job-runner';
@@ -10,6 +10,8 @@ import { PRESETS } from '../../models/hyperparameters';
 import type { ModelKind } from '../../models/kinds';
 import { activateModelVersion } from '../../versions/activation';
 import { ADMIN } from '../auth-checker';
+import { Connection, ConnectionArgs, connectionOfNewestFirst, type ConnectionValue } from '../connection';
+import { MutationInput, type MutationArgs } from '../mutation-input';
 import { JobOriginEnum, MapMethodEnum, ModelKindEnum, PresetEnum, TrainingJobEnum, TrainingStatusEnum, type MapMethod } from './training-enums';
 import type { GraphQLContext } from '../context';
 import { ModelVersionType } from '../models/model-version.type';
@@ -72,8 +74,11 @@ async function trainingRun(jobs: JobRunner, id: number): Promise<JobRunRecord> {
   return run;
 }
 
-@ArgsType()
-class StartTrainingArgs {
+@ObjectType('TrainingRunConnection', { description: 'Training runs, newest first, a page at a time.' })
+class TrainingRunConnection extends Connection(TrainingRunType, 'TrainingRun', 'training runs') {}
+
+@InputType('StartTrainingInput', { description: 'Input of startTraining.' })
+class StartTrainingInput {
   @Field(() => ModelKindEnum, { description: 'The model kind to train.' })
   kind!: ModelKind;
 
@@ -92,16 +97,50 @@ class StartTrainingArgs {
   map!: MapMethod;
 }
 
+@ObjectType('StartTrainingPayload', { description: 'The training run startTraining started.' })
+class StartTrainingPayload {
+  @Field(() => TrainingRunType, { description: 'The run, running in the background (follow it in trainingRuns).' })
+  trainingRun!: TrainingRunType;
+}
+
+@InputType('AbortTrainingRunInput', { description: 'Input of abortTrainingRun.' })
+class AbortTrainingRunInput {
+  @Field(() => Int, { description: 'The training run to abort.' })
+  id!: number;
+}
+
+@ObjectType('AbortTrainingRunPayload', { description: 'The training run abortTrainingRun asked to stop.' })
+class AbortTrainingRunPayload {
+  @Field(() => TrainingRunType, { description: 'The run, with abortRequested set (ABORTED within seconds if it was running).' })
+  trainingRun!: TrainingRunType;
+}
+
+@InputType('ActivateModelInput', { description: 'Input of activateModel.' })
+class ActivateModelInput {
+  @Field(() => Int, { description: 'The model version to activate.' })
+  id!: number;
+}
+
+@ObjectType('ActivateModelPayload', { description: 'The model version activateModel made active.' })
+class ActivateModelPayload {
+  @Field(() => ModelVersionType, { description: 'The version the API serves now.' })
+  modelVersion!: ModelVersionType;
+}
+
+const StartTrainingArgs = MutationInput(StartTrainingInput, 'What to train, and how.');
+const AbortTrainingRunArgs = MutationInput(AbortTrainingRunInput, 'Which run.');
+const ActivateModelArgs = MutationInput(ActivateModelInput, 'Which version.');
+
 @Resolver()
 export class TrainingResolver {
-  @Query(() => [TrainingRunType], { nullable: true, description: 'The latest 50 training runs (train and tune jobs) on this database, wherever started, newest first.' })
-  async trainingRuns(@Ctx() { jobs }: GraphQLContext): Promise<TrainingRunType[]> {
-    return (await jobs.list({ names: TRAINING_JOBS })).map(trainingRunOf);
+  @Query(() => TrainingRunConnection, { nullable: true, description: 'The latest 50 training runs (train and tune jobs) on this database, wherever started, newest first.' })
+  async trainingRuns(@Args(() => ConnectionArgs) args: ConnectionArgs, @Ctx() { jobs }: GraphQLContext): Promise<ConnectionValue<TrainingRunType>> {
+    return connectionOfNewestFirst((await jobs.list({ names: TRAINING_JOBS })).map(trainingRunOf), args);
   }
 
   @Authorized(ADMIN)
-  @Mutation(() => TrainingRunType, { nullable: true, description: 'Admin: trains a model in the background (see trainingRuns).' })
-  async startTraining(@Args(() => StartTrainingArgs) args: StartTrainingArgs, @Ctx() { jobs }: GraphQLContext): Promise<TrainingRunType> {
+  @Mutation(() => StartTrainingPayload, { nullable: true, description: 'Admin: trains a model in the background (see trainingRuns).' })
+  async startTraining(@Args(() => StartTrainingArgs) { input: args }: MutationArgs<StartTrainingInput>, @Ctx() { jobs }: GraphQLContext): Promise<StartTrainingPayload> {
     // The one schema of training arguments (the CLI's and the job's): params are its overrides.
     const checked = trainJobArgs.safeParse({
       kind: args.kind,
@@ -113,26 +152,26 @@ export class TrainingResolver {
     if (!checked.success) {
       const issue = checked.error.issues[0]!;
       const [field, ...rest] = issue.path;
-      throw new InvalidInputError(field === 'overrides' ? `params.${rest.join('.') || '?'}: ${issue.message}` : issue.message);
+      throw new InvalidInputError(field === 'overrides' ? `input.params.${rest.join('.') || '?'}: ${issue.message}` : issue.message);
     }
-    return trainingRunOf(await jobs.start('train', checked.data, { origin: 'api' }));
+    return { trainingRun: trainingRunOf(await jobs.start('train', checked.data, { origin: 'api' })) };
   }
 
   @Authorized(ADMIN)
-  @Mutation(() => TrainingRunType, {
+  @Mutation(() => AbortTrainingRunPayload, {
     nullable: true,
     description: 'Admin: asks a running training run to stop, wherever it runs (CLI, API, start-up, another server); it shows as ABORTED within seconds.',
   })
-  async abortTrainingRun(@Arg('id', () => Int, { description: 'The training run to abort.' }) id: number, @Ctx() { jobs }: GraphQLContext): Promise<TrainingRunType> {
-    await trainingRun(jobs, id);
-    return trainingRunOf(await jobs.abort(id));
+  async abortTrainingRun(@Args(() => AbortTrainingRunArgs) { input }: MutationArgs<AbortTrainingRunInput>, @Ctx() { jobs }: GraphQLContext): Promise<AbortTrainingRunPayload> {
+    await trainingRun(jobs, input.id);
+    return { trainingRun: trainingRunOf(await jobs.abort(input.id)) };
   }
 
   @Authorized(ADMIN)
-  @Mutation(() => ModelVersionType, { nullable: true, description: 'Admin: makes a model version the one the API serves.' })
-  async activateModel(@Arg('id', () => Int, { description: 'The model version to activate.' }) id: number, @Ctx() { db, models }: GraphQLContext): Promise<ModelVersionType> {
-    await activateModelVersion(db, id);
+  @Mutation(() => ActivateModelPayload, { nullable: true, description: 'Admin: makes a model version the one the API serves.' })
+  async activateModel(@Args(() => ActivateModelArgs) { input }: MutationArgs<ActivateModelInput>, @Ctx() { db, models }: GraphQLContext): Promise<ActivateModelPayload> {
+    await activateModelVersion(db, input.id);
     await models.refresh();
-    return (await activeModelVersion(db))!;
+    return { modelVersion: (await activeModelVersion(db))! };
   }
 }

@@ -1,10 +1,6 @@
-import { MaxLength, MinLength } from 'class-validator';
-import { ArgsType, Field, Int, ObjectType } from 'type-graphql';
-import { MAX_RATING, MIN_RATING } from '../../models/rating-scale';
+import { Field, Int, ObjectType } from 'type-graphql';
 import { AnimeType } from '../anime/anime.type';
-import { IntRange } from '../validation';
-
-export const MAX_PAGE = 100;
+import { Connection } from '../connection';
 
 @ObjectType('Rating', { description: "A user's explicit rating of an anime." })
 export class RatingType {
@@ -24,14 +20,8 @@ export class RatingType {
   updatedAt!: Date;
 }
 
-@ObjectType('RatingPage', { description: "A page of a user's ratings, newest first." })
-export class RatingPageType {
-  @Field(() => [RatingType], { description: 'This page of ratings, newest first.' })
-  items!: RatingType[];
-
-  @Field(() => String, { nullable: true, description: 'Pass as `after` for the next page; null on the last.' })
-  nextCursor!: string | null;
-}
+@ObjectType('RatingConnection', { description: "A user's ratings, newest first, a page at a time." })
+export class RatingConnection extends Connection(RatingType, 'Rating', 'ratings') {}
 
 @ObjectType('User', { description: 'A person who rates: a dataset user (public sample) or an API user (private).' })
 export class UserType {
@@ -46,65 +36,4 @@ export class UserType {
 
   @Field(() => Date, { description: 'When the user was created.' })
   createdAt!: Date;
-}
-
-@ObjectType('CreatedUser', { description: 'A new user with their API token.' })
-export class CreatedUserType {
-  @Field(() => UserType, { description: 'The new user.' })
-  user!: UserType;
-
-  @Field(() => String, { description: 'The API token: shown once, only its hash is kept. Send it as "Authorization: Bearer <token>".' })
-  token!: string;
-
-  @Field(() => Date, { description: 'When the token stops being accepted (TOKEN_TTL_DAYS after issue); rotateToken before then.' })
-  tokenExpiresAt!: Date;
-}
-
-@ObjectType('IssuedToken', { description: 'A new API token for the signed-in user; the previous one no longer works.' })
-export class IssuedTokenType {
-  @Field(() => String, { description: 'The API token: shown once, only its hash is kept.' })
-  token!: string;
-
-  @Field(() => Date, { description: 'When the token stops being accepted.' })
-  expiresAt!: Date;
-}
-
-@ObjectType('DeletedUser', { description: 'What deleteMe removed, in one transaction, beside the user and their token.' })
-export class DeletedUserType {
-  @Field(() => Int, { description: 'Ratings removed.' })
-  ratings!: number;
-
-  @Field(() => Int, { description: 'Watched-but-not-rated rows removed.' })
-  watched!: number;
-
-  @Field(() => Int, { description: 'User embeddings removed (one per model version).' })
-  embeddings!: number;
-}
-
-@ArgsType()
-export class RatingsPageArgs {
-  @Field(() => Int, { description: 'How many ratings per page, 1-100.', defaultValue: 20 })
-  @IntRange(1, MAX_PAGE)
-  first!: number;
-
-  @Field(() => String, { description: 'The nextCursor of the previous page; omit for the first page.', nullable: true })
-  after?: string | null;
-}
-
-@ArgsType()
-export class CreateUserArgs {
-  @Field(() => String, { description: 'A display name, 1-100 characters.' })
-  @MinLength(1)
-  @MaxLength(100)
-  name!: string;
-}
-
-@ArgsType()
-export class RateArgs {
-  @Field(() => Int, { description: 'The anime to rate.' })
-  animeId!: number;
-
-  @Field(() => Int, { description: 'The rating, an integer from 1 to 10.' })
-  @IntRange(MIN_RATING, MAX_RATING)
-  rating!: number;
 }

@@ -1,24 +1,23 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, Float, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { ForbiddenError, InvalidInputError, NotFoundError, UnauthenticatedError } from '../../errors';
 import { embeddingOf, servingFor } from '../../recsys/embeddings';
-import { deleteRating, rateAnime, userRatings } from '../../recsys/ratings';
+import { countUserRatings, deleteRating, rateAnime, userRatings } from '../../recsys/ratings';
 import { createUser, deleteUser, findUser, revokeToken, rotateToken } from '../../recsys/users';
 import { AnimeType } from '../anime/anime.type';
+import { ConnectionArgs, connectionOf, type ConnectionValue } from '../connection';
 import type { GraphQLContext } from '../context';
 import { predictionFor, recommendationsFor } from '../recommend/recommend.resolver';
 import { RecommendationType, UserRecommendArgs } from '../recommend/recommend.types';
 import { mayReadUserData, privateUserError } from './user-data-access';
-import {
-  CreatedUserType,
-  CreateUserArgs,
-  DeletedUserType,
-  IssuedTokenType,
-  RateArgs,
-  RatingPageType,
-  RatingsPageArgs,
-  RatingType,
-  UserType,
-} from './user.types';
+import { MutationInput, type MutationArgs } from '../mutation-input';
+import { CreateUserInput, DeleteRatingInput, RateAnimeInput, RevokeTokenInput } from './user.inputs';
+import { CreateUserPayload, DeleteMePayload, DeleteRatingPayload, RateAnimePayload, RevokeTokenPayload, RotateTokenPayload } from './user.payloads';
+import { RatingConnection, RatingType, UserType } from './user.types';
+
+const CreateUserArgs = MutationInput(CreateUserInput, 'The new user.');
+const RevokeTokenArgs = MutationInput(RevokeTokenInput, 'Whose token; omit for your own.', { empty: {} });
+const RateAnimeArgs = MutationInput(RateAnimeInput, 'The anime and the rating.');
+const DeleteRatingArgs = MutationInput(DeleteRatingInput, 'Which rating.');
 
 /** Every field of a user but id, source and createdAt is private unless the user is in the public sample. */
 function assertMayRead(context: GraphQLContext, user: UserType): void {
@@ -52,10 +51,10 @@ export class UsersResolver {
     return embeddingOf(await servingFor(context.models, model), 'user', user.id);
   }
 
-  @FieldResolver(() => RatingPageType, { nullable: true, description: "The user's ratings, newest first." })
-  ratings(@Root() user: UserType, @Args(() => RatingsPageArgs) args: RatingsPageArgs, @Ctx() context: GraphQLContext): Promise<RatingPageType> {
+  @FieldResolver(() => RatingConnection, { nullable: true, description: "The user's ratings, newest first." })
+  async ratings(@Root() user: UserType, @Args(() => ConnectionArgs) args: ConnectionArgs, @Ctx() context: GraphQLContext): Promise<ConnectionValue<RatingType>> {
     assertMayRead(context, user);
-    return userRatings(context.db, user.id, args.first, args.after ?? null);
+    return connectionOf(await userRatings(context.db, user.id, args.first, args.after ?? null), args.after, () => countUserRatings(context.db, user.id));
   }
 
   @FieldResolver(() => [RecommendationType], { nullable: true, description: 'The k anime with the highest predicted ratings for this user.' })
@@ -75,45 +74,48 @@ export class UsersResolver {
     return predictionFor(context, user.id, animeId, model);
   }
 
-  @Mutation(() => CreatedUserType, { nullable: true, description: 'Creates a user and returns its API token (shown once; it expires after TOKEN_TTL_DAYS).' })
-  async createUser(@Args(() => CreateUserArgs) args: CreateUserArgs, @Ctx() context: GraphQLContext): Promise<CreatedUserType> {
-    const created = await createUser(context.db, args.name, context.tokenTtlDays);
+  @Mutation(() => CreateUserPayload, { nullable: true, description: 'Creates a user and returns its API token (shown once; it expires after TOKEN_TTL_DAYS).' })
+  async createUser(@Args(() => CreateUserArgs) { input }: MutationArgs<CreateUserInput>, @Ctx() context: GraphQLContext): Promise<CreateUserPayload> {
+    const created = await createUser(context.db, input.name, context.tokenTtlDays);
     context.createdUsers.add(created.user.id);
     return { user: created.user, token: created.token, tokenExpiresAt: created.expiresAt };
   }
 
   @Authorized()
-  @Mutation(() => IssuedTokenType, { nullable: true, description: "Replaces the signed-in user's token by a new one with a fresh expiry; the old token stops working at once." })
-  rotateToken(@Ctx() { db, caller, tokenTtlDays }: GraphQLContext): Promise<IssuedTokenType> {
+  @Mutation(() => RotateTokenPayload, { nullable: true, description: "Replaces the signed-in user's token by a new one with a fresh expiry; the old token stops working at once." })
+  rotateToken(@Ctx() { db, caller, tokenTtlDays }: GraphQLContext): Promise<RotateTokenPayload> {
     return rotateToken(db, caller.userId!, tokenTtlDays);
   }
 
-  @Mutation(() => Boolean, { nullable: true, description: "Revokes the signed-in user's token (nobody can sign in as them after); the admin may name any user. False when there was no token." })
-  revokeToken(@Arg('userId', () => Int, { nullable: true, description: 'Whose token; the signed-in user when omitted (admin only for another user).' }) userId: number | null, @Ctx() { db, caller }: GraphQLContext): Promise<boolean> {
+  @Mutation(() => RevokeTokenPayload, { nullable: true, description: "Revokes the signed-in user's token (nobody can sign in as them after); the admin may name any user." })
+  async revokeToken(
+    @Args(() => RevokeTokenArgs) { input }: MutationArgs<RevokeTokenInput>,
+    @Ctx() { db, caller }: GraphQLContext,
+  ): Promise<RevokeTokenPayload> {
     if (caller.badToken) throw new UnauthenticatedError('the token is not valid');
     if (caller.userId === null && !caller.admin) throw new UnauthenticatedError('sign in first: send "Authorization: Bearer <token>"');
-    const target = userId ?? caller.userId;
-    if (target === null) throw new InvalidInputError('the admin must name a userId');
+    const target = input.userId ?? caller.userId;
+    if (target === null) throw new InvalidInputError('the admin must name input.userId');
     if (target !== caller.userId && !caller.admin) throw new ForbiddenError("only the admin may revoke another user's token");
-    return revokeToken(db, target);
+    return { userId: target, revoked: await revokeToken(db, target) };
   }
 
   @Authorized()
-  @Mutation(() => DeletedUserType, { nullable: true, description: 'Deletes the signed-in user with their ratings, watched rows, embeddings and token, in one transaction.' })
-  deleteMe(@Ctx() { db, caller }: GraphQLContext): Promise<DeletedUserType> {
-    return deleteUser(db, caller.userId!);
+  @Mutation(() => DeleteMePayload, { nullable: true, description: 'Deletes the signed-in user with their ratings, watched rows, embeddings and token, in one transaction.' })
+  async deleteMe(@Ctx() { db, caller }: GraphQLContext): Promise<DeleteMePayload> {
+    return { deletedUserId: caller.userId!, ...(await deleteUser(db, caller.userId!)) };
   }
 
   @Authorized()
-  @Mutation(() => RatingType, { nullable: true, description: "Rates an anime as the signed-in user (upsert); recommendations follow at once." })
-  rateAnime(@Args(() => RateArgs) args: RateArgs, @Ctx() { db, models, caller }: GraphQLContext): Promise<RatingType> {
-    return rateAnime(db, models, caller.userId!, args.animeId, args.rating);
+  @Mutation(() => RateAnimePayload, { nullable: true, description: 'Rates an anime as the signed-in user (upsert); recommendations follow at once.' })
+  async rateAnime(@Args(() => RateAnimeArgs) { input }: MutationArgs<RateAnimeInput>, @Ctx() { db, models, caller }: GraphQLContext): Promise<RateAnimePayload> {
+    return { rating: await rateAnime(db, models, caller.userId!, input.animeId, input.rating) };
   }
 
   @Authorized()
-  @Mutation(() => Boolean, { nullable: true, description: "Removes the signed-in user's rating; false when there was none." })
-  deleteRating(@Arg('animeId', () => Int, { description: 'The anime whose rating to remove.' }) animeId: number, @Ctx() { db, models, caller }: GraphQLContext): Promise<boolean> {
-    return deleteRating(db, models, caller.userId!, animeId);
+  @Mutation(() => DeleteRatingPayload, { nullable: true, description: "Removes the signed-in user's rating of an anime." })
+  async deleteRating(@Args(() => DeleteRatingArgs) { input }: MutationArgs<DeleteRatingInput>, @Ctx() { db, models, caller }: GraphQLContext): Promise<DeleteRatingPayload> {
+    return { animeId: input.animeId, deleted: await deleteRating(db, models, caller.userId!, input.animeId) };
   }
 }
 

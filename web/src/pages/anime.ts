@@ -1,5 +1,5 @@
 /** One anime: its metadata, its most similar titles, the signed-in user's prediction and rating. */
-import { ANIME_FIELDS, gql, type AnimeSummary } from '../api';
+import { ANIME_FIELDS, gql, typeLabel, type AnimeSummary } from '../api';
 import { animeLink, errorBox, formatNumber, h, replace, section } from '../dom';
 import { hasNoEmbeddingYet, loadRecommendations, recommendationList } from '../recommendations';
 import { currentSession, type Session } from '../session';
@@ -7,9 +7,9 @@ import type { Page } from './page';
 
 const ANIME = `query Anime($id: Int!) { anime(id: $id) { ${ANIME_FIELDS} } }`;
 const SIMILAR = `query Similar($id: Int!) { similarAnime(animeId: $id, k: 10) { anime { id name type genres } similarity } }`;
-const MY_RATINGS = `{ me { ratings(first: 100) { items { animeId rating } } } }`;
+const MY_RATINGS = `{ me { ratings(first: 100) { nodes { animeId rating } } } }`;
 const PREDICT = `query Predict($user: Int!, $anime: Int!) { predictRating(userId: $user, animeId: $anime) }`;
-const RATE = `mutation Rate($anime: Int!, $rating: Int!) { rateAnime(animeId: $anime, rating: $rating) { rating } }`;
+const RATE = `mutation Rate($anime: Int!, $rating: Int!) { rateAnime(input: { animeId: $anime, rating: $rating }) { rating { rating } } }`;
 
 type Similar = { anime: { id: number; name: string; type: string | null; genres: string[] }; similarity: number };
 
@@ -18,7 +18,7 @@ function facts(anime: AnimeSummary): HTMLElement {
   return h(
     'dl',
     { class: 'facts' },
-    ...fact('Type', anime.type ?? 'unknown'),
+    ...fact('Type', typeLabel(anime.type) ?? 'unknown'),
     ...fact('Genres', anime.genres.join(', ') || '—'),
     ...fact('Episodes', anime.episodes === null ? 'unknown' : String(anime.episodes)),
     ...fact('Community rating', formatNumber(anime.communityRating, 2)),
@@ -33,7 +33,7 @@ function similarTable(similar: Similar[]): HTMLElement {
     'table',
     { class: 'similar' },
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Anime'), h('th', { scope: 'col' }, 'Type'), h('th', { scope: 'col' }, 'Similarity'))),
-    h('tbody', {}, ...similar.map((s) => h('tr', {}, h('td', {}, animeLink(s.anime)), h('td', {}, s.anime.type ?? '—'), h('td', { class: 'num' }, s.similarity.toFixed(3))))),
+    h('tbody', {}, ...similar.map((s) => h('tr', {}, h('td', {}, animeLink(s.anime)), h('td', {}, typeLabel(s.anime.type) ?? '—'), h('td', { class: 'num' }, s.similarity.toFixed(3))))),
   );
 }
 
@@ -54,7 +54,7 @@ function personal(target: HTMLElement, anime: AnimeSummary, session: Session, re
   const render = async (message?: string) => {
     const load = async () => {
       const [ratings, prediction] = await Promise.all([
-        gql<{ me: { ratings: { items: { animeId: number; rating: number }[] } } }>(MY_RATINGS, {}, session.token),
+        gql<{ me: { ratings: { nodes: { animeId: number; rating: number }[] } } }>(MY_RATINGS, {}, session.token),
         gql<{ predictRating: number }>(PREDICT, { user: session.userId, anime: anime.id }, session.token).then(
           (data) => data.predictRating,
           (error: unknown) => {
@@ -63,7 +63,7 @@ function personal(target: HTMLElement, anime: AnimeSummary, session: Session, re
           },
         ),
       ]);
-      return { mine: ratings.me.ratings.items.find((r) => r.animeId === anime.id)?.rating ?? null, prediction };
+      return { mine: ratings.me.ratings.nodes.find((r) => r.animeId === anime.id)?.rating ?? null, prediction };
     };
     await section(target, 'your prediction', load, ({ mine, prediction }) => {
       status.textContent = message ?? '';

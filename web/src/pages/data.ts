@@ -1,5 +1,5 @@
 /** Data: what the notebook looked at first — the counts, the rating histogram, popularity. */
-import { gql } from '../api';
+import { gql, typeLabel } from '../api';
 import { chartIn } from '../charts';
 import { animeLink, formatNumber, h, replace, section } from '../dom';
 import type { Page } from './page';
@@ -65,7 +65,7 @@ function mostRatedTable(s: Stats): HTMLElement {
       'tbody',
       {},
       ...s.mostRated.map((m, k) =>
-        h('tr', {}, h('td', { class: 'num' }, String(k + 1)), h('td', {}, animeLink(m.anime)), h('td', {}, m.anime.type ?? '—'), h('td', { class: 'num' }, formatNumber(m.ratings)), h('td', { class: 'num' }, m.meanRating.toFixed(2)), h('td', { class: 'num' }, formatNumber(m.anime.communityRating, 2)), h('td', { class: 'num' }, formatNumber(m.anime.members))),
+        h('tr', {}, h('td', { class: 'num' }, String(k + 1)), h('td', {}, animeLink(m.anime)), h('td', {}, typeLabel(m.anime.type) ?? '—'), h('td', { class: 'num' }, formatNumber(m.ratings)), h('td', { class: 'num' }, m.meanRating.toFixed(2)), h('td', { class: 'num' }, formatNumber(m.anime.communityRating, 2)), h('td', { class: 'num' }, formatNumber(m.anime.members))),
       ),
     ),
   );

@@ -1,21 +1,21 @@
 /** Explore: search the catalog by name, most popular first, a page at a time. */
-import { ANIME_FIELDS, gql, type AnimeSummary } from '../api';
+import { ANIME_FIELDS, gql, typeLabel, type AnimeSummary } from '../api';
 import { animeLink, errorBox, formatNumber, h, loading, replace } from '../dom';
 import { setHashQuery, type Page } from './page';
 
 const PAGE_SIZE = 25;
 const SEARCH = `query Search($search: String, $after: String) {
-  animes(search: $search, first: ${PAGE_SIZE}, after: $after) { items { ${ANIME_FIELDS} } nextCursor }
+  animes(search: $search, first: ${PAGE_SIZE}, after: $after) { nodes { ${ANIME_FIELDS} } pageInfo { hasNextPage endCursor } }
 }`;
 
-type SearchResult = { animes: { items: AnimeSummary[]; nextCursor: string | null } };
+type SearchResult = { animes: { nodes: AnimeSummary[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
 
 export function animeRow(anime: AnimeSummary): HTMLTableRowElement {
   return h(
     'tr',
     {},
     h('td', {}, animeLink(anime)),
-    h('td', {}, anime.type ?? '—'),
+    h('td', {}, typeLabel(anime.type) ?? '—'),
     h('td', { class: 'genres' }, anime.genres.join(', ')),
     h('td', { class: 'num' }, formatNumber(anime.episodes)),
     h('td', { class: 'num' }, formatNumber(anime.communityRating, 2)),
@@ -52,10 +52,10 @@ export const renderExplore: Page = async (root, { query, signal }) => {
     const loadPage = async () => {
       const data: SearchResult = await gql<SearchResult>(SEARCH, { search: term || null, after });
       if (mine !== generation) return;
-      tbody.append(...data.animes.items.map(animeRow));
-      after = data.animes.nextCursor;
-      more.hidden = after === null;
-      return data.animes.items.length;
+      tbody.append(...data.animes.nodes.map(animeRow));
+      after = data.animes.pageInfo.endCursor;
+      more.hidden = !data.animes.pageInfo.hasNextPage;
+      return data.animes.nodes.length;
     };
     try {
       const count = await loadPage();

@@ -2,7 +2,7 @@
  * The embedding map: every mapped anime of a model version as a point (its 2-D UMAP/t-SNE
  * coordinates), zoom and pan with the wheel and drag, hover for the anime, click to open it.
  */
-import { gql, type AnimeSummary } from '../api';
+import { gql, typeLabel, type AnimeSummary } from '../api';
 import { chartIn, disposeChart, PALETTE, type Chart } from '../charts';
 import { h, replace, section } from '../dom';
 import { loadModelList, modelLabel, type ModelSummary } from '../models';
@@ -58,7 +58,7 @@ function drawMap(element: HTMLElement, points: MapPoint[], colourBy: string): Ch
         const a = points[params.data[4]!]!.anime;
         return [
           `<strong>${escapeHtml(a.name)}</strong>`,
-          `${escapeHtml(a.type ?? 'unknown type')} · ${a.episodes === null ? 'episodes unknown' : `${a.episodes} episode${a.episodes === 1 ? '' : 's'}`}`,
+          `${escapeHtml(typeLabel(a.type) ?? 'unknown type')} · ${a.episodes === null ? 'episodes unknown' : `${a.episodes} episode${a.episodes === 1 ? '' : 's'}`}`,
           escapeHtml(a.genres.join(', ') || 'no genres'),
           `community rating ${a.communityRating?.toFixed(2) ?? '—'}`,
         ].join('<br>');

@@ -3,22 +3,22 @@
  * predicted-vs-true chart, the active marker; with the admin token, training and activation.
  */
 import { gql } from '../api';
-import { enumName, kindLabel } from '../models';
+import { enumName, kindLabel, MODEL_LIST_SIZE } from '../models';
 import { chartIn } from '../charts';
 import { errorBox, formatNumber, h, replace, section } from '../dom';
 import { adminToken, setAdminToken } from '../session';
 import type { Page } from './page';
 
-const MODELS = `{ models {
+const MODELS = `{ models(first: ${MODEL_LIST_SIZE}) { nodes {
   id kind embeddingDim isActive createdAt activatedAt hyperparameters metrics
   history { epoch loss valLoss seconds }
   predictionSample { actual predicted }
-} }`;
-const RUNS = `{ trainingRuns { id kind preset status phase progress detail startedAt finishedAt modelVersionId error } }`;
+} } }`;
+const RUNS = `{ trainingRuns { nodes { id kind preset status phase progress detail startedAt finishedAt modelVersionId error } } }`;
 const START = `mutation Start($kind: ModelKind!, $preset: TrainingPreset!, $params: JSONObject, $activate: Boolean!, $map: MapMethod!) {
-  startTraining(kind: $kind, preset: $preset, params: $params, activate: $activate, map: $map) { id }
+  startTraining(input: { kind: $kind, preset: $preset, params: $params, activate: $activate, map: $map }) { trainingRun { id } }
 }`;
-const ACTIVATE = `mutation Activate($id: Int!) { activateModel(id: $id) { id } }`;
+const ACTIVATE = `mutation Activate($id: Int!) { activateModel(input: { id: $id }) { modelVersion { id } } }`;
 
 type Regression = { mae: number; rmse: number };
 type Ranking = { ndcg: number; recall: number; coverage: number };
@@ -161,6 +161,9 @@ function detail(target: HTMLElement, m: ModelVersion, admin: string | null, relo
   if (m.predictionSample) predictedChart(scatter, m.predictionSample);
 }
 
+/** The latest page of runs (newest first). */
+type RunsData = { trainingRuns: { nodes: TrainingRun[] } };
+
 function runsList(runs: TrainingRun[]): HTMLElement {
   if (runs.length === 0) return h('p', { class: 'empty' }, 'No training run was started through this server yet.');
   return h(
@@ -198,8 +201,8 @@ function trainingForm(admin: string | null, onStarted: () => void): HTMLElement 
       status.textContent = 'Starting…';
       try {
         const params = epochs.value ? { epochs: Number(epochs.value) } : null;
-        const data = await gql<{ startTraining: { id: number } }>(START, { kind: kind.value, preset: preset.value, params, activate: activate.checked, map: map.value }, token);
-        status.textContent = `Training run ${data.startTraining.id} started.`;
+        const data = await gql<{ startTraining: { trainingRun: { id: number } } }>(START, { kind: kind.value, preset: preset.value, params, activate: activate.checked, map: map.value }, token);
+        status.textContent = `Training run ${data.startTraining.trainingRun.id} started.`;
         onStarted();
       } catch (error) {
         replace(status, errorBox(error));
@@ -224,9 +227,9 @@ export const renderModels: Page = async (root, { signal }) => {
 
   let selected: number | null = null;
   const loadModels = async () => {
-    const models = await section(list, 'model versions', () => gql<{ models: ModelVersion[] }>(MODELS), () => []);
+    const models = await section(list, 'model versions', () => gql<{ models: { nodes: ModelVersion[] } }>(MODELS), () => []);
     if (!models) return;
-    const versions = models.models;
+    const versions = models.models.nodes;
     if (versions.length === 0) {
       replace(list, h('p', { class: 'empty' }, 'No model version yet. A first start trains one in the background; progress shows below.'));
       replace(detailBox);
@@ -246,18 +249,18 @@ export const renderModels: Page = async (root, { signal }) => {
     if (polling) return;
     polling = true;
     let wasRunning = started;
-    const show = (data: { trainingRuns: TrainingRun[] }) => [h('h2', {}, 'Training runs'), runsList(data.trainingRuns)];
+    const show = (data: RunsData) => [h('h2', {}, 'Training runs'), runsList(data.trainingRuns.nodes)];
     try {
       // The first load shows "Loading…"; later polls update in place (no flicker).
-      let data = await section(runs, 'training runs', () => gql<{ trainingRuns: TrainingRun[] }>(RUNS), show);
+      let data = await section(runs, 'training runs', () => gql<RunsData>(RUNS), show);
       while (data && !signal.aborted) {
-        const running = data.trainingRuns.some((r) => r.status === 'running');
+        const running = data.trainingRuns.nodes.some((r) => r.status === 'RUNNING');
         if (wasRunning && !running) await loadModels(); // a run finished: its version is listed
         wasRunning = running;
         if (!running) break;
         await new Promise((resolve) => setTimeout(resolve, 1000));
         try {
-          data = await gql<{ trainingRuns: TrainingRun[] }>(RUNS);
+          data = await gql<RunsData>(RUNS);
           replace(runs, show(data));
         } catch (error) {
           replace(runs, h('h2', {}, 'Training runs'), errorBox(error));

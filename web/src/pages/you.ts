@@ -1,14 +1,14 @@
 /** You: create a user (or sign in with a token), your ratings, your recommendations. */
-import { ApiError, gql } from '../api';
+import { ApiError, gql, typeLabel } from '../api';
 import { animeLink, errorBox, h, replace, section } from '../dom';
 import { loadRecommendations, recommendationList } from '../recommendations';
 import { currentSession, signIn, signOut, type Session } from '../session';
 import type { Page } from './page';
 
-const CREATE = `mutation Create($name: String!) { createUser(name: $name) { user { id name } token } }`;
+const CREATE = `mutation Create($name: String!) { createUser(input: { name: $name }) { user { id name } token } }`;
 const ME = `{ me { id name } }`;
-const MY_RATINGS = `query MyRatings($after: String) { me { ratings(first: 50, after: $after) { items { rating updatedAt anime { id name type } } nextCursor } } }`;
-const DELETE = `mutation Delete($anime: Int!) { deleteRating(animeId: $anime) }`;
+const MY_RATINGS = `query MyRatings($after: String) { me { ratings(first: 50, after: $after) { nodes { rating updatedAt anime { id name type } } totalCount } } }`;
+const DELETE = `mutation Delete($anime: Int!) { deleteRating(input: { animeId: $anime }) { deleted } }`;
 
 type RatingItem = { rating: number; updatedAt: string; anime: { id: number; name: string; type: string | null } };
 
@@ -72,7 +72,7 @@ function ratingsTable(session: Session, items: RatingItem[], refresh: () => void
           'tr',
           {},
           h('td', {}, animeLink(item.anime)),
-          h('td', {}, item.anime.type ?? '—'),
+          h('td', {}, typeLabel(item.anime.type) ?? '—'),
           h('td', { class: 'num' }, String(item.rating)),
           h('td', {}, h('button', { type: 'button', class: 'link', 'aria-label': `Remove your rating of ${item.anime.name}`, onclick: async () => {
             await gql(DELETE, { anime: item.anime.id }, session.token).catch(() => undefined);
@@ -110,9 +110,9 @@ export const renderYou: Page = async (root) => {
     h('div', { class: 'columns' }, recommendations, ratings),
   );
   const refresh = () => {
-    void section(ratings, 'your ratings', () => gql<{ me: { ratings: { items: RatingItem[] } } }>(MY_RATINGS, {}, session.token), (data) => [
-      h('h2', {}, `Your ratings (${data.me.ratings.items.length}${data.me.ratings.items.length === 50 ? '+' : ''})`),
-      ratingsTable(session, data.me.ratings.items, refresh),
+    void section(ratings, 'your ratings', () => gql<{ me: { ratings: { nodes: RatingItem[]; totalCount: number } } }>(MY_RATINGS, {}, session.token), (data) => [
+      h('h2', {}, `Your ratings (${data.me.ratings.totalCount})`),
+      ratingsTable(session, data.me.ratings.nodes, refresh),
     ]);
     void section(recommendations, 'your recommendations', () => loadRecommendations(session.userId, 10, session.token), (list) => [h('h2', {}, 'Recommended for you'), recommendationList(list)]);
   };
