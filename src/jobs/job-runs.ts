@@ -54,7 +54,7 @@ const SELECT_RUN = `SELECT ${COLUMNS} FROM ${REPORTED_RUNS} WHERE id = $2`;
 
 const SELECT_RUNS = `
 SELECT ${COLUMNS} FROM ${REPORTED_RUNS}
-WHERE ($2::text[] IS NULL OR name = ANY($2::text[])) AND ($3::text IS NULL OR status = $3)
+WHERE ($2::text[] IS NULL OR name = ANY($2::text[])) AND ($3::text IS NULL OR status = $3) AND ($5::int IS NULL OR id < $5)
 ORDER BY id DESC LIMIT $4`;
 
 const COUNT_RUNS = `SELECT status, count(*)::int AS runs FROM ${REPORTED_RUNS} WHERE name = ANY($2::text[]) GROUP BY status`;
@@ -91,10 +91,12 @@ export interface JobRunFilter {
   status?: JobStatus;
   /** The newest `first`. */
   first: number;
+  /** Only runs older than this one (paging). */
+  beforeId?: number;
 }
 
 export async function selectJobRuns(db: Queryable, filter: JobRunFilter, staleAfterMs: number): Promise<JobRunRecord[]> {
-  const { rows } = await db.query<JobRunRecord>(SELECT_RUNS, [staleAfterMs, filter.names ?? null, filter.status ?? null, filter.first]);
+  const { rows } = await db.query<JobRunRecord>(SELECT_RUNS, [staleAfterMs, filter.names ?? null, filter.status ?? null, filter.first, filter.beforeId ?? null]);
   return rows;
 }
 

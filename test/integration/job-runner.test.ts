@@ -76,6 +76,7 @@ describeEachDriver('job runner', (driver) => {
       expect(train!.finishedAt!.getTime()).toBeGreaterThanOrEqual(train!.startedAt.getTime());
       expect((await otherRunner.list({ names: ['ingest'] })).map((run) => run.id)).toEqual([ingest!.id]);
       expect(await otherRunner.list({ first: 1 })).toEqual([train]);
+      expect(await otherRunner.list({ beforeId: train!.id })).toEqual([ingest]);
       expect(await otherRunner.count(['train', 'tune'])).toEqual(new Map([['succeeded', 1]]));
     } finally {
       files.remove();
@@ -121,7 +122,8 @@ describeEachDriver('job runner', (driver) => {
     const lines: string[] = [];
     const logger = pino({ level: 'warn' }, new Writable({ write: (chunk, _encoding, next) => (lines.push(String(chunk)), next()) }));
     const logged = new JobRunner(test.db, { logger });
-    const running = logged.run('train', QUICK, { origin: 'cli', progress: silentProgress });
+    // Long enough (a few seconds) to be still running when its table goes away.
+    const running = logged.run('train', { ...ENDLESS, overrides: { ...ENDLESS.overrides, epochs: 300 } }, { origin: 'cli', progress: silentProgress });
     running.catch(() => undefined);
     const run = await waitFor(() => runningTrain(otherRunner), (found) => found !== undefined);
     // Every write of the run fails from now on, its end included.

@@ -10,7 +10,7 @@ import { PRESETS } from '../../models/hyperparameters';
 import type { ModelKind } from '../../models/kinds';
 import { activateModelVersion } from '../../versions/activation';
 import { ADMIN } from '../auth-checker';
-import { Connection, ConnectionArgs, connectionOfNewestFirst, type ConnectionValue } from '../connection';
+import { Connection, ConnectionArgs, connectionByIdNewestFirst, type ConnectionValue } from '../connection';
 import { MutationInput, type MutationArgs } from '../mutation-input';
 import { JobOriginEnum, MapMethodEnum, ModelKindEnum, PresetEnum, TrainingJobEnum, TrainingStatusEnum, type MapMethod } from './training-enums';
 import type { GraphQLContext } from '../context';
@@ -135,7 +135,11 @@ const ActivateModelArgs = MutationInput(ActivateModelInput, 'Which version.');
 export class TrainingResolver {
   @Query(() => TrainingRunConnection, { nullable: true, description: 'The latest 50 training runs (train and tune jobs) on this database, wherever started, newest first.' })
   async trainingRuns(@Args(() => ConnectionArgs) args: ConnectionArgs, @Ctx() { jobs }: GraphQLContext): Promise<ConnectionValue<TrainingRunType>> {
-    return connectionOfNewestFirst((await jobs.list({ names: TRAINING_JOBS })).map(trainingRunOf), args);
+    return connectionByIdNewestFirst(
+      args,
+      async ({ beforeId, limit }) => (await jobs.list({ names: TRAINING_JOBS, first: limit, beforeId: beforeId ?? undefined })).map(trainingRunOf),
+      async () => [...(await jobs.count(TRAINING_JOBS)).values()].reduce((sum, runs) => sum + runs, 0),
+    );
   }
 
   @Authorized(ADMIN)
