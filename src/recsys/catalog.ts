@@ -1,6 +1,7 @@
 /** Catalog lookups and counts: plain functions over the database, used by GraphQL and the CLI. */
 import type { Database } from '../db/database';
 import type { Anime } from '../generated/prisma/client';
+import { animeFilterSql, type AnimeFilter } from './anime-filter';
 import { decodeCursor, pageOf, type Page } from './cursor';
 
 export type { Anime };
@@ -66,13 +67,9 @@ export function catalogStats(db: Database): Promise<CatalogStats> {
   return cachedStat(db, 'counts', async () => (await db.query<CatalogStats>(COUNTS)).rows[0]!);
 }
 
-export interface AnimeSearch {
+export interface AnimeSearch extends AnimeFilter {
   /** Case-insensitive substring of the name. */
   search?: string | null;
-  /** Anime having ALL of these genres. */
-  genres?: string[] | null;
-  /** Anime of ANY of these types. */
-  types?: string[] | null;
 }
 
 /** `text` with LIKE's wildcards (% and _) and its escape character escaped: the search is literal. */
@@ -80,32 +77,41 @@ function literalPattern(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-/** The filter of a search, in Prisma's terms (shared by the page and its count). */
-function searchWhere(query: AnimeSearch) {
-  return {
-    ...(query.search ? { name: { contains: literalPattern(query.search), mode: 'insensitive' as const } } : {}),
-    ...(query.genres?.length ? { genres: { hasEvery: query.genres } } : {}),
-    ...(query.types?.length ? { type: { in: query.types } } : {}),
-  };
+/** The conditions of a search (shared by the page and its count), binding its values into `params`. */
+function searchSql(query: AnimeSearch, params: unknown[]): string {
+  let sql = animeFilterSql(query, params, 'a');
+  if (query.search) {
+    params.push(`%${literalPattern(query.search)}%`);
+    sql += ` AND a.name ILIKE $${params.length}`;
+  }
+  return sql;
 }
+
+/** The anime table's columns under the Prisma model's field names. */
+const ANIME_COLUMNS = `a.id, a.name, a.genres, a.type, a.episodes, a.community_rating AS "communityRating", a.members,
+  a.created_at AS "createdAt", a.updated_at AS "updatedAt"`;
 
 const isAnimeKey = (key: readonly unknown[]) => key.length === 2 && key.every(Number.isInteger);
 
 /** A page of anime ordered by popularity (members, then id), after the cursor of a previous one. */
 export async function searchAnime(db: Database, query: AnimeSearch, first: number, after: string | null): Promise<Page<Anime>> {
   const cursor = after === null ? null : decodeCursor<[number, number]>(after, isAnimeKey);
-  const rows = await db.forReads().prisma().anime.findMany({
-    where: {
-      ...searchWhere(query),
-      ...(cursor ? { OR: [{ members: { lt: cursor[0] } }, { members: cursor[0], id: { gt: cursor[1] } }] } : {}),
-    },
-    orderBy: [{ members: 'desc' }, { id: 'asc' }],
-    take: first + 1,
-  });
+  const params: unknown[] = [];
+  let where = searchSql(query, params);
+  if (cursor) {
+    params.push(cursor[0], cursor[1]);
+    where += ` AND (a.members < $${params.length - 1} OR (a.members = $${params.length - 1} AND a.id > $${params.length}))`;
+  }
+  params.push(first + 1);
+  const { rows } = await db
+    .forReads()
+    .query<Anime>(`SELECT ${ANIME_COLUMNS} FROM anime a WHERE true${where} ORDER BY a.members DESC, a.id LIMIT $${params.length}`, params);
   return pageOf(rows, first, (anime) => [anime.members, anime.id]);
 }
 
 /** How many anime a search matches in all. */
-export function countAnime(db: Database, query: AnimeSearch): Promise<number> {
-  return db.forReads().prisma().anime.count({ where: searchWhere(query) });
+export async function countAnime(db: Database, query: AnimeSearch): Promise<number> {
+  const params: unknown[] = [];
+  const { rows } = await db.forReads().query<{ count: number }>(`SELECT count(*)::int AS count FROM anime a WHERE true${searchSql(query, params)}`, params);
+  return rows[0]!.count;
 }
