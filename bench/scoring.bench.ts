@@ -18,7 +18,7 @@ import { HeadTail } from '../src/models/all-items-head';
 import { KernelHeadTail, kernelFits } from '../src/models/all-items-head-kernel';
 import { headTailSpec, ItemScorer, userHalfOfLayer1 } from '../src/models/all-items-scorer';
 import type { Model } from '../src/models/model';
-import { loadModelVersion } from '../src/versions/load';
+import { loadRatingModel } from '../src/versions/rating-model';
 import { randomModel } from '../test/helpers/random-model';
 import { copyForRun, readCachedModel } from './api-server';
 import { onCleanUp, runBenchmark } from './lifecycle';
@@ -37,7 +37,8 @@ async function loadModel(): Promise<{ model: Model; source: string }> {
     onCleanUp(() => rmSync(copy, { recursive: true, force: true }));
     const db = await openPGliteHere(embeddedDir(copy));
     try {
-      return { model: await loadModelVersion(db, cached.modelVersionId), source: `trained hybrid, model version ${cached.modelVersionId} of ${CACHE}` };
+      // A retrieval version's head is its re-ranker's rating model (a hybrid).
+      return { model: await loadRatingModel(db, cached.modelVersionId), source: `trained hybrid (the rating model of model version ${cached.modelVersionId}, ${cached.kind}) of ${CACHE}` };
     } finally {
       await db.close();
     }
