@@ -3,6 +3,7 @@
  * titles with very few interactions, whose vectors are mostly prior, do not crowd out
  * well-supported neighbours: sim'(i, j) = cos(i, j) · n_j / (n_j + shrinkage).
  */
+import { scanDotProducts } from './dot-scan';
 import { selectNeighbours, type ItemNeighbours } from './item-neighbours';
 
 /** Rows scaled to unit length, row-major [rows, dim]; a zero row stays zero. */
@@ -24,12 +25,8 @@ export function supportFactors(support: Int32Array, shrinkage: number): Float32A
 
 /** Fills `scores` with the cosine of item `row` to every item (its own entry included), shrunk by `factors` when given. */
 export function similaritiesOf(unit: Float32Array, dim: number, factors: Float32Array | null, row: number, scores: Float32Array): void {
-  const base = row * dim;
-  for (let other = 0, offset = 0; other < scores.length; other++, offset += dim) {
-    let sum = 0;
-    for (let a = 0; a < dim; a++) sum += unit[base + a]! * unit[offset + a]!;
-    scores[other] = factors === null ? sum : sum * factors[other]!;
-  }
+  scanDotProducts(unit.subarray(row * dim, (row + 1) * dim), unit, dim, scores);
+  if (factors !== null) for (let other = 0; other < scores.length; other++) scores[other]! *= factors[other]!;
 }
 
 /** The `perItem` most similar items of every item (never itself), best first; `factors` as in similaritiesOf. */
