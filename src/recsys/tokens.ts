@@ -63,15 +63,19 @@ export function parseToken(token: string): { userId: number; secret: string } | 
  */
 export function fingerprintMatches(secret: string, stored: string): boolean | null {
   const parsed = parseStoredHash(stored);
-  if (!parsed?.fingerprint) return null;
-  const actual = fingerprintOf(secret, parsed.salt);
-  return actual.length === parsed.fingerprint.length && timingSafeEqual(actual, parsed.fingerprint);
+  return parsed === null ? null : parsedFingerprintMatches(secret, parsed);
+}
+
+function parsedFingerprintMatches(secret: string, { salt, fingerprint }: StoredHash): boolean | null {
+  if (fingerprint === null) return null;
+  const actual = fingerprintOf(secret, salt);
+  return actual.length === fingerprint.length && timingSafeEqual(actual, fingerprint);
 }
 
 /** Whether `secret` is the one `stored` was made from; a forgery is refused by its fingerprint, without scrypt. */
 export async function verifySecret(secret: string, stored: string): Promise<boolean> {
   const parsed = parseStoredHash(stored);
-  if (!parsed || fingerprintMatches(secret, stored) === false) return false;
+  if (!parsed || parsedFingerprintMatches(secret, parsed) === false) return false;
   // scrypt stays the authority: the fingerprint only spares it the forgeries.
   const actual = await scrypt(secret, parsed.salt, parsed.hash.length);
   return actual.length === parsed.hash.length && timingSafeEqual(actual, parsed.hash);
