@@ -3,6 +3,7 @@
  * embedded PGlite (`embedded.ts`) and a PostgreSQL server through `pg` (`postgres.ts`).
  * Nothing outside this folder knows which one runs.
  */
+import { createHash } from 'node:crypto';
 import type { PrismaClient } from '../generated/prisma/client';
 
 export type DriverKind = 'embedded' | 'postgres';
@@ -74,6 +75,11 @@ export interface ReplicaState {
 /** A held session-level advisory lock. */
 export interface AdvisoryLock {
   release(): Promise<void>;
+}
+
+/** The advisory-lock key of a named lock: a stable 31-bit number derived from `animerec:<name>`. */
+export function advisoryLockKey(name: string): number {
+  return createHash('sha256').update(`animerec:${name}`).digest().readUInt32BE(0) & 0x7fffffff;
 }
 
 export interface Database extends Queryable {

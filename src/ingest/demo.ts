@@ -1,7 +1,6 @@
 /** The real demo data shipped in data/: loaded into an empty database at first start. */
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type { Database } from '../db/database';
+import { advisoryLockKey, type Database } from '../db/database';
 import { kaggleFormat } from './formats/kaggle';
 import { ingest, type IngestReport } from './ingest';
 import type { ProgressSink } from '../progress';
@@ -11,8 +10,8 @@ export const DEMO_FILES = {
   ratings: 'rating_sample_5000users.csv.gz',
 } as const;
 
-/** The advisory lock that seeding servers take in turn: a stable 31-bit key. */
-const SEED_LOCK_KEY = createHash('sha256').update('animerec:seed-demo-data').digest().readUInt32BE(0) & 0x7fffffff;
+/** The advisory lock that seeding servers take in turn. */
+const SEED_LOCK_KEY = advisoryLockKey('seed-demo-data');
 /** How often a server waiting for another's seeding asks again. */
 const SEED_LOCK_RETRY_MS = 250;
 

@@ -3,8 +3,7 @@
  * (servers and CLIs): a PostgreSQL advisory lock per kind, held for the whole run. A second
  * run of the same kind is refused at once rather than queued: it would train on the same data.
  */
-import { createHash } from 'node:crypto';
-import type { AdvisoryLock, Database } from '../db/database';
+import { advisoryLockKey, type AdvisoryLock, type Database } from '../db/database';
 import { AppError } from '../errors';
 import type { ModelKind } from '../models/kinds';
 
@@ -14,9 +13,9 @@ export class TrainingInProgressError extends AppError {
   readonly code = 'TRAINING_IN_PROGRESS';
 }
 
-/** The advisory-lock key of a kind: a stable 31-bit number derived from its name. */
+/** The advisory-lock key of a kind. */
 export function trainingLockKey(kind: ModelKind): number {
-  return createHash('sha256').update(`animerec:training:${kind}`).digest().readUInt32BE(0) & 0x7fffffff;
+  return advisoryLockKey(`training:${kind}`);
 }
 
 /** Runs `fn` holding the kind's training lock; TrainingInProgressError when it is taken. */
