@@ -4,6 +4,7 @@
  * validation loss per epoch, learning-rate decay and early stopping (keeping the best epoch).
  * Seeded: the same data, hyperparameters and seed give the same model.
  */
+import { YieldPoint } from '../yield-point';
 import { DenseAdam, KERAS_ADAM, LazyAdam } from '../models/adam';
 import { fitFeatureSpec, itemFeatures } from '../models/features';
 import type { Hyperparameters } from '../models/hyperparameters';
@@ -131,7 +132,7 @@ export function evaluateLoss(model: Model, dataset: RatingsDataset, indices: Int
   return sum / indices.length;
 }
 
-/** Yields to the event loop now and then so progress output and aborts get through. */
+/** Yields to the event loop this often (ms), reporting progress then, so progress output and aborts get through. */
 const YIELD_EVERY_MS = 200;
 
 export async function trainModel(
@@ -191,7 +192,7 @@ export async function trainModel(
     const epochStarted = performance.now();
     shuffleInPlace(order, random);
     let lossSum = 0;
-    let lastYield = performance.now();
+    const yieldPoint = new YieldPoint(YIELD_EVERY_MS);
     for (let b = 0; b < batches; b++) {
       const from = b * B;
       const count = Math.min(B, order.length - from);
@@ -276,7 +277,7 @@ export async function trainModel(
 
       lossSum += batchLoss;
       samples += count;
-      if (performance.now() - lastYield > YIELD_EVERY_MS || b === batches - 1) {
+      if (yieldPoint.due() || b === batches - 1) {
         callbacks.onBatch?.({
           epoch,
           epochs: hyper.epochs,
@@ -285,9 +286,8 @@ export async function trainModel(
           loss: lossSum / (from + count),
           samplesPerSecond: samples / ((performance.now() - started) / 1000),
         });
-        await new Promise((resolve) => setImmediate(resolve));
+        await yieldPoint.yield();
         callbacks.signal?.throwIfAborted();
-        lastYield = performance.now();
       }
     }
 
