@@ -96,32 +96,34 @@ export function connectionOf<T>(page: Page<T>, after: string | null | undefined,
 
 const isIdKey = (key: readonly unknown[]) => key.length === 1 && Number.isInteger(key[0]);
 
-/** The id an id cursor (connections ordered by id, newest first) names; Infinity without one. */
-export function idBefore(after: string | null | undefined): number {
-  return after == null ? Infinity : decodeCursor<[number]>(after, isIdKey)[0];
+/** The id an id cursor (connections ordered by id, newest first) names; null without one. */
+function idBefore(after: string | null | undefined): number | null {
+  return after == null ? null : decodeCursor<[number]>(after, isIdKey)[0];
+}
+
+/** The connection of `items` (at most `first + 1` of them, newest first), cursors by id. */
+function newestFirstConnection<T extends { id: number }>(items: readonly T[], args: ConnectionArgs, count: () => number | Promise<number>): ConnectionValue<T> {
+  return connectionOf(pageOf(items, args.first, (item) => [item.id]), args.after, count);
 }
 
 /**
  * The connection of the page `fetch` reads: at most `limit` items older than `beforeId`
- * (null: from the newest), newest first; `count` counts them all, when asked.
+ * (null: from the newest), newest first; `count` counts them all, when asked. Training runs.
  */
 export async function connectionByIdNewestFirst<T extends { id: number }>(
   args: ConnectionArgs,
   fetch: (page: { beforeId: number | null; limit: number }) => Promise<readonly T[]>,
   count: () => Promise<number>,
 ): Promise<ConnectionValue<T>> {
-  const before = idBefore(args.after);
-  const items = await fetch({ beforeId: Number.isFinite(before) ? before : null, limit: args.first + 1 });
-  return connectionOf(pageOf(items, args.first, (item) => [item.id]), args.after, count);
+  return newestFirstConnection(await fetch({ beforeId: idBefore(args.after), limit: args.first + 1 }), args, count);
 }
 
 /**
  * The connection of a list held whole in memory, newest (highest id) first: model versions
- * (bounded by retention) and training runs. The cursor is the id, so a page stays right while
- * newer items are added in front.
+ * (bounded by retention). The cursor is the id, so a page stays right while newer items are
+ * added in front.
  */
 export function connectionOfNewestFirst<T extends { id: number }>(list: readonly T[], args: ConnectionArgs): ConnectionValue<T> {
-  const before = idBefore(args.after);
-  const rest = list.filter((item) => item.id < before);
-  return connectionOf(pageOf(rest.slice(0, args.first + 1), args.first, (item) => [item.id]), args.after, () => list.length);
+  const before = idBefore(args.after) ?? Infinity;
+  return newestFirstConnection(list.filter((item) => item.id < before).slice(0, args.first + 1), args, () => list.length);
 }
