@@ -21,7 +21,8 @@ import { similarTitlesQuality, twoStageScorer } from './train-retrieval';
 import type { Logger } from '../logger';
 import { fitBaselineOnly, globalMeanBaseline, predictAll, type RatingPredictor } from './baselines';
 import { loadRatingsDataset, pick, splitDataset, type DatasetSplit, type RatingsDataset } from './dataset';
-import { computeMap, type MapMethod } from './map2d';
+import type { MapMethod } from './map2d';
+import { computeMapInThread } from './map-thread';
 import { regressionMetrics, type RankingMetrics, type RegressionMetrics } from './metrics';
 import type { EaseModel } from '../ranking/ease';
 import { fitRankingBaselines, rankingOn, type EvaluationSample, type RankingBaselines } from './ranking-baselines';
@@ -305,14 +306,11 @@ export async function finishTrainingRun(
   let map: Float32Array | null = null;
   if (options.map) {
     progress.start(`map (${options.map})`, 100);
-    map = await computeMap(model.itemEmbeddings, model.itemIds.length, hyper.embeddingDim, {
+    map = await computeMapInThread(model.itemEmbeddings, model.itemIds.length, hyper.embeddingDim, {
       method: options.map,
       seed: hyper.seed,
-      onProgress: (fraction) => {
-        // Between steps: a UMAP of the whole catalog takes minutes, too long to wait for an abort.
-        options.signal?.throwIfAborted();
-        progress.update(Math.round(fraction * 100), model.itemIds.length);
-      },
+      signal: options.signal,
+      onProgress: (fraction) => progress.update(Math.round(fraction * 100), model.itemIds.length),
     });
     progress.stop();
   }

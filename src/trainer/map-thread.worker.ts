@@ -1,0 +1,15 @@
+/** The map thread's entry (see map-thread.ts): one map, its progress, then the answer. */
+import { parentPort, workerData } from 'node:worker_threads';
+import { computeMap } from './map2d';
+import type { MapThreadReply, MapThreadRequest } from './map-thread';
+
+const port = parentPort!;
+const { vectors, n, dim, options } = workerData as MapThreadRequest;
+
+computeMap(vectors, n, dim, { ...options, onProgress: (fraction) => port.postMessage({ type: 'progress', fraction } satisfies MapThreadReply) }).then(
+  (map) => port.postMessage({ type: 'done', map } satisfies MapThreadReply, [map.buffer as ArrayBuffer]),
+  (error: unknown) => {
+    const { name, message } = error instanceof Error ? error : { name: 'Error', message: String(error) };
+    port.postMessage({ type: 'failed', name, message } satisfies MapThreadReply);
+  },
+);
