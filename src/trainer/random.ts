@@ -19,12 +19,15 @@ export interface MutableArrayLike<T> {
  * @param seed any number; only its low 32 bits (after integer truncation) are used.
  * @returns a function giving uniform numbers in [0, 1) with 2^-32 resolution.
  */
+/** Read once: a global lookup per draw is slow under Jest's vm context, where tests train models. */
+const imul = Math.imul;
+
 export function mulberry32(seed: number): RandomSource {
   let state = seed | 0;
   return () => {
     state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    let t = imul(state ^ (state >>> 15), 1 | state);
+    t = (t + imul(t ^ (t >>> 7), 61 | t)) ^ t;
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
