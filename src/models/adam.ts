@@ -42,6 +42,9 @@ function stepSize(o: Resolved, step: number): number {
   return (o.learningRate * Math.sqrt(1 - o.beta2 ** step)) / (1 - o.beta1 ** step);
 }
 
+/** Read once: a global lookup per parameter is slow under Jest's vm context, where tests train models. */
+const sqrt = Math.sqrt;
+
 /** Updates params[from..from+length) in place from grads[gradFrom..]. */
 function adamSpan(
   o: Resolved,
@@ -62,7 +65,7 @@ function adamSpan(
     const vj = o.beta2 * v[p]! + (1 - o.beta2) * g * g;
     m[p] = mj;
     v[p] = vj;
-    params[p] = params[p]! - (lrT * mj) / (Math.sqrt(vj) + epsilonHat);
+    params[p] = params[p]! - (lrT * mj) / (sqrt(vj) + epsilonHat);
   }
 }
 
