@@ -20,6 +20,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { messageOf } from '../src/errors';
 import { gql } from '../test/helpers/graphql';
 import type { ServerProcess } from '../test/helpers/processes';
 import { onCleanUp, runBenchmark } from './lifecycle';
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
         retryAfterS = Number(error.extensions.retryAfterSeconds ?? 1);
       } else outcome = `HTTP ${answer.status} ${error?.extensions?.code ?? ''}`.trim();
     } catch (error) {
-      outcome = `no answer: ${error instanceof Error ? error.message : String(error)}`;
+      outcome = `no answer: ${messageOf(error)}`;
     }
     const answer = { op, at, ms: now() - at, outcome };
     answers.push(answer);

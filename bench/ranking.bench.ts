@@ -11,6 +11,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { messageOf } from '../src/errors';
 import type { Database } from '../src/db/database';
 import { openEmbeddedDatabase } from '../src/db/embedded';
 import { migrate } from '../src/db/migrate';
@@ -205,6 +206,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : String(error));
+  console.error(messageOf(error));
   process.exit(1);
 });

@@ -27,6 +27,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
+import { messageOf } from '../src/errors';
 import type { Database } from '../src/db/database';
 import type { ProgressSink } from '../src/progress';
 import type { Logger } from '../src/logger';
@@ -389,7 +390,7 @@ async function measureAccuracy(options: Options, db: Database): Promise<{ runs: 
               `${int(run.report.samplesPerSecond)} samples/s; evaluate + publish ${run.finishSeconds.toFixed(1)} s; ${run.report.activation}`,
           );
         } catch (error) {
-          run.failure = error instanceof Error ? error.message : String(error);
+          run.failure = messageOf(error);
           log(`  FAILED: ${run.failure}`);
         }
         runs.push(run);

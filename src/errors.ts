@@ -87,3 +87,8 @@ export class InvariantError extends Error {
     super(`internal invariant broken: ${what}`);
   }
 }
+
+/** The message of whatever was thrown: an Error's message, anything else as a string. */
+export function messageOf(thrown: unknown): string {
+  return thrown instanceof Error ? thrown.message : String(thrown);
+}

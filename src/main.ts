@@ -4,6 +4,7 @@ import { loadConfig } from './config';
 import { terminalProgress } from './progress';
 import { createLogger } from './logger';
 import { startServer } from './server/start';
+import { messageOf } from './errors';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -28,6 +29,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`animerec: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`animerec: ${messageOf(error)}\n`);
   process.exit(1);
 });

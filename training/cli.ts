@@ -1,6 +1,6 @@
 /** What every command-line job shares: argument errors and the one-line failure exit. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { InvalidInputError } from '../src/errors';
+import { InvalidInputError, messageOf } from '../src/errors';
 
 /** A bad command line: printed with the command's usage hint. */
 export class UsageError extends InvalidInputError {
@@ -33,7 +33,7 @@ export function runCommand(command: string, usage: string, main: () => Promise<v
   main().then(
     () => process.exit(0),
     (error: unknown) => {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = messageOf(error);
       process.stderr.write(`animerec ${command}: ${message}\n`);
       if (error instanceof UsageError) process.stderr.write(`usage: ${usage}\n`);
       if (process.env.LOG_LEVEL === 'debug' && error instanceof Error) process.stderr.write(`${error.stack}\n`);

@@ -1,6 +1,7 @@
 /** The child of embedded-init.ts: creates the embedded database in argv[2], migrates it, exits. */
 import { openPGliteHere } from './embedded';
 import { migrate } from './migrate';
+import { messageOf } from '../errors';
 
 async function initialize(dataDir: string): Promise<void> {
   const db = await openPGliteHere(dataDir);
@@ -14,7 +15,7 @@ async function initialize(dataDir: string): Promise<void> {
 initialize(process.argv[2]!).then(
   () => process.exit(0),
   (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`${messageOf(error)}\n`);
     process.exit(1);
   },
 );

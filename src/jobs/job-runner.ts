@@ -11,7 +11,7 @@
  * - a row whose heartbeat is older than `staleAfterMs` is reported as interrupted.
  */
 import type { Database } from '../db/database';
-import { JobNotRunningError, NotFoundError } from '../errors';
+import { JobNotRunningError, NotFoundError, messageOf } from '../errors';
 import type { Logger } from '../logger';
 import { silentProgress, type ProgressSink } from '../progress';
 import { JobAbortedError, JOBS, type JobArgs, type JobName, type JobResult } from './job';
@@ -155,10 +155,6 @@ class RunRowWriter {
       this.logger?.error({ err: error, job: this.run.name, run: this.run.id, status: end.status }, 'the end of a job run could not be recorded');
     }
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 export class JobRunner {

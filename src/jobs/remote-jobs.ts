@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ProgressSink } from '../progress';
 import { isJobName, JobAbortedError, JobFailedError, JOBS, type JobArgs, type JobName, type JobResult } from './job';
 import type { JobRunner } from './job-runner';
+import { messageOf } from '../errors';
 
 export const JOBS_ROUTE = '/internal/jobs';
 
@@ -52,7 +53,7 @@ export function registerJobRoutes(app: FastifyInstance, options: { jobs: JobRunn
       send({ type: 'result', result });
     } catch (error) {
       // The runner logged it.
-      send({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+      send({ type: 'error', message: messageOf(error) });
     }
     out.end();
   });

@@ -10,7 +10,7 @@
  * backend stays the best synchronous one (`name`), and only batched head scoring
  * (src/models/predict.ts) runs on the GPU, switching the engine for the op dispatch alone.
  */
-import { BackendUnavailableError, InvariantError } from '../errors';
+import { BackendUnavailableError, InvariantError, messageOf } from '../errors';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -220,7 +220,7 @@ async function tryActivate(name: BackendName, requested: boolean, tried: string[
     await tf.ready();
     return device;
   } catch (error) {
-    tried.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+    tried.push(`${name}: ${messageOf(error)}`);
     return undefined;
   }
 }
@@ -272,7 +272,7 @@ export async function initialiseBackend(name: BackendName): Promise<void> {
     await activate(name, true);
     await tf.ready();
   } catch (error) {
-    throw new BackendUnavailableError(`tensor backend ${name} is not available: ${error instanceof Error ? error.message : String(error)}`);
+    throw new BackendUnavailableError(`tensor backend ${name} is not available: ${messageOf(error)}`);
   } finally {
     if (previous && previous !== tf.getBackend()) await tf.setBackend(previous);
   }

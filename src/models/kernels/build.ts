@@ -7,6 +7,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import wabt from 'wabt';
 import { projectPath } from '../../paths';
+import { messageOf } from '../../errors';
 
 export const KERNELS_DIR = projectPath('src', 'models', 'kernels');
 
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((error: unknown) => {
-    console.error(`build:kernels: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`build:kernels: ${messageOf(error)}`);
     process.exit(1);
   });
 }
