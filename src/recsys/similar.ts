@@ -21,8 +21,13 @@ export interface Similar {
 
 /** Candidates the HNSW scan keeps in its list; recall against an exact scan is measured in tests. */
 export const EF_SEARCH = 100;
+/** pgvector's largest hnsw.ef_search. */
+const MAX_EF_SEARCH = 1000;
 
-/** A filtered search of a retrieval version fetches this many times k, then re-ranks with the support shrinkage. */
+/**
+ * A filtered search of a retrieval version first fetches this many times k by cosine, then
+ * re-ranks with the support shrinkage, fetching more until the re-ranked top k is exact.
+ */
 const SHRINKAGE_OVERFETCH = 3;
 
 /** Neighbours kept per item: the largest k the API allows. */
@@ -57,11 +62,11 @@ export async function similarAnime(db: Database, serving: ServingModel, animeId:
   if (row === undefined) throw new NotFoundError(`anime ${animeId} has no embedding in model version ${serving.versionId}`);
   if (!isFiltered(filter)) return exactNeighbours(serving, row, k);
   const dim = serving.model.hyper.embeddingDim;
-  // With shrinkage the order changes after the search: ask pgvector for more, re-rank here.
   const factors = serving.reranking?.similarityFactors ?? null;
-  const searched = factors ? Math.min(SHRINKAGE_OVERFETCH * k, MAX_NEIGHBOURS * SHRINKAGE_OVERFETCH) : k;
-  const params: unknown[] = [serving.versionId, vectorToSql(serving.model.itemEmbeddings, row * dim, dim), animeId, searched];
+  const params: unknown[] = [serving.versionId, vectorToSql(serving.model.itemEmbeddings, row * dim, dim), animeId];
   const where = animeFilterSql(filter, params, 'a');
+  params.push(0);
+  const limit = `$${params.length}`;
   // The ORDER BY expression must match the version's index: embedding::vector(dim) <=> query.
   const sql = `
     WITH nearest AS MATERIALIZED (
@@ -69,14 +74,28 @@ export async function similarAnime(db: Database, serving: ServingModel, animeId:
       FROM item_embedding e JOIN anime a ON a.id = e.anime_id
       WHERE e.model_version_id = $1 AND e.anime_id <> $3${where}
       ORDER BY e.embedding::vector(${dim}) <=> $2::vector(${dim})
-      LIMIT $4
+      LIMIT ${limit}
     )
     SELECT anime_id, 1 - distance AS similarity FROM nearest ORDER BY distance, anime_id`;
   return db.forReads().transaction(async (tx) => {
-    await tx.query(`SET LOCAL hnsw.ef_search = ${Math.max(EF_SEARCH, 2 * searched)}`);
     await tx.query(`SET LOCAL hnsw.iterative_scan = relaxed_order`);
-    const { rows } = await tx.query<{ anime_id: number; similarity: number }>(sql, params);
-    const found = rows.map((r) => ({ animeId: r.anime_id, similarity: r.similarity * (factors ? factors[serving.itemRow.get(r.anime_id) ?? 0]! : 1) }));
-    return factors ? found.sort((a, b) => b.similarity - a.similarity || a.animeId - b.animeId).slice(0, k) : found;
+    let searched = factors ? SHRINKAGE_OVERFETCH * k : k;
+    for (;;) {
+      params[params.length - 1] = searched;
+      await tx.query(`SET LOCAL hnsw.ef_search = ${Math.min(Math.max(EF_SEARCH, 2 * searched), MAX_EF_SEARCH)}`);
+      const { rows } = await tx.query<{ anime_id: number; similarity: number }>(sql, params);
+      if (!factors) return rows.map((r) => ({ animeId: r.anime_id, similarity: r.similarity }));
+      const shrunk = rows
+        .map((r) => ({ animeId: r.anime_id, similarity: r.similarity * factors[serving.itemRow.get(r.anime_id) ?? 0]! }))
+        .sort((a, b) => b.similarity - a.similarity || a.animeId - b.animeId)
+        .slice(0, k);
+      // An item not fetched has a cosine at most the last fetched one's, and a factor in (0, 1],
+      // so its shrunk score is at most that cosine (or 0, when it is negative): once the k-th
+      // shrunk score reaches the bound, no unfetched item can enter the top k.
+      const exhausted = rows.length < searched || searched >= serving.model.itemIds.length;
+      const unfetchedBound = Math.max(rows[rows.length - 1]?.similarity ?? 0, 0);
+      if (exhausted || (shrunk.length === k && shrunk[k - 1]!.similarity >= unfetchedBound)) return shrunk;
+      searched *= 4;
+    }
   });
 }
