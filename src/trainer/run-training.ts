@@ -201,7 +201,10 @@ export async function prepareTrainingData(
   const dataset = await loadRatingsDataset(db);
   const splitOptions = { testFraction: split.testFraction, validationSplit: split.validationSplit, seed: split.seed };
   const rankingUsers = options.rankingUsers ?? DEFAULT_RANKING_USERS;
-  const key = preparationKey(dataset, { ...splitOptions, rankingUsers, backend: backend.name, scoring: backend.scoring });
+  // A sample at least as large as the dataset's users is all of them, whatever its size: such
+  // runs measure the same users and share one preparation (and its three EASE fits).
+  const sample = rankingUsers >= dataset.userIds.length ? 'all' : rankingUsers;
+  const key = preparationKey(dataset, { ...splitOptions, sample, backend: backend.name, scoring: backend.scoring });
   return preparedData.get(key, () => prepareDataset(dataset, splitOptions, rankingUsers, backend));
 }
 

@@ -40,7 +40,6 @@ describeEachDriver('recommendation API', (driver) => {
       overrides: { embeddingDim: 16, epochs: 3 },
       activate: 'always',
       map: null,
-      rankingUsers: 50,
     });
 
   it('serves the first activated model at once, without waiting for the poll', async () => {

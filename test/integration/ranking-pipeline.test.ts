@@ -49,6 +49,9 @@ describeEachDriver('retrieval kind served in two stages', (driver) => {
     // The run's split again (seeded), and the stored version the server serves.
     const hyper = { ...presetHyperparameters('retrieval', 'default'), ...SMALL };
     const prepared = await prepareTrainingData(server.db, hyper, { rankingUsers: 200 });
+    // Both samples cover every user of the slice: one preparation serves both.
+    expect(prepared.dataset.userIds.length).toBeLessThanOrEqual(200);
+    expect(await prepareTrainingData(server.db, hyper, { rankingUsers: 5000 })).toBe(prepared);
     const model = await loadModelVersion(server.db, report.modelVersionId);
     const reranker = deserializeReranker((await loadRerankerBytes(server.db, report.modelVersionId))!);
     const heldOut = prepared.ranking.validation;
