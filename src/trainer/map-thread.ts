@@ -45,6 +45,7 @@ export async function computeMapInThread(vectors: Float32Array, n: number, dim: 
     const abort = () => settle(() => reject(signal!.reason));
     signal?.addEventListener('abort', abort, { once: true });
     worker.on('message', (reply: MapThreadReply) => {
+      if (settled) return; // a progress report still in flight after an abort
       if (reply.type === 'progress') onProgress?.(reply.fraction);
       // A view made here: a message's typed arrays come from the Node realm, which is not the
       // caller's under Jest's vm contexts, where `instanceof Float32Array` would then be false.

@@ -12,6 +12,9 @@ export interface MutableArrayLike<T> {
   [index: number]: T;
 }
 
+/** Read once: a global lookup per draw is slow under Jest's vm context, where tests train models. */
+const imul = Math.imul;
+
 /**
  * Mulberry32: a tiny 32-bit-state generator, fast and good enough for sampling and shuffles
  * (not for cryptography). The same seed always gives the same sequence.
@@ -19,9 +22,6 @@ export interface MutableArrayLike<T> {
  * @param seed any number; only its low 32 bits (after integer truncation) are used.
  * @returns a function giving uniform numbers in [0, 1) with 2^-32 resolution.
  */
-/** Read once: a global lookup per draw is slow under Jest's vm context, where tests train models. */
-const imul = Math.imul;
-
 export function mulberry32(seed: number): RandomSource {
   let state = seed | 0;
   return () => {
