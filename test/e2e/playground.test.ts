@@ -103,7 +103,9 @@ describeInBrowser(title, () => {
     await link.click();
     await page.locator('#similar table.similar tbody tr').first().waitFor().catch(async (error: unknown) => {
       await shot('explore-failure');
-      throw error;
+      // What the page showed instead (an error box, another page), for a failure seen only in CI's log.
+      const shown = await page.locator('#page').innerText().catch(() => '(no #page)');
+      throw new Error(`no similar titles at ${page.url()}; the page showed: ${shown.slice(0, 2000)}\n${String(error)}`);
     });
     expect(await page.locator('h1').textContent()).toBe(top.name);
     expect(await page.locator('#similar tbody tr').count()).toBe(10);

@@ -23,8 +23,13 @@ const RATING_ROWS = 3_000;
 
 /** One quick training. */
 const QUICK: TrainJobArgs = { kind: 'mf', preset: 'default', overrides: { embeddingDim: 8, epochs: 2 }, activate: 'always', map: null, rankingUsers: 20 };
-/** A training that runs until aborted: 1,000 epochs of ~650 batches, no early stopping. */
-const ENDLESS: TrainJobArgs = { ...QUICK, overrides: { embeddingDim: 8, epochs: 1000, batchSize: 4, earlyStoppingPatience: null } };
+/** A training that runs until aborted: 1,000 epochs of ~1,900 batches, no early stopping (several seconds at least). */
+const ENDLESS: TrainJobArgs = { ...QUICK, overrides: { embeddingDim: 32, epochs: 1000, batchSize: 1, earlyStoppingPatience: null } };
+/**
+ * The running runner writes its row, and reads the abort flag, every 100 ms: an abort must
+ * land while the run still goes, however fast the machine trains.
+ */
+const FAST_WRITES = { timing: { progressWriteMs: 100 } };
 
 /** Polls `read` every 50 ms until `done` holds for its value (at most `timeoutMs`). */
 async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
@@ -53,7 +58,7 @@ describeEachDriver('job runner', (driver) => {
     await selectBackend('wasm');
     test = await driver.open();
     other = test.url === undefined ? test.db : await openPostgresDatabase(test.url);
-    runner = new JobRunner(test.db);
+    runner = new JobRunner(test.db, FAST_WRITES);
     otherRunner = new JobRunner(other);
   }, 120_000);
   afterAll(async () => {
