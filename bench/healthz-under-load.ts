@@ -32,7 +32,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { Kind, parse, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
-import { DEFAULT_COST_BUDGET, operationCost } from '../src/graphql/limits';
+import { DEFAULT_COST_BUDGET, operationCost, servedListSizes, type ServedShape } from '../src/graphql/limits';
 import { buildGraphQLSchema } from '../src/graphql/schema';
 import { PROJECT_ROOT } from '../src/paths';
 import { codeOf, gql } from '../test/helpers/graphql';
@@ -235,14 +235,14 @@ function costOf(estimator: Estimator, entry: CorpusEntry, aliases: number, pools
   const { query, variables } = operation(entry, aliases, pools);
   const document = parse(query);
   const definition = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
-  return operationCost(estimator.schema, document, definition, variables ?? {}, { budget: estimator.budget, listSize: (coordinate) => (coordinate === 'Query.embeddingMap' ? estimator.mapSize : undefined) });
+  return operationCost(estimator.schema, document, definition, variables ?? {}, { budget: estimator.budget, listSize: servedListSizes(() => estimator.served) });
 }
 
 interface Estimator {
   schema: GraphQLSchema;
   budget: number;
-  /** Points on the served model's map (the size the server gives embeddingMap). */
-  mapSize: number;
+  /** The served model's item count (its map's points) and embedding dimension, as the server sizes lists. */
+  served: ServedShape;
 }
 
 /**
@@ -350,8 +350,9 @@ async function measureDatabase(db: 'embedded' | 'postgres', options: Options, sc
     server = await startServerProcess({ target: copy.target, trainAtStart: 'none', adminToken: randomBytes(24).toString('hex'), cpus: undefined, echo: false });
     log(`${db}: server pid ${server.pid} at ${server.url}, model version ${model.modelVersionId}`);
     const pools = await fetchPools(server.url);
-    const map = await graphqlRetrying<{ embeddingMap: unknown[] }>(server.url, '{ embeddingMap { x } }');
-    const estimator: Estimator = { schema, budget: Number(process.env.QUERY_COST_LIMIT ?? DEFAULT_COST_BUDGET), mapSize: map.embeddingMap.length };
+    const map = await graphqlRetrying<{ embeddingMap: unknown[]; anime: { embedding: number[] } }>(server.url, `{ embeddingMap { x } anime(id: ${pools.anime[0]}) { embedding } }`);
+    const served = { items: map.embeddingMap.length, embeddingDim: map.anime.embedding.length };
+    const estimator: Estimator = { schema, budget: Number(process.env.QUERY_COST_LIMIT ?? DEFAULT_COST_BUDGET), served };
     const corpus: Calibrated[] = [];
     for (const entry of CORPUS) {
       const calibrated = await calibrate(server.url, estimator, entry, pools);

@@ -81,6 +81,7 @@ const envSchema = z.object({
   GRAPHQL_INTROSPECTION: booleanFlag.optional(),
   ERROR_STACKTRACES: booleanFlag.default(false),
   QUERY_COST_LIMIT: wholeNumber.pipe(z.number().min(100, 'must be at least 100')).default(50_000),
+  QUERY_ADMISSION_WAIT_MS: wholeNumber.pipe(z.number().min(1, 'must be at least 1 ms').max(600_000, 'must be at most 600000 ms (10 minutes)')).default(15_000),
   TOKEN_TTL_DAYS: wholeNumber.pipe(z.number().min(1, 'must be at least 1 day').max(3650, 'must be at most 3650 days (10 years)')).default(90),
   REDIS_URL: z
     .string()
@@ -132,6 +133,11 @@ export interface Config {
   errorStacktraces: boolean;
   /** Most estimated cost one request may have (src/graphql/limits.ts); over it: QUERY_TOO_COSTLY. */
   queryCostLimit: number;
+  /**
+   * Longest a request waits for room while costly requests run (at most QUERY_COST_LIMIT of
+   * estimated cost runs at once; src/graphql/admission.ts); then SERVICE_UNAVAILABLE.
+   */
+  queryAdmissionWaitMs: number;
   /** Days an API token is accepted after it is issued (createUser, rotateToken). */
   tokenTtlDays: number;
   /** Mutation budgets per window, per token (signed-in user) and per client IP; 0 turns one off. */
@@ -190,6 +196,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     introspection: e.GRAPHQL_INTROSPECTION ?? e.NODE_ENV !== 'production',
     errorStacktraces: e.ERROR_STACKTRACES,
     queryCostLimit: e.QUERY_COST_LIMIT,
+    queryAdmissionWaitMs: e.QUERY_ADMISSION_WAIT_MS,
     tokenTtlDays: e.TOKEN_TTL_DAYS,
     rateLimit: {
       windowSeconds: e.RATE_LIMIT_WINDOW_S,

@@ -48,9 +48,17 @@ export class ModelNotReadyError extends AppError {
  * same request may be sent again after `retryAfterSeconds` (writes are idempotent upserts).
  */
 export class ServiceUnavailableError extends AppError {
-  override readonly name = 'ServiceUnavailableError';
+  override readonly name: string = 'ServiceUnavailableError';
   readonly code = 'SERVICE_UNAVAILABLE';
   readonly retryAfterSeconds = 1;
+}
+
+/**
+ * The server is running as much costly work as it admits at once, and this request waited its
+ * longest for room. Nothing of it ran: it may be sent again after `retryAfterSeconds`.
+ */
+export class ServerBusyError extends ServiceUnavailableError {
+  override readonly name = 'ServerBusyError';
 }
 
 /** The caller sent more than its budget of requests of this kind; it may retry after `retryAfterSeconds`. */

@@ -12,7 +12,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { isConnectionLoss } from '../db/connection-loss';
 import { ArgumentValidationError } from 'type-graphql';
-import { AppError, RateLimitedError, ServiceUnavailableError } from '../errors';
+import { AppError, RateLimitedError, ServerBusyError, ServiceUnavailableError } from '../errors';
 import type { Logger } from '../logger';
 import { validationMessages } from './validation';
 
@@ -49,7 +49,8 @@ export function formatError(logger: Logger) {
     let original = appErrorOf(error);
     if (!original && isConnectionLoss(error)) original = new ServiceUnavailableError('the database is unavailable; retry shortly');
     if (original) {
-      if (original instanceof ServiceUnavailableError) logger.warn({ err: unwrapResolverError(error) }, 'database unavailable');
+      if (original instanceof ServerBusyError) logger.warn({ err: original }, 'request refused: no room among costly requests');
+      else if (original instanceof ServiceUnavailableError) logger.warn({ err: unwrapResolverError(error) }, 'database unavailable');
       return { ...formatted, message: original.message, extensions: { ...formatted.extensions, ...extensionsOf(original) } };
     }
     const invalid = unwrapResolverError(error);
@@ -69,8 +70,9 @@ export function formatError(logger: Logger) {
 }
 
 /**
- * For the context function (which runs before Apollo's plugins): a lost database connection
- * there becomes a GraphQLError carrying its own HTTP status; other errors pass unchanged.
+ * For errors raised outside resolvers (the context function, which runs before Apollo's plugins,
+ * and the plugins): a lost database connection, a busy server or a rate limit becomes a
+ * GraphQLError carrying its own HTTP status; other errors pass unchanged.
  */
 export function contextError(error: unknown): unknown {
   const original = error instanceof AppError ? error : isConnectionLoss(error) ? new ServiceUnavailableError('the database is unavailable; retry shortly') : undefined;

@@ -4,6 +4,8 @@
  * much more (graphql-armor) or are unmaintained (graphql-depth-limit), and this is ~60 lines.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
+import type { CostAdmission } from './admission';
+import { contextError } from './format-error';
 import {
   getArgumentValues,
   getNamedType,
@@ -126,6 +128,10 @@ export const FIELD_WEIGHTS: Readonly<Record<string, number>> = {
   'Query.similarity': 10,
   'Query.animes': 20,
   'Query.embeddingMap': 10,
+  // A point answers its anime's fields too (~200 bytes of JSON): a map of the demo catalogue
+  // (7,157 points) is ~1.4 MB, and three in one request held the thread ~100 ms while the answer
+  // was written. Weighted so that one map fits a request of the default budget.
+  'MapPoint.anime': 2,
   'Query.catalogStats': 100,
   'CatalogStats.ratingHistogram': 100,
   'CatalogStats.ratingsPerAnime': 100,
@@ -134,8 +140,6 @@ export const FIELD_WEIGHTS: Readonly<Record<string, number>> = {
   // A count over the whole list, run only when selected.
   'AnimeConnection.totalCount': 20,
   'RatingConnection.totalCount': 10,
-  'Anime.embedding': 1,
-  'User.embedding': 1,
   'Mutation.createUser': 2000,
   'Mutation.rotateToken': 2000,
   // A fold-in per write.
@@ -156,8 +160,32 @@ export const DEFAULT_LIST_SIZE = 100;
 
 export interface CostOptions {
   budget: number;
-  /** Sizes known only at run time, by `Type.field` (the map's size is the served model's item count). */
+  /**
+   * Sizes known only at run time, by `Type.field`: the map's size is the served model's item
+   * count, an embedding's the model's dimension (servedListSizes).
+   */
   listSize?: (coordinate: string) => number | undefined;
+}
+
+/** What the served model sets of list sizes: its item count and its embedding dimension. */
+export interface ServedShape {
+  items: number;
+  embeddingDim: number;
+}
+
+/**
+ * Run-time list sizes of the served model (none while no model is served). An embedding is a list
+ * of scalars that graphql-js completes one value at a time (~1.5 µs each: 30 aliases of 100
+ * 128-d embeddings held the event loop 0.58 s), so each value costs one unit, as an object does.
+ */
+export function servedListSizes(shape: () => ServedShape | undefined): (coordinate: string) => number | undefined {
+  return (coordinate) => {
+    const served = shape();
+    if (!served) return undefined;
+    if (coordinate === 'Query.embeddingMap') return served.items;
+    if (coordinate === 'Anime.embedding' || coordinate === 'User.embedding') return served.embeddingDim;
+    return undefined;
+  };
 }
 
 interface CostWalk {
@@ -229,6 +257,10 @@ function selectionCost(
         // A connection (`animes(first:)`) passes its size down to its edges and nodes.
         const childPage = isListType(getNullableType(field.type)) ? undefined : sizeArgument(args);
         cost += multiplier * size + selectionCost(selection.selectionSet, named, multiplier * size, walk, seen, childPage);
+      } else if (isListType(getNullableType(field.type))) {
+        // A list of scalars costs its values where its size is known (an embedding); short
+        // lists of unknown size (genres) cost nothing beyond their field.
+        cost += multiplier * (walk.options.listSize?.(coordinate) ?? 0);
       }
     }
   }
@@ -246,11 +278,17 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
 /**
  * Refuses an operation whose estimated cost is over the budget, before it runs, with
  * QUERY_TOO_COSTLY (HTTP 400) naming the estimate and the budget. Runs after variables are
- * known (validation rules are cached per document and cannot see them).
+ * known (validation rules are cached per document and cannot see them). With `admission`, an
+ * accepted operation then waits for room among the costly requests running (admission.ts).
  */
-export function queryCostPlugin<Context extends object>(options: CostOptions): ApolloServerPlugin<Context> {
+export function queryCostPlugin<Context extends object>(options: CostOptions & { admission?: CostAdmission }): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
+      // Apollo runs the plugins' didResolveOperation hooks together: another one may refuse the
+      // request (and send its answer) while this one still waits, so room that comes after the
+      // answer is given back at once.
+      let answered = false;
+      let release: (() => void) | undefined;
       return {
         async didResolveOperation({ schema, document, operation, request }) {
           if (!operation) return;
@@ -260,6 +298,17 @@ export function queryCostPlugin<Context extends object>(options: CostOptions): A
               extensions: { code: 'QUERY_TOO_COSTLY', cost: Math.round(cost), budget: options.budget, http: { status: 400 } },
             });
           }
+          if (!options.admission) return;
+          const admitted = await options.admission.admit(cost).catch((error: unknown) => {
+            throw contextError(error);
+          });
+          if (answered) admitted();
+          else release = admitted;
+        },
+        async willSendResponse() {
+          answered = true;
+          release?.();
+          release = undefined;
         },
       };
     },

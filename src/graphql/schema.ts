@@ -10,6 +10,7 @@ import { RecommendResolver } from './recommend/recommend.resolver';
 import { RatingResolver, UsersResolver } from './users/users.resolver';
 import { ServerInfoResolver } from './server-info/server-info.resolver';
 import { authChecker } from './auth-checker';
+import { resolveRootFieldsInTurns } from './field-turns';
 import { TrainingResolver } from './training/training.resolver';
 
 export const RESOLVERS = [AnimeResolver, CatalogResolver, ModelsResolver, RecommendResolver, UsersResolver, RatingResolver, TrainingResolver, ServerInfoResolver] as const;
@@ -27,6 +28,7 @@ export async function buildGraphQLSchema(options: { emitSchemaFile?: string } = 
   const schema = await buildSchema({ resolvers: RESOLVERS, validate: true, authChecker });
   schema.getQueryType()!.description = ROOT_DESCRIPTIONS.query;
   schema.getMutationType()!.description = ROOT_DESCRIPTIONS.mutation;
+  resolveRootFieldsInTurns(schema.getQueryType()!);
   if (options.emitSchemaFile) await emitSchemaDefinitionFile(options.emitSchemaFile, schema, { sortedSchema: true });
   return schema;
 }

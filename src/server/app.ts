@@ -8,7 +8,8 @@ import type { Database } from '../db/database';
 import { bearerToken, createContext, type GraphQLContext } from '../graphql/context';
 import cors from '@fastify/cors';
 import { contextError, errorStatusPlugin, formatError } from '../graphql/format-error';
-import { queryCostPlugin, queryLimitsRule } from '../graphql/limits';
+import { CostAdmission } from '../graphql/admission';
+import { queryCostPlugin, queryLimitsRule, servedListSizes } from '../graphql/limits';
 import type { ModelCache } from '../recsys/model-cache';
 import { VerifiedTokens } from '../recsys/tokens';
 import { knownGenuine } from '../recsys/users';
@@ -49,11 +50,15 @@ function trustedProxies(setting: Config['trustProxy']): boolean | string[] | ((a
   return typeof setting === 'number' ? (_address, hop) => hop < setting : setting;
 }
 
-/** The cost limit, with the map's size taken from the served model (one point per item). */
+/** The cost limit, with the map's and the embeddings' sizes taken from the served model. */
 function queryCost(config: Config, models: ModelCache) {
   return queryCostPlugin<GraphQLContext>({
     budget: config.queryCostLimit,
-    listSize: (coordinate) => (coordinate === 'Query.embeddingMap' ? models.current()?.itemRow.size : undefined),
+    admission: new CostAdmission({ capacity: config.queryCostLimit, maxWaitMs: config.queryAdmissionWaitMs }),
+    listSize: servedListSizes(() => {
+      const served = models.current();
+      return served ? { items: served.itemRow.size, embeddingDim: served.model.hyper.embeddingDim } : undefined;
+    }),
   });
 }
 

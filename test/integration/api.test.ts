@@ -154,7 +154,7 @@ describeEachDriver('recommendation API', (driver) => {
       expect(codeOf(response)).toBe('QUERY_TOO_COSTLY');
       expect(response.errors![0]!.message).toMatch(/budget of 20000/);
       const items = server.models.current()!.itemRow.size;
-      expect(response.errors![0]!.extensions).toMatchObject({ cost: 30 * (10 + 2 * items), budget: COST_LIMIT });
+      expect(response.errors![0]!.extensions).toMatchObject({ cost: 30 * (10 + 4 * items), budget: COST_LIMIT });
       // One map is accepted.
       expect((await graphql(server.url, '{ embeddingMap { x y anime { name genres } } }')).errors).toBeUndefined();
     });

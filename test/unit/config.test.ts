@@ -75,6 +75,8 @@ describe('loadConfig values', () => {
     [{ ERROR_STACKTRACES: 'true' }, { errorStacktraces: true }],
     [{ TOKEN_TTL_DAYS: '1' }, { tokenTtlDays: 1 }],
     [{ QUERY_COST_LIMIT: '200000' }, { queryCostLimit: 200_000 }],
+    [{}, { queryAdmissionWaitMs: 15_000 }],
+    [{ QUERY_ADMISSION_WAIT_MS: '500' }, { queryAdmissionWaitMs: 500 }],
     [{}, { replicas: { urls: [], maxLagMs: 2000 } }],
     [
       { DATABASE_URL: 'postgres://db/anime', DATABASE_REPLICA_URLS: 'postgres://r1/anime, postgresql://r2/anime', DATABASE_REPLICA_MAX_LAG_MS: '500' },
@@ -125,6 +127,8 @@ describe('loadConfig errors', () => {
     ['TOKEN_TTL_DAYS', '1.5'],
     ['QUERY_COST_LIMIT', '99'],
     ['QUERY_COST_LIMIT', 'lots'],
+    ['QUERY_ADMISSION_WAIT_MS', '0'],
+    ['QUERY_ADMISSION_WAIT_MS', '600001'],
     ['ERROR_STACKTRACES', 'on'],
     ['DATABASE_REPLICA_URLS', 'mysql://r1/anime'],
     ['DATABASE_REPLICA_MAX_LAG_MS', '0'],

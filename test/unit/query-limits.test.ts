@@ -2,7 +2,7 @@
 import 'reflect-metadata';
 import { getIntrospectionQuery, Kind, parse, validate, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { buildGraphQLSchema } from '../../src/graphql/schema';
-import { DEFAULT_COST_BUDGET, operationCost, queryLimitsRule } from '../../src/graphql/limits';
+import { DEFAULT_COST_BUDGET, operationCost, queryLimitsRule, servedListSizes } from '../../src/graphql/limits';
 
 let schema: GraphQLSchema;
 beforeAll(async () => {
@@ -46,12 +46,13 @@ it('keeps the ordinary depth limit outside introspection', () => {
 });
 
 describe('query cost', () => {
-  /** The demo catalog's served model: about 11,000 items on the map. */
+  /** The demo catalog's served model: about 11,000 items on the map, 64-d embeddings. */
   const DEMO_MAP = 11_000;
-  const costOf = (query: string, variables: Record<string, unknown> = {}) => {
+  const DEMO_DIM = 64;
+  const costOf = (query: string, variables: Record<string, unknown> = {}, served: { items: number; embeddingDim: number } | null = { items: DEMO_MAP, embeddingDim: DEMO_DIM }) => {
     const document = parse(query);
     const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
-    return operationCost(schema, document, operation, variables, { budget: DEFAULT_COST_BUDGET, listSize: (c) => (c === 'Query.embeddingMap' ? DEMO_MAP : undefined) });
+    return operationCost(schema, document, operation, variables, { budget: DEFAULT_COST_BUDGET, listSize: servedListSizes(() => served ?? undefined) });
   };
   const aliased = (count: number, field: string) => `{ ${Array.from({ length: count }, (_, i) => `a${i}: ${field}`).join(' ')} }`;
   const MAP = 'embeddingMap { x y anime { name genres } }';
@@ -64,7 +65,7 @@ describe('query cost', () => {
     ['a page of 50 anime as edges: each edge and its node count', '{ animes(first: 50) { edges { cursor node { name } } pageInfo { endCursor } } }', 20 + 1 + 50 + 50 + 1],
     ['the count of a search', '{ animes(first: 1) { totalCount } }', 20 + 1 + 20],
     ['the default page size (20)', '{ models { nodes { id } } }', 1 + 20],
-    ['the playground map', `{ ${MAP} }`, 10 + DEMO_MAP * 2],
+    ['the playground map: each point, its anime and its weight', `{ ${MAP} }`, 10 + DEMO_MAP * (1 + 1 + 2)],
     ['ratings under a user: the page size multiplies', '{ user(id: 1) { ratings(first: 30) { nodes { anime { name } } } } }', 1 + 10 + 1 + 30 + 30],
     ['ratings under a user, as edges', '{ user(id: 1) { ratings(first: 30) { edges { node { anime { name } } } } } }', 1 + 10 + 1 + 30 + 30 + 30],
     ['a list no argument bounds counts 100', '{ activeModel { history { epoch } } }', 1 + 100],
@@ -82,6 +83,24 @@ describe('query cost', () => {
   it("puts the issue's reproducer (30 aliases of the map) far over the budget, one map well under it", () => {
     expect(costOf(aliased(30, MAP))).toBeGreaterThan(10 * DEFAULT_COST_BUDGET);
     expect(costOf(`{ ${MAP} }`)).toBeLessThan(DEFAULT_COST_BUDGET);
+    // One map per request, even of the shipped catalogue's 7,157 points.
+    expect(costOf(aliased(2, MAP), {}, { items: 7157, embeddingDim: DEMO_DIM })).toBeGreaterThan(DEFAULT_COST_BUDGET);
+  });
+
+  it("counts each value of an embedding (the served model's dimension); other scalar lists cost nothing extra", () => {
+    expect(costOf('{ anime(id: 1) { embedding } }')).toBe(1 + DEMO_DIM);
+    expect(costOf('{ anime(id: 1) { embedding } }', {}, { items: DEMO_MAP, embeddingDim: 128 })).toBe(1 + 128);
+    expect(costOf('{ user(id: 1) { embedding } }')).toBe(1 + DEMO_DIM);
+    expect(costOf('{ similarAnime(animeId: 1, k: 100) { anime { embedding } } }')).toBe(100 + 100 + 100 + 100 * DEMO_DIM);
+    expect(costOf('{ anime(id: 1) { genres } }')).toBe(1);
+    // No model served: no embedding to answer, nothing to count.
+    expect(costOf('{ anime(id: 1) { embedding } }', {}, null)).toBe(1);
+  });
+
+  it('puts 30 aliases of 100 similar titles with their embeddings (8.5 MB, 0.58 s of one thread) over the budget', () => {
+    const heavy = 'similarAnime(animeId: 1, k: 100) { similarity anime { id name genres members embedding } }';
+    expect(costOf(aliased(30, heavy), {}, { items: 7157, embeddingDim: 128 })).toBeGreaterThan(DEFAULT_COST_BUDGET);
+    expect(costOf(aliased(3, heavy), {}, { items: 7157, embeddingDim: 128 })).toBeLessThan(DEFAULT_COST_BUDGET);
   });
 
   it('counts fragments and inline fragments like the fields they stand for', () => {

@@ -8,6 +8,7 @@ import { AnimeConnection, AnimesArgs } from './anime.args';
 import { AnimeTypeEnum, animeTypeOf, animeTypesIn, type AnimeTypeValue } from './anime-type.enum';
 import { AnimeType } from './anime.type';
 import { checkFilterValues } from './filter-values';
+import { listInTurns } from '../field-turns';
 import { MapPointType } from './map-point.type';
 
 @Resolver(() => AnimeType)
@@ -60,9 +61,12 @@ export class AnimeResolver {
   }
 
   @Query(() => [MapPointType], { nullable: true, description: "The 2-D map of a model version's item embeddings (UMAP or t-SNE)." })
-  async embeddingMap(@Arg('model', () => Int, { nullable: true, description: 'A model version id; the active one when omitted.' }) model: number | null, @Ctx() context: GraphQLContext): Promise<MapPointType[]> {
+  async embeddingMap(@Arg('model', () => Int, { nullable: true, description: 'A model version id; the active one when omitted.' }) model: number | null, @Ctx() context: GraphQLContext): Promise<Promise<MapPointType>[]> {
     const serving = await servingFor(context.models, model);
     const points = await mapPoints(context.db, serving.versionId);
-    return Promise.all(points.map(async (p) => ({ ...p, anime: (await context.animeLoader.load(p.animeId))! })));
+    const anime = await context.animeLoader.loadMany(points.map((p) => p.animeId));
+    const failed = anime.find((a) => a instanceof Error);
+    if (failed) throw failed;
+    return listInTurns(points.map((p, n) => ({ ...p, anime: anime[n] as AnimeType })));
   }
 }
