@@ -299,9 +299,12 @@ export function queryCostPlugin<Context extends object>(options: CostOptions & {
             });
           }
           if (!options.admission) return;
-          const admitted = await options.admission.admit(cost).catch((error: unknown) => {
-            throw contextError(error);
-          });
+          // Most requests find room: taken without a promise, as every request passes here.
+          const admitted =
+            options.admission.tryAdmit(cost) ??
+            (await options.admission.admit(cost).catch((error: unknown) => {
+              throw contextError(error);
+            }));
           if (answered) admitted();
           else release = admitted;
         },

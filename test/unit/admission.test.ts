@@ -55,3 +55,18 @@ it('refuses a request that waited its longest with ServerBusyError (SERVICE_UNAV
   // The whole capacity is free again.
   (await admission.admit(100))();
 });
+
+it('lets lighter requests in when a heavy one at the front of the line gives up, and ignores a second release', async () => {
+  const admission = new CostAdmission({ capacity: 100, maxWaitMs: 60 });
+  const running = await admission.admit(50);
+  const heavy = admission.admit(100).catch((error: unknown) => error);
+  const light = admission.admit(40);
+  expect(await settlesWithin(light, 30)).toBe(false); // behind the heavy one, though it fits
+  expect(await heavy).toBeInstanceOf(ServerBusyError);
+  const lightRelease = await light; // admitted as soon as the heavy one left the line
+  lightRelease();
+  lightRelease(); // a second call must not free room twice
+  // 50 running: 51 more do not fit, 50 do.
+  expect(await settlesWithin(admission.admit(51).then((release) => release()), 20)).toBe(false);
+  running();
+});

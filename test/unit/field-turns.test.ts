@@ -2,7 +2,7 @@
  * Root fields and long lists complete in event-loop turns, so other work (a timer here; /healthz
  * and other requests in the server) gets the thread between them, not after all of them.
  */
-import { buildSchema, graphql } from 'graphql';
+import { buildSchema, graphql, graphqlSync } from 'graphql';
 import { listInTurns, nextTurn, resolveRootFieldsInTurns } from '../../src/graphql/field-turns';
 
 /** Holds the thread for `ms` (what a field completed from memory or PGlite does). */
@@ -58,4 +58,13 @@ it('runs the root fields of one query in turns, each still answering its own val
   const result = await graphql({ schema, source: query, rootValue });
   expect(result).toEqual({ data: Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`a${i}`, i * 2])) });
   expect(order).toEqual(['field 0', 'timer', 'field 1', 'field 2', 'field 3', 'field 4']);
+});
+
+it('resolves a lone root field at once: a synchronous answer stays synchronous', () => {
+  const schema = buildSchema('type Query { quick(n: Int!): Int }');
+  resolveRootFieldsInTurns(schema.getQueryType()!);
+  // graphqlSync fails when execution returns a promise.
+  expect(graphqlSync({ schema, source: '{ quick(n: 4) }', rootValue: { quick: ({ n }: { n: number }) => n + 1 } })).toEqual({ data: { quick: 5 } });
+  // Two root fields take turns: no longer synchronous.
+  expect(() => graphqlSync({ schema, source: '{ a: quick(n: 1) b: quick(n: 2) }', rootValue: { quick: ({ n }: { n: number }) => n + 1 } })).toThrow(/failed to complete synchronously/);
 });
