@@ -1,5 +1,5 @@
 /**
- * The root fields of queries start one per event-loop turn. Why: the embedded database (PGlite)
+ * The root fields of queries that have several start one per event-loop turn. Why: the embedded database (PGlite)
  * runs in this thread and its queries settle as microtasks, so a request whose data comes from
  * it and from memory resolves and completes every field without returning to the event loop.
  * Thirty aliases of a heavy field then held the thread ~200 ms, and admitted one after another,
@@ -47,8 +47,8 @@ function onlyRootField(info: GraphQLResolveInfo): boolean {
 /**
  * Makes every field of `root` (the Query type) wait for its turn before it resolves, when the
  * operation has several root fields (aliases). A lone root field resolves at once, as before:
- * a turn would split nothing, and graphql-js completes a synchronous answer without promises
- * (`similarAnime` from memory lost about a fifth of its throughput to the turn).
+ * a turn would split nothing, yet cost every such request a pass of the loop, and graphql-js
+ * completes a synchronous answer without promises.
  */
 export function resolveRootFieldsInTurns(root: GraphQLObjectType): void {
   for (const field of Object.values(root.getFields())) {
