@@ -1,7 +1,8 @@
 /**
- * The root fields of queries that have several start one per event-loop turn. Why: the embedded database (PGlite)
- * runs in this thread and its queries settle as microtasks, so a request whose data comes from
- * it and from memory resolves and completes every field without returning to the event loop.
+ * The root fields of queries that have several start one per event-loop turn. Why: the embedded
+ * database (PGlite) runs in this thread and its queries settle as microtasks, so a request whose
+ * data comes from it and from memory resolves and completes every field without returning to
+ * the event loop.
  * Thirty aliases of a heavy field then held the thread ~200 ms, and admitted one after another,
  * several such requests held it for 0.8 s while /healthz and every other request waited. Started
  * in turns, each root field runs with the other requests' I/O handled before and after it. The
