@@ -8,9 +8,10 @@ function show(value: string): string {
   return value === '' ? 'empty' : JSON.stringify(value);
 }
 
-export function parseInteger(field: string, value: string, range: { min: number; max: number }): number {
+/** A number of `field` whose text matches `pattern` (described by `what`), inside `range`. */
+function parseNumber(field: string, value: string, range: { min: number; max: number }, pattern: RegExp, what: string): number {
   const text = value.trim();
-  if (!INTEGER.test(text)) throw new RowError(`${field} must be an integer, found ${show(value)}`);
+  if (!pattern.test(text)) throw new RowError(`${field} must be ${what}, found ${show(value)}`);
   const number = Number(text);
   if (number < range.min || number > range.max) {
     throw new RowError(`${field} must be between ${range.min} and ${range.max}, found ${text}`);
@@ -18,14 +19,12 @@ export function parseInteger(field: string, value: string, range: { min: number;
   return number;
 }
 
+export function parseInteger(field: string, value: string, range: { min: number; max: number }): number {
+  return parseNumber(field, value, range, INTEGER, 'an integer');
+}
+
 export function parseDecimal(field: string, value: string, range: { min: number; max: number }): number {
-  const text = value.trim();
-  if (!DECIMAL.test(text)) throw new RowError(`${field} must be a number, found ${show(value)}`);
-  const number = Number(text);
-  if (number < range.min || number > range.max) {
-    throw new RowError(`${field} must be between ${range.min} and ${range.max}, found ${text}`);
-  }
-  return number;
+  return parseNumber(field, value, range, DECIMAL, 'a number');
 }
 
 export function parseRequiredText(field: string, value: string): string {

@@ -317,19 +317,16 @@ async function claimEmptyRatingTables(tx: Queryable): Promise<boolean> {
   return empty();
 }
 
+/** One way of loading the ratings file inside the ingest transaction. */
+type RatingsLoader = (tx: Queryable, file: string, gate: RatingGate, filters: RatingFilters, context: ReadContext) => Promise<RatingsOutcome>;
+
 /**
  * First load (empty `rating` and `watched`): rows go straight into the final tables, with their
  * keys and indexes rebuilt after, while the file's (user, anime) pairs keep increasing (the
  * Kaggle files are sorted). From the first row that breaks the order on, rows are staged and
  * merged at the end, the last row of a pair winning, as in a general load.
  */
-async function loadIntoEmptyTables(
-  tx: Queryable,
-  file: string,
-  gate: RatingGate,
-  filters: RatingFilters,
-  context: ReadContext,
-): Promise<RatingsOutcome> {
+const loadIntoEmptyTables: RatingsLoader = async (tx, file, gate, filters, context) => {
   // TRUNCATE (of empty tables) lets COPY write the rows frozen: no later pass sets their hint bits.
   const truncate = await standAlone(tx, RATING_TABLES);
   return withKeysAndIndexesRebuiltAfter(tx, RATING_TABLES, { primaryKeys: truncate }, () =>
@@ -392,19 +389,13 @@ async function loadIntoEmptyTables(
       };
     }),
   );
-}
+};
 
 /**
  * General load (ratings already in the database, or a filter that needs the whole file): every
  * row is staged, then filtered, de-duplicated and merged with upserts.
  */
-async function loadThroughStaging(
-  tx: Queryable,
-  file: string,
-  gate: RatingGate,
-  filters: RatingFilters,
-  context: ReadContext,
-): Promise<RatingsOutcome> {
+const loadThroughStaging: RatingsLoader = async (tx, file, gate, filters, context) => {
   await tx.exec(STAGE_RATINGS);
   let previousUser = -1;
   let previousAnime = -1;
@@ -438,7 +429,7 @@ async function loadThroughStaging(
       ? await withKeysAndIndexesRebuiltAfter(tx, RATING_TABLES, { primaryKeys: false }, merge)
       : await merge();
   return { read, filtered: kept.filtered, usersInserted, ...merged };
-}
+};
 
 /** Fills ingest_kept from ingest_rating: filtered, and de-duplicated when pairs may repeat. */
 async function keepRatings(tx: Queryable, filters: RatingFilters, mayRepeat: boolean): Promise<{ count: number; filtered: number }> {

@@ -19,6 +19,9 @@ import { mulberry32, type RandomSource } from './random';
 
 export type MapMethod = 'umap' | 'tsne';
 
+/** One layout method: unit rows [n, dim] in, [n, 2] coordinates out, progress 0..1 as it goes. */
+type Layout = (rows: Float64Array, n: number, dim: number, options: MapOptions, progress: (f: number) => void) => Promise<Float64Array>;
+
 export interface MapOptions {
   /** 'umap' is the default used by training. */
   method: MapMethod;
@@ -146,13 +149,7 @@ async function runSteps(step: () => boolean, fraction: () => number, progress: (
  */
 const UMAP_GRAPH_SHARE = 0.35;
 
-async function umapLayout(
-  rows: Float64Array,
-  n: number,
-  dim: number,
-  options: MapOptions,
-  progress: (f: number) => void,
-): Promise<Float64Array> {
+const umapLayout: Layout = async (rows, n, dim, options, progress) => {
   const nNeighbors = options.nNeighbors ?? DEFAULT_UMAP_NEIGHBORS;
   const minDist = options.minDist ?? DEFAULT_UMAP_MIN_DIST;
   if (!Number.isInteger(nNeighbors) || nNeighbors < 2) {
@@ -194,7 +191,7 @@ async function umapLayout(
     out[2 * i + 1] = point?.[1] ?? 0;
   }
   return out;
-}
+};
 
 // ---------------------------------------------------------------------------------------------
 // Exact t-SNE (van der Maaten & Hinton 2008), with scikit-learn's schedule: early exaggeration
@@ -204,13 +201,7 @@ async function umapLayout(
 /** Share of the progress bar given to computing the input affinities P. */
 const TSNE_AFFINITY_SHARE = 0.05;
 
-async function tsneLayout(
-  rows: Float64Array,
-  n: number,
-  dim: number,
-  options: MapOptions,
-  progress: (f: number) => void,
-): Promise<Float64Array> {
+const tsneLayout: Layout = async (rows, n, dim, options, progress) => {
   const perplexity = options.perplexity ?? DEFAULT_TSNE_PERPLEXITY;
   if (!(perplexity > 0) || !Number.isFinite(perplexity)) {
     throw new RangeError(`computeMap: perplexity must be a positive number, got ${perplexity}`);
@@ -251,7 +242,7 @@ async function tsneLayout(
     progress,
   );
   return y;
-}
+};
 
 /** Index of pair (i, j), i < j, in a packed upper triangle without the diagonal. */
 function pairIndex(i: number, j: number, n: number): number {
