@@ -9,7 +9,7 @@ import { deserializeHead, modelFromHead, serializeHead } from '../models/seriali
 import { packArrays, unpackArrays } from '../models/packed-arrays';
 import type { IalsOptions } from './ials';
 import type { ItemNeighbours } from './item-neighbours';
-import type { BlendWeights, TwoStageModel } from './two-stage';
+import { BLEND_FEATURES, type BlendWeights, type TwoStageModel } from './two-stage';
 
 export type FoldInOptions = Pick<IalsOptions, 'regularization' | 'regularizationExponent' | 'unobservedWeight'>;
 
@@ -28,6 +28,7 @@ export interface Reranker {
 }
 
 const FORMAT = 'animerec-reranker/1';
+const NO_WEIGHTS = Object.fromEntries(BLEND_FEATURES.map((feature) => [feature, 0])) as BlendWeights;
 
 interface Header {
   format: typeof FORMAT;
@@ -84,7 +85,8 @@ export function deserializeReranker(bytes: Uint8Array): Reranker {
     ratingModel,
     neighbours: { numItems: supportArray.length, start: new Int32Array(start!), items: new Int32Array(items!), weights: new Float32Array(weights!) },
     support: supportArray,
-    weights: header.weights,
+    // A version stored before a feature existed blends without it.
+    weights: { ...NO_WEIGHTS, ...header.weights },
     vectorCandidates: header.vectorCandidates,
     neighbourCandidates: header.neighbourCandidates,
     foldIn: header.foldIn,

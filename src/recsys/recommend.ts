@@ -10,7 +10,7 @@ import { NotFoundError } from '../errors';
 import { currentBackend } from '../models/backend';
 import type { ServingModel } from './model-cache';
 import { baselineRating, foldInRetrieval, ratingsOfRows, type ServingReranking } from './reranking';
-import { rerank, retrieveCandidates, setPredictedRatings } from '../ranking/two-stage';
+import { LIKED_FEATURE_RATING, rerank, retrieveCandidates, setPredictedRatings, type HistoryRows } from '../ranking/two-stage';
 import { animeFilterSql, isFiltered, type AnimeFilter } from './anime-filter';
 import { topRows } from './top-rows';
 import { predictRowsOn, predictRows } from '../models/predict';
@@ -26,7 +26,7 @@ export interface Recommendation {
 }
 
 /** Ratings from this up count as "liked" when explaining recommendations. */
-const LIKED_RATING = 7;
+const BECAUSE_MIN_RATING = 7;
 
 /**
  * Predicted ratings for (user, anime) pairs, in one batch on the scoring backend (the GPU when
@@ -110,13 +110,13 @@ function rankByRating(ratings: Float32Array | null, k: number, eligible: (row: n
  * The two-stage ranking of a retrieval version: the user's retrieval vector (folded in from the
  * history when the version has none for them), candidates, the rating model's predictions, the blend.
  */
-function rankTwoStage(serving: ServingModel, reranking: ServingReranking, userId: number, historyRows: number[], k: number, eligible: (row: number) => boolean): Ranked | null {
+function rankTwoStage(serving: ServingModel, reranking: ServingReranking, userId: number, history: HistoryRows, k: number, eligible: (row: number) => boolean): Ranked | null {
   const { model } = serving;
   const dim = model.hyper.embeddingDim;
   const userRow = serving.userRow.get(userId);
-  const userVector = userRow !== undefined ? model.userEmbeddings.subarray(userRow * dim, (userRow + 1) * dim) : historyRows.length > 0 ? foldInRetrieval(reranking, model, historyRows) : null;
+  const userVector = userRow !== undefined ? model.userEmbeddings.subarray(userRow * dim, (userRow + 1) * dim) : history.interacted.length > 0 ? foldInRetrieval(reranking, model, history.interacted) : null;
   if (userVector === null) return null;
-  const candidates = retrieveCandidates(reranking.stage, userVector, historyRows, eligible);
+  const candidates = retrieveCandidates(reranking.stage, userVector, history, eligible);
   const predicted = ratingsOfRows(reranking, userId, candidates.rows);
   setPredictedRatings(candidates, predicted);
   const positions = rerank(candidates, reranking.reranker.weights, k);
@@ -170,10 +170,15 @@ export async function recommend(
   if (allowed !== null) for (const id of allowed) markRow(serving, skipped, id, 0);
   if (options.excludeSeen) for (const id of [...history.rated, ...history.watched]) markRow(serving, skipped, id, 1);
   const eligible = (row: number) => skipped[row] === 0;
-  const historyRows = [...history.rated, ...history.watched].flatMap((id) => {
-    const row = serving.itemRow.get(id);
-    return row === undefined ? [] : [row];
-  });
+  const rowsOf = (ids: number[]) =>
+    ids.flatMap((id) => {
+      const row = serving.itemRow.get(id);
+      return row === undefined ? [] : [row];
+    });
+  const historyRows = {
+    interacted: rowsOf([...history.rated, ...history.watched]),
+    liked: rowsOf(history.rated.filter((_, n) => history.ratings[n]! >= LIKED_FEATURE_RATING)),
+  };
   const ranked =
     (serving.reranking
       ? rankTwoStage(serving, serving.reranking, userId, historyRows, options.k, eligible)
@@ -181,7 +186,7 @@ export async function recommend(
 
   // A title the user liked explains a recommendation; fall back to all ratings when none is.
   const rated = history.rated.map((animeId, n) => ({ animeId, rating: history.ratings[n]! }));
-  const liked = rated.filter((r) => r.rating >= LIKED_RATING);
+  const liked = rated.filter((r) => r.rating >= BECAUSE_MIN_RATING);
   const explainers = liked.length > 0 ? liked : rated;
   return ranked.rows.map((row, n) => {
     let because: Recommendation['because'] = null;

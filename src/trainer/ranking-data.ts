@@ -1,10 +1,12 @@
 /**
  * What ranking evaluation and the ranking models see of a split: the training interactions
- * (training ratings and every "watched" pair), and for validation and test the held-out ratings
+ * (training ratings and every "watched" pair) and the liked ones among them, and for validation
+ * and test the held-out ratings
  * per user with the items a list may not contain (everything the user is known to have seen
  * outside the held-out set, as a served list excludes it).
  */
 import { buildInteractions, type Interactions } from '../ranking/interactions';
+import { LIKED_FEATURE_RATING } from '../ranking/two-stage';
 import type { DatasetSplit, RatingsDataset } from './dataset';
 import type { TestRatings } from './metrics';
 
@@ -17,6 +19,8 @@ export interface HeldOut {
 export interface RankingData {
   /** Training ratings and watched pairs: what ranking models learn from and score with. */
   train: Interactions;
+  /** The training ratings of at least LIKED_FEATURE_RATING: what the blend's `liked` feature reads. */
+  liked: Interactions;
   validation: HeldOut;
   test: HeldOut;
 }
@@ -67,8 +71,10 @@ function heldOutRatings(dataset: RatingsDataset, indices: Int32Array): Map<numbe
 
 export function rankingData(dataset: RatingsDataset, split: DatasetSplit): RankingData {
   const train = interactionsOf(dataset, [split.train]);
+  const liked = split.train.filter((index) => dataset.ratings[index]! >= LIKED_FEATURE_RATING);
   return {
     train,
+    liked: buildInteractions(dataset.userIds.length, dataset.itemIds.length, Int32Array.from(liked, (index) => dataset.users[index]!), Int32Array.from(liked, (index) => dataset.items[index]!)),
     validation: { excludedByUser: byUser(train), heldOutByUser: heldOutRatings(dataset, split.validation) },
     test: { excludedByUser: byUser(interactionsOf(dataset, [split.train, split.validation])), heldOutByUser: heldOutRatings(dataset, split.test) },
   };

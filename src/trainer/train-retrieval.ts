@@ -29,7 +29,7 @@ import { YieldPoint } from '../yield-point';
 const RELEVANT_RATING = 8;
 const K = 10;
 /** The blend starts from retrieval and neighbours alike, with a little of the rating. */
-const INITIAL_WEIGHTS = { retrieval: 1, neighbours: 1, rating: 0.1, popularity: 0 };
+const INITIAL_WEIGHTS = { retrieval: 1, neighbours: 1, liked: 0, rating: 0.1, popularity: 0 };
 
 function retrievalOptionsOf(hyper: Hyperparameters): RetrievalOptions {
   // Every preset of the kind sets them, and training arguments cannot remove them.
@@ -75,7 +75,8 @@ function retrievalModel(hyper: Hyperparameters, ids: { users: Int32Array; items:
 export function candidatesFor(stage: TwoStageModel, retrieval: Model, ratingModel: Model, ranking: RankingData, excluded: Int32Array | undefined, user: number): Candidates {
   const dim = retrieval.hyper.embeddingDim;
   const skip = new Set(excluded ?? []);
-  const candidates = retrieveCandidates(stage, retrieval.userEmbeddings.subarray(user * dim, (user + 1) * dim), itemsOf(ranking.train, user), (row) => !skip.has(row));
+  const history = { interacted: itemsOf(ranking.train, user), liked: itemsOf(ranking.liked, user) };
+  const candidates = retrieveCandidates(stage, retrieval.userEmbeddings.subarray(user * dim, (user + 1) * dim), history, (row) => !skip.has(row));
   setPredictedRatings(candidates, predictRows(ratingModel, new Int32Array(candidates.rows.length).fill(user), candidates.rows));
   return candidates;
 }

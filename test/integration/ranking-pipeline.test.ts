@@ -7,6 +7,7 @@
 import { selectBackend } from '../../src/models/backend';
 import { presetHyperparameters } from '../../src/models/hyperparameters';
 import { deserializeReranker } from '../../src/ranking/reranker';
+import { BLEND_FEATURES } from '../../src/ranking/two-stage';
 import type { RunningServer } from '../../src/server/start';
 import { prepareTrainingData, runTraining, type TrainingReport } from '../../src/trainer/run-training';
 import { twoStageScorer } from '../../src/trainer/train-retrieval';
@@ -42,7 +43,7 @@ describeEachDriver('retrieval kind served in two stages', (driver) => {
     // On this slice the served ranking must beat the floor every personal ranking must beat.
     expect(report.metrics.ranking.ndcg).toBeGreaterThan(popularity.ndcg);
     expect(report.metrics.similarTitles?.shrunk.usersEvaluated).toBe(itemKnn.usersEvaluated);
-    expect(Object.keys(report.metrics.blend!.weights).sort()).toEqual(['neighbours', 'popularity', 'rating', 'retrieval']);
+    expect(Object.keys(report.metrics.blend!.weights).sort()).toEqual([...BLEND_FEATURES].sort());
   });
 
   it('the lists the report was measured on are the lists the server returns', async () => {

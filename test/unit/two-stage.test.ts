@@ -3,7 +3,7 @@ import { blendNdcg, fitBlendWeights, idealDcg, type BlendExample } from '../../s
 import { fitIals, foldInUser, gramian, ialsScorer, type IalsOptions } from '../../src/ranking/ials';
 import { buildInteractions } from '../../src/ranking/interactions';
 import type { ItemNeighbours } from '../../src/ranking/item-neighbours';
-import { BLEND_FEATURES, blendScores, rerank, retrieveCandidates, setPredictedRatings, standardized, type BlendWeights, type TwoStageModel } from '../../src/ranking/two-stage';
+import { BLEND_FEATURES, blendScores, type HistoryRows, rerank, retrieveCandidates, setPredictedRatings, standardized, type BlendWeights, type TwoStageModel } from '../../src/ranking/two-stage';
 import { mulberry32 } from '../../src/trainer/random';
 
 const OPTIONS: IalsOptions = { dim: 4, sweeps: 30, regularization: 0.01, regularizationExponent: 1, unobservedWeight: 0.2, cgSteps: 12, initScale: 0.1, seed: 3 };
@@ -63,7 +63,7 @@ function tinyModel(items: number, dim: number, random: () => number): TwoStageMo
     itemVectors: Float32Array.from({ length: items * dim }, () => random() - 0.5),
     neighbours,
     logPopularity: Float32Array.from({ length: items }, () => Math.log1p(Math.floor(random() * 100))),
-    weights: { retrieval: 1, neighbours: 0.7, rating: 0.3, popularity: -0.2 },
+    weights: { retrieval: 1, neighbours: 0.7, liked: 0.5, rating: 0.3, popularity: -0.2 },
     vectorCandidates: items,
     neighbourCandidates: items,
   };
@@ -75,9 +75,11 @@ describe('two-stage ranking', () => {
   const dim = 5;
   const model = tinyModel(items, dim, random);
   const user = Float32Array.from({ length: dim }, () => random() - 0.5);
-  const history = [2, 7, 19];
+  const interacted = [2, 7, 19, 23];
+  const liked = [7, 23];
+  const history: HistoryRows = { interacted, liked };
   const ratings = Float32Array.from({ length: items }, () => 1 + 9 * random());
-  const eligible = (row: number) => !history.includes(row) && row % 11 !== 0;
+  const eligible = (row: number) => !interacted.includes(row) && row % 11 !== 0;
 
   /** Every eligible item's blended score computed directly from the definitions. */
   function bruteForce(): number[] {
@@ -85,11 +87,14 @@ describe('two-stage ranking', () => {
     const features = rows.map((row) => {
       let retrieval = 0;
       for (let a = 0; a < dim; a++) retrieval += user[a]! * model.itemVectors[row * dim + a]!;
-      let neighbours = 0;
-      for (const from of history) {
-        for (let n = model.neighbours.start[from]!; n < model.neighbours.start[from + 1]!; n++) if (model.neighbours.items[n] === row) neighbours += model.neighbours.weights[n]!;
-      }
-      return [retrieval, neighbours, ratings[row]!, model.logPopularity[row]!];
+      const neighbourWeight = (sources: number[]) => {
+        let sum = 0;
+        for (const from of sources) {
+          for (let n = model.neighbours.start[from]!; n < model.neighbours.start[from + 1]!; n++) if (model.neighbours.items[n] === row) sum += model.neighbours.weights[n]!;
+        }
+        return sum;
+      };
+      return [retrieval, neighbourWeight(interacted), neighbourWeight(liked), ratings[row]!, model.logPopularity[row]!];
     });
     const z = features[0]!.map((_, f) => {
       const values = features.map((row) => row[f]!);
@@ -125,18 +130,18 @@ describe('two-stage ranking', () => {
   });
 
   it('a user without a vector gets candidates by popularity', () => {
-    const candidates = retrieveCandidates({ ...model, vectorCandidates: 3 }, null, [], eligible);
+    const candidates = retrieveCandidates({ ...model, vectorCandidates: 3 }, null, { interacted: [], liked: [] }, eligible);
     const popular = Array.from({ length: items }, (_, row) => row).filter(eligible).sort((a, b) => model.logPopularity[b]! - model.logPopularity[a]! || a - b).slice(0, 3);
     expect(Array.from(candidates.rows).sort((a, b) => a - b)).toEqual(popular.sort((a, b) => a - b));
   });
 
   it('standardizes each feature over the candidates: zero mean, unit deviation, a constant feature 0', () => {
-    const candidates = { rows: Int32Array.from([0, 1, 2]), features: Float32Array.from([1, 5, 3, 2, 2, 5, 3, 2, 3, 5, 3, 2]) };
+    const candidates = { rows: Int32Array.from([0, 1, 2]), features: Float32Array.from([1, 5, 4, 3, 2, 2, 5, 4, 3, 2, 3, 5, 4, 3, 2]) };
     const z = standardized(candidates);
-    const column = (f: number) => [0, 1, 2].map((n) => z[n * 4 + f]!);
+    const column = (f: number) => [0, 1, 2].map((n) => z[n * BLEND_FEATURES.length + f]!);
     expect(column(0).reduce((a, b) => a + b, 0)).toBeCloseTo(0, 6);
     expect(column(1)).toEqual([0, 0, 0]);
-    expect(blendScores(z, { retrieval: 1, neighbours: 5, rating: 0, popularity: 0 })[2]!).toBeCloseTo(Math.sqrt(1.5), 5);
+    expect(blendScores(z, { retrieval: 1, neighbours: 5, liked: 0, rating: 0, popularity: 0 })[2]!).toBeCloseTo(Math.sqrt(1.5), 5);
   });
 });
 
@@ -147,15 +152,16 @@ describe('blend fitting', () => {
       const count = 20;
       const relevant = Uint8Array.from({ length: count }, () => (random() < 0.2 ? 1 : 0));
       // Retrieval is noise; the rating feature is high exactly on relevant candidates.
-      const features = new Float32Array(count * 4);
+      const width = BLEND_FEATURES.length;
+      const features = new Float32Array(count * width);
       for (let n = 0; n < count; n++) {
-        features[n * 4] = random();
-        features[n * 4 + 2] = relevant[n]! + 0.1 * random();
+        features[n * width + BLEND_FEATURES.indexOf('retrieval')] = random();
+        features[n * width + BLEND_FEATURES.indexOf('rating')] = relevant[n]! + 0.1 * random();
       }
       const relevantCount = relevant.reduce((a, b) => a + b, 0);
       return { standardized: standardized({ rows: new Int32Array(count), features }), relevant, idealDcg: idealDcg(relevantCount, 10) };
     });
-    const start: BlendWeights = { retrieval: 1, neighbours: 0, rating: 0, popularity: 0 };
+    const start: BlendWeights = { retrieval: 1, neighbours: 0, liked: 0, rating: 0, popularity: 0 };
     const fitted = fitBlendWeights(examples, 10, start);
     expect(fitted.ndcg).toBeGreaterThan(blendNdcg(examples, start, 10) + 0.1);
     expect(fitted.weights.rating).toBeGreaterThan(1);
