@@ -2,7 +2,8 @@
  * The model kinds, one definition each: what the rating head outputs, how a rating is
  * assembled from the outputs, the loss, and who trains the kind. Training, fold-in, serving
  * and the GPU paths read these fields and never test a kind's name, so a kind is added here
- * (and its presets in hyperparameters.ts, and its trainer when it has one of its own).
+ * (and its presets in hyperparameters.ts, and its trainer when it has one of its own). The API's
+ * ModelKind enum, `modelKinds` and the playground's training form follow this list.
  */
 import { InvariantError } from '../errors';
 import { RATING_CLASSES } from './rating-scale';
@@ -13,6 +14,8 @@ export const MODEL_KINDS = ['mf', 'deep', 'hybrid', 'hybrid-classifier', 'retrie
 export type ModelKind = (typeof MODEL_KINDS)[number];
 
 export interface ModelKindDefinition {
+  /** What the kind is, for people: the API enum value's description. */
+  description: string;
   /** Width of the dense rating head's output layer; 0: the kind has no head. */
   headOutputs: number;
   /**
@@ -41,6 +44,7 @@ export interface ModelKindDefinition {
 export const MODEL_KIND_DEFINITIONS: Record<ModelKind, ModelKindDefinition> = {
   /** dot(user, item) (+ biases and a global mean in our defaults) */
   mf: {
+    description: 'Matrix factorisation: the dot product of user and item embeddings, plus biases.',
     headOutputs: 0,
     rating: 'regression',
     dotProduct: 'always',
@@ -51,6 +55,7 @@ export const MODEL_KIND_DEFINITIONS: Record<ModelKind, ModelKindDefinition> = {
   },
   /** concat(user, item) → dropout → Dense relu → Dense 1 */
   deep: {
+    description: 'A dense head over the user and item embeddings.',
     headOutputs: 1,
     rating: 'regression',
     dotProduct: 'with-dot-term',
@@ -61,6 +66,7 @@ export const MODEL_KIND_DEFINITIONS: Record<ModelKind, ModelKindDefinition> = {
   },
   /** concat(user, item, item metadata) → Dense 64 relu → Dense 64 relu → Dense 1, dropout 0.3 */
   hybrid: {
+    description: 'A dense head over the embeddings and the anime metadata (genres, type, episodes, members).',
     headOutputs: 1,
     rating: 'regression',
     dotProduct: 'with-dot-term',
@@ -71,6 +77,7 @@ export const MODEL_KIND_DEFINITIONS: Record<ModelKind, ModelKindDefinition> = {
   },
   /** the hybrid body with a 10-way softmax over the ratings 1..10 */
   'hybrid-classifier': {
+    description: 'The hybrid body with the rating predicted as one of the classes 1-10.',
     headOutputs: RATING_CLASSES,
     rating: 'class-expectation',
     dotProduct: 'never',
@@ -85,6 +92,7 @@ export const MODEL_KIND_DEFINITIONS: Record<ModelKind, ModelKindDefinition> = {
    * the version's re-ranker (src/ranking/reranker.ts), which also gives predicted ratings.
    */
   retrieval: {
+    description: 'Implicit-feedback vectors (implicit ALS) for recommendations and similar titles, re-ranked in two stages with a hybrid rating model.',
     headOutputs: 0,
     rating: 'score',
     dotProduct: 'always',

@@ -2,6 +2,7 @@
  * The recommendation API over real HTTP on both databases: a model trained on a real slice,
  * served by the running server, queried with plain GraphQL requests.
  */
+import { MODEL_KINDS } from '../../src/models/kinds';
 import { selectBackend } from '../../src/models/backend';
 import { loadModelVersion } from '../../src/versions/load';
 import type { RunningServer } from '../../src/server/start';
@@ -348,10 +349,11 @@ describeEachDriver('recommendation API', (driver) => {
     expect(codeOf(await graphql(server.url, '{ animes(after: "nonsense") { totalCount } }'))).toBe('BAD_USER_INPUT');
   });
 
-  it('lists the genres and types, refuses an unknown genre naming the valid ones, and an unknown type by validation', async () => {
-    const { genres, animeTypes } = (await graphql(server.url, '{ genres animeTypes }')).data!;
+  it('lists the genres, types and model kinds, refuses an unknown genre naming the valid ones, and an unknown type by validation', async () => {
+    const { genres, animeTypes, modelKinds } = (await graphql(server.url, '{ genres animeTypes modelKinds }')).data!;
     expect(genres).toEqual(expect.arrayContaining(['Action', 'Comedy', 'Sci-Fi']));
     expect(animeTypes).toEqual(['TV', 'MOVIE', 'OVA', 'ONA', 'SPECIAL', 'MUSIC']);
+    expect(modelKinds).toEqual(MODEL_KINDS.map((kind) => kind.toUpperCase().replace(/-/g, '_')));
     const lowercase = await graphql(server.url, '{ animes(types: [tv]) { nodes { id } } }');
     expect(codeOf(lowercase)).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(lowercase.errors![0]!.message).toMatch(/Value "tv" does not exist in "AnimeType" enum\. Did you mean the enum value "TV"\?/);

@@ -7,7 +7,7 @@ import { registerEnumType } from 'type-graphql';
 import { TRAINING_JOBS } from '../../jobs/job';
 import { JOB_ORIGINS, JOB_STATUSES } from '../../jobs/job-runs';
 import { PRESETS } from '../../models/hyperparameters';
-import { MODEL_KINDS } from '../../models/kinds';
+import { kindDefinition, MODEL_KINDS } from '../../models/kinds';
 
 /** `{ HYBRID_CLASSIFIER: 'hybrid-classifier', ... }` for a list of service values. */
 function enumOf<T extends string>(values: readonly T[]): Record<string, T> {
@@ -17,7 +17,8 @@ function enumOf<T extends string>(values: readonly T[]): Record<string, T> {
 export const ModelKindEnum = enumOf(MODEL_KINDS);
 registerEnumType(ModelKindEnum, {
   name: 'ModelKind',
-  description: 'What a model is: MF (matrix factorisation), DEEP (a head over the embeddings), HYBRID (with anime metadata), HYBRID_CLASSIFIER (the rating predicted as a class).',
+  description: 'What a model is; each value says how it predicts (the `modelKinds` query lists them).',
+  valuesConfig: Object.fromEntries(Object.entries(ModelKindEnum).map(([name, kind]) => [name, { description: kindDefinition(kind).description }])),
 });
 
 export const PresetEnum = enumOf(PRESETS);

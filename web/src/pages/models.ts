@@ -18,6 +18,8 @@ const RUNS = `{ trainingRuns { nodes { id kind preset status phase progress deta
 const START = `mutation Start($kind: ModelKind!, $preset: TrainingPreset!, $params: JSONObject, $activate: Boolean!, $map: MapMethod!) {
   startTraining(input: { kind: $kind, preset: $preset, params: $params, activate: $activate, map: $map }) { trainingRun { id } }
 }`;
+const KINDS = '{ modelKinds }';
+const DEFAULT_KIND = 'RETRIEVAL';
 const ACTIVATE = `mutation Activate($id: Int!) { activateModel(input: { id: $id }) { modelVersion { id } } }`;
 
 type Regression = { mae: number; rmse: number };
@@ -186,7 +188,15 @@ function runsList(runs: TrainingRun[]): HTMLElement {
 function trainingForm(admin: string | null, onStarted: () => void): HTMLElement {
   const tokenInput = h('input', { id: 'admin-token', type: 'password', autocomplete: 'off', value: admin ?? '' });
   // Option values are the schema's enum names; labels are what people call them.
-  const kind = h('select', { id: 'train-kind' }, ...['retrieval', 'hybrid', 'mf', 'deep', 'hybrid-classifier'].map((k) => h('option', { value: enumName(k) }, k)));
+  const kind = h('select', { id: 'train-kind' });
+  void gql<{ modelKinds: string[] }>(KINDS).then(
+    ({ modelKinds }) => {
+      kind.append(...modelKinds.map((k) => h('option', { value: k }, kindLabel(k))));
+      // The kind `npm start` trains and serves, when the server has it.
+      if (modelKinds.includes(DEFAULT_KIND)) kind.value = DEFAULT_KIND;
+    },
+    (error: unknown) => replace(status, errorBox(error)),
+  );
   const preset = h('select', { id: 'train-preset' }, h('option', { value: 'DEFAULT' }, 'default'), h('option', { value: 'NOTEBOOK' }, 'notebook'));
   const epochs = h('input', { id: 'train-epochs', type: 'number', min: 1, max: 100, placeholder: 'preset' });
   const map = h('select', { id: 'train-map' }, h('option', { value: 'UMAP' }, 'UMAP'), h('option', { value: 'TSNE' }, 't-SNE (≤ 2,500 anime)'), h('option', { value: 'NONE' }, 'none'));
