@@ -28,8 +28,9 @@ const RATING_ROWS = 20_000;
 /** Small and quick, still the default preset's losses, biases, L2, decay and early stopping. */
 const SMALL: Partial<Hyperparameters> = { embeddingDim: 16, epochs: 4 };
 
+/** Every kind's version is kept (retention would drop the first ones once the kinds outnumber its default). */
 function train(db: Database, kind: ModelKind, overrides: Partial<Hyperparameters>, activate: 'always' | 'if-better' = 'always') {
-  return runTraining(db, { kind, preset: 'default', overrides, activate, map: null, rankingUsers: 100 });
+  return runTraining(db, { kind, preset: 'default', overrides, activate, map: null, rankingUsers: 100, modelVersionsKept: MODEL_KINDS.length });
 }
 
 /** Test MAE at most `fraction` of the global mean's (from the same report), training loss falling epoch after epoch. */
@@ -170,7 +171,7 @@ describe('training on a notebook-style slice [embedded]', () => {
 
 describe('npm run train: command line', () => {
   it.each([
-    [['--model', 'svd'], '--model must be one of mf, deep, hybrid, hybrid-classifier, retrieval, got "svd"'],
+    [['--model', 'svd'], `--model must be one of ${MODEL_KINDS.join(', ')}, got "svd"`],
     [['--model', 'mf', '--epochs', 'abc'], '--epochs must be a non-negative integer, got "abc"'],
     [['--model', 'mf', '--dropout', '2'], /^bad dropout: /],
     [['--model', 'mf', '--preset', 'x'], '--preset must be one of notebook, default, got "x"'],
