@@ -200,7 +200,7 @@ export async function fitIals(interactions: Interactions, options: IalsOptions, 
  * @param itemGram gramian(itemVectors) of the model, computed once per model.
  */
 export function foldInUser(
-  model: IalsModel,
+  model: Pick<IalsModel, 'dim' | 'itemVectors'>,
   itemGram: Float64Array,
   items: ArrayLike<number>,
   options: Pick<IalsOptions, 'regularization' | 'regularizationExponent' | 'unobservedWeight'>,

@@ -114,7 +114,7 @@ function rankTwoStage(serving: ServingModel, reranking: ServingReranking, userId
   const { model } = serving;
   const dim = model.hyper.embeddingDim;
   const userRow = serving.userRow.get(userId);
-  const userVector = userRow !== undefined ? model.userEmbeddings.subarray(userRow * dim, (userRow + 1) * dim) : history.interacted.length > 0 ? foldInRetrieval(reranking, model, history.interacted) : null;
+  const userVector = userRow !== undefined ? model.userEmbeddings.subarray(userRow * dim, (userRow + 1) * dim) : history.interacted.length > 0 ? foldInRetrieval(reranking, history.interacted) : null;
   if (userVector === null) return null;
   const candidates = retrieveCandidates(reranking.stage, userVector, history, eligible);
   const predicted = ratingsOfRows(reranking, userId, candidates.rows);

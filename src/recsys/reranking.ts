@@ -7,7 +7,8 @@ import { InvariantError } from '../errors';
 import type { Model } from '../models/model';
 import { predictRows } from '../models/predict';
 import { clipRating } from '../models/rating';
-import { foldInUser as foldInIals, gramian } from '../ranking/ials';
+import { gramian } from '../ranking/ials';
+import { foldInIals, ialsFoldInBasis, type IalsFoldInBasis } from '../ranking/ials-fold-in';
 import { twoStageModel, type Reranker } from '../ranking/reranker';
 import type { TwoStageModel } from '../ranking/two-stage';
 import { supportFactors } from '../ranking/vector-neighbours';
@@ -15,8 +16,8 @@ import { supportFactors } from '../ranking/vector-neighbours';
 export interface ServingReranking {
   reranker: Reranker;
   stage: TwoStageModel;
-  /** Σ h hᵀ of the retrieval item vectors: the fold-in's Gramian. */
-  itemGram: Float64Array;
+  /** The retrieval item vectors' Gramian and its eigenbasis: what a fold-in solves with. */
+  foldInBasis: IalsFoldInBasis;
   /** Per item row: what similarities to it are multiplied by (support shrinkage). */
   similarityFactors: Float32Array;
   ratingUserRow: Map<number, number>;
@@ -32,15 +33,18 @@ export function servingReranking(retrieval: Model, reranker: Reranker): ServingR
   return {
     reranker,
     stage: twoStageModel(retrieval, reranker),
-    itemGram: gramian(retrieval.itemEmbeddings, retrieval.hyper.embeddingDim),
+    foldInBasis: ialsFoldInBasis(
+      { dim: retrieval.hyper.embeddingDim, itemVectors: retrieval.itemEmbeddings },
+      gramian(retrieval.itemEmbeddings, retrieval.hyper.embeddingDim),
+    ),
     similarityFactors: supportFactors(reranker.support, reranker.similarityShrinkage),
     ratingUserRow: new Map(Array.from(reranker.ratingModel.userIds, (id, row) => [id, row])),
   };
 }
 
 /** The retrieval vector of a user with these item rows (rated or watched): iALS's closed form. */
-export function foldInRetrieval(reranking: ServingReranking, retrieval: Model, itemRows: ArrayLike<number>): Float32Array {
-  return foldInIals({ dim: retrieval.hyper.embeddingDim, userVectors: new Float32Array(0), itemVectors: retrieval.itemEmbeddings }, reranking.itemGram, itemRows, reranking.reranker.foldIn);
+export function foldInRetrieval(reranking: ServingReranking, itemRows: ArrayLike<number>): Float32Array {
+  return foldInIals(reranking.foldInBasis, itemRows, reranking.reranker.foldIn);
 }
 
 /**

@@ -59,7 +59,7 @@ export async function foldInUsers(db: Database, models: ModelCache, userIds: rea
       if (itemRow !== undefined) rated.push({ itemRow, rating: row.ratings[k]! });
     });
     const user = serving.reranking
-      ? { vector: foldInRetrieval(serving.reranking, serving.model, interactedRows(serving, rated, watchedBy.get(userId) ?? [])), bias: 0 }
+      ? { vector: foldInRetrieval(serving.reranking, interactedRows(serving, rated, watchedBy.get(userId) ?? [])), bias: 0 }
       : foldInUser(serving.model, rated);
     vectors.push(vectorToSql(user.vector, 0, dim));
     biases.push(kindDefinition(serving.model.hyper.kind).biases && serving.model.hyper.biases ? user.bias : null);
