@@ -62,19 +62,29 @@ export function foldInIals(basis: IalsFoldInBasis, items: ArrayLike<number>, opt
     const base = items[k]! * dim;
     for (let j = 0; j < dim; j++) rhs[j]! += itemsInBasis[base + j]!;
   }
-  // Woodbury: y = D⁻¹r − D⁻¹U (I + Uᵀ D⁻¹ U)⁻¹ Uᵀ D⁻¹ r.
+  // Woodbury: y = D⁻¹r − D⁻¹U (I + Uᵀ D⁻¹ U)⁻¹ Uᵀ D⁻¹ r. The items' rows are copied together,
+  // and D⁻¹U beside them, so each entry of the n × n matrix is one plain dot product.
   const scaled = Float64Array.from(rhs, (value, j) => value * inverseD[j]!);
+  const rows = new Float64Array(n * dim);
+  const scaledRows = new Float64Array(n * dim);
+  for (let k = 0; k < n; k++) {
+    const from = items[k]! * dim;
+    for (let j = 0; j < dim; j++) {
+      rows[k * dim + j] = itemsInBasis[from + j]!;
+      scaledRows[k * dim + j] = itemsInBasis[from + j]! * inverseD[j]!;
+    }
+  }
   const small = new Float64Array(n * n);
   const projected = new Float64Array(n);
   for (let k = 0; k < n; k++) {
-    const baseK = items[k]! * dim;
+    const baseK = k * dim;
     let dotScaled = 0;
-    for (let j = 0; j < dim; j++) dotScaled += itemsInBasis[baseK + j]! * scaled[j]!;
+    for (let j = 0; j < dim; j++) dotScaled += rows[baseK + j]! * scaled[j]!;
     projected[k] = dotScaled;
     for (let l = 0; l <= k; l++) {
-      const baseL = items[l]! * dim;
+      const baseL = l * dim;
       let sum = 0;
-      for (let j = 0; j < dim; j++) sum += itemsInBasis[baseK + j]! * inverseD[j]! * itemsInBasis[baseL + j]!;
+      for (let j = 0; j < dim; j++) sum += scaledRows[baseK + j]! * rows[baseL + j]!;
       small[k * n + l] = sum + (k === l ? 1 : 0);
       small[l * n + k] = small[k * n + l]!;
     }
@@ -82,8 +92,8 @@ export function foldInIals(basis: IalsFoldInBasis, items: ArrayLike<number>, opt
   const weights = solveSpd(small, projected, n);
   const y = scaled;
   for (let k = 0; k < n; k++) {
-    const base = items[k]! * dim;
-    for (let j = 0; j < dim; j++) y[j]! -= inverseD[j]! * itemsInBasis[base + j]! * weights[k]!;
+    const base = k * dim;
+    for (let j = 0; j < dim; j++) y[j]! -= scaledRows[base + j]! * weights[k]!;
   }
   const vector = new Float32Array(dim);
   for (let a = 0; a < dim; a++) {

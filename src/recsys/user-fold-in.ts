@@ -11,9 +11,11 @@ import { kindDefinition } from '../models/kinds';
 import { foldInRetrieval } from './reranking';
 import { foldedUsersPayload, USERS_FOLDED_CHANNEL } from './model-sync';
 
-const RATINGS_OF_USERS = `SELECT user_id, array_agg(anime_id) AS anime_ids, array_agg(rating::int) AS ratings
-  FROM rating WHERE user_id = ANY($1::int[]) GROUP BY user_id`;
-const WATCHED_OF_USERS = `SELECT user_id, array_agg(anime_id) AS anime_ids FROM watched WHERE user_id = ANY($1::int[]) GROUP BY user_id`;
+// One round trip for the batch's ratings, and watched titles when the version learns from them ($2).
+const HISTORIES_OF_USERS = `SELECT folded.user_id, rated.anime_ids, rated.ratings, seen.anime_ids AS watched_ids
+  FROM unnest($1::int[]) AS folded(user_id)
+  LEFT JOIN LATERAL (SELECT array_agg(anime_id) AS anime_ids, array_agg(rating::int) AS ratings FROM rating WHERE user_id = folded.user_id) AS rated ON true
+  LEFT JOIN LATERAL (SELECT array_agg(anime_id) AS anime_ids FROM watched WHERE $2 AND user_id = folded.user_id) AS seen ON true`;
 
 // One round trip: the upsert and its announcement, delivered when the statement commits.
 const STORE_AND_ANNOUNCE = `WITH stored AS (
@@ -40,26 +42,24 @@ function interactedRows(serving: ServingModel, rated: readonly RatedItem[], watc
 export async function foldInUsers(db: Database, models: ModelCache, userIds: readonly number[]): Promise<void> {
   const serving = await models.currentOrLoaded();
   if (!serving) return;
-  const { rows } = await db.query<{ user_id: number; anime_ids: number[]; ratings: number[] }>(RATINGS_OF_USERS, [userIds]);
-  const ratedBy = new Map(rows.map((row) => [row.user_id, row]));
   // A retrieval version learns from every interaction: watched titles count as much as rated ones.
-  const watchedBy = new Map<number, number[]>();
-  if (serving.reranking) {
-    const watched = await db.query<{ user_id: number; anime_ids: number[] }>(WATCHED_OF_USERS, [userIds]);
-    for (const row of watched.rows) watchedBy.set(row.user_id, row.anime_ids);
-  }
+  const { rows } = await db.query<{ user_id: number; anime_ids: number[] | null; ratings: number[] | null; watched_ids: number[] | null }>(HISTORIES_OF_USERS, [
+    userIds,
+    serving.reranking !== null,
+  ]);
+  const historyBy = new Map(rows.map((row) => [row.user_id, row]));
   const dim = serving.model.hyper.embeddingDim;
   const vectors: string[] = [];
   const biases: (number | null)[] = [];
   const folded = userIds.map((userId) => {
-    const row = ratedBy.get(userId);
+    const row = historyBy.get(userId);
     const rated: RatedItem[] = [];
-    row?.anime_ids.forEach((animeId, k) => {
+    row?.anime_ids?.forEach((animeId, k) => {
       const itemRow = serving.itemRow.get(animeId);
-      if (itemRow !== undefined) rated.push({ itemRow, rating: row.ratings[k]! });
+      if (itemRow !== undefined) rated.push({ itemRow, rating: row.ratings![k]! });
     });
     const user = serving.reranking
-      ? { vector: foldInRetrieval(serving.reranking, interactedRows(serving, rated, watchedBy.get(userId) ?? [])), bias: 0 }
+      ? { vector: foldInRetrieval(serving.reranking, interactedRows(serving, rated, row?.watched_ids ?? [])), bias: 0 }
       : foldInUser(serving.model, rated);
     vectors.push(vectorToSql(user.vector, 0, dim));
     biases.push(kindDefinition(serving.model.hyper.kind).biases && serving.model.hyper.biases ? user.bias : null);

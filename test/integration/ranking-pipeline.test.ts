@@ -4,6 +4,8 @@
  * then, after one rating, a personal list within a second, and similar titles come from the
  * retrieval vectors.
  */
+import { foldInIals } from '../../src/ranking/ials-fold-in';
+import { foldInUsers } from '../../src/recsys/user-fold-in';
 import { selectBackend } from '../../src/models/backend';
 import { presetHyperparameters } from '../../src/models/hyperparameters';
 import { deserializeReranker } from '../../src/ranking/reranker';
@@ -107,6 +109,33 @@ describeEachDriver('retrieval kind served in two stages', (driver) => {
     const warmList = warm.data!.recommendations as { anime: { id: number }; personal: boolean }[];
     expect(warmList.every((r) => r.personal)).toBe(true);
     expect(warmList.map((r) => r.anime.id)).not.toEqual(coldList.map((r) => r.anime.id));
+  });
+
+  it('a fold-in of a user with watched titles learns from them as from ratings: the closed form over both', async () => {
+    const { rows } = await server.db.query<{ user_id: number }>(
+      `SELECT user_id FROM watched WHERE user_id IN (SELECT user_id FROM rating) GROUP BY user_id ORDER BY count(*) DESC, user_id LIMIT 1`,
+    );
+    expect(rows).toHaveLength(1);
+    const userId = rows[0]!.user_id;
+    const serving = (await server.models.currentOrLoaded())!;
+    const history = await server.db.query<{ anime_id: number }>('SELECT anime_id FROM rating WHERE user_id = $1 UNION SELECT anime_id FROM watched WHERE user_id = $1', [userId]);
+    const itemRows = history.rows.flatMap(({ anime_id }) => {
+      const row = serving.itemRow.get(anime_id);
+      return row === undefined ? [] : [row];
+    });
+    const expected = foldInIals(serving.reranking!.foldInBasis, itemRows, serving.reranking!.reranker.foldIn);
+    await foldInUsers(server.db, server.models, [userId]);
+    const stored = await server.db.query<{ embedding: string }>('SELECT embedding::text AS embedding FROM user_embedding WHERE model_version_id = $1 AND user_id = $2', [
+      report.modelVersionId,
+      userId,
+    ]);
+    const vector = JSON.parse(stored.rows[0]!.embedding) as number[];
+    const scale = Math.max(...Array.from(expected, Math.abs));
+    vector.forEach((value, j) => expect(Math.abs(value - expected[j]!)).toBeLessThan(1e-5 * scale));
+    // Without the watched titles the vector differs: they were read.
+    const ratedOnly = await server.db.query<{ anime_id: number }>('SELECT anime_id FROM rating WHERE user_id = $1', [userId]);
+    const withoutWatched = foldInIals(serving.reranking!.foldInBasis, ratedOnly.rows.flatMap(({ anime_id }) => serving.itemRow.get(anime_id) ?? []), serving.reranking!.reranker.foldIn);
+    expect(Math.max(...vector.map((value, j) => Math.abs(value - withoutWatched[j]!)))).toBeGreaterThan(1e-3 * scale);
   });
 
   it('similar titles are the retrieval vectors\' nearest, shrunk by support, and a filtered search agrees with the unfiltered one', async () => {
