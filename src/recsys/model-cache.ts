@@ -14,7 +14,8 @@ import { activeModelVersionId } from '../versions/activation';
 import { loadModelVersion, loadRerankerBytes } from '../versions/load';
 import { deserializeReranker, type Reranker } from '../ranking/reranker';
 import { unitRows } from '../ranking/vector-neighbours';
-import { servingReranking, type ServingReranking } from './reranking';
+import { releaseReranking, servingReranking, type ServingReranking } from './reranking';
+import type { FoldInThread } from './fold-in-thread';
 import { MODEL_ACTIVATED_CHANNEL, newOrigin, parseFoldedUsers, reloadFoldedSince, reloadServedUsers, USERS_FOLDED_CHANNEL } from './model-sync';
 import { foldInUsers } from './user-fold-in';
 import { UserWorkQueue } from './user-work-queue';
@@ -70,7 +71,13 @@ export function setServedUser(serving: ServingModel, userId: number, vector: Flo
   serving.model.userBias[row] = bias;
 }
 
-export function servingModel(versionId: number, model: Model, scoringThread: TailRunner | null = null, reranker: Reranker | null = null): ServingModel {
+export function servingModel(
+  versionId: number,
+  model: Model,
+  scoringThread: TailRunner | null = null,
+  reranker: Reranker | null = null,
+  foldInThread: FoldInThread | null = null,
+): ServingModel {
   return {
     versionId,
     model,
@@ -79,13 +86,14 @@ export function servingModel(versionId: number, model: Model, scoringThread: Tai
     unitItems: unitRows(model.itemEmbeddings, model.hyper.embeddingDim),
     neighbours: new Map(),
     scorer: new ItemScorer(model, scoringThread),
-    reranking: reranker ? servingReranking(model, reranker) : null,
+    reranking: reranker ? servingReranking(model, reranker, foldInThread) : null,
   };
 }
 
 /** Frees what a version's scorer holds (tensors); a request still holding it rebuilds them if it scores. */
 function releaseScorers(serving: ServingModel): void {
   serving.scorer.release();
+  if (serving.reranking) releaseReranking(serving.reranking);
 }
 
 export class ModelCache {
@@ -108,6 +116,8 @@ export class ModelCache {
     private readonly logger?: Logger,
     /** Where recommendations' head passes run; null: in this thread. */
     private readonly scoringThread: TailRunner | null = null,
+    /** Where retrieval fold-ins run; null: in this thread. */
+    private readonly foldInThread: FoldInThread | null = null,
   ) {
     this.foldIns = new UserWorkQueue((userIds) => foldInUsers(db, this, userIds), {
       // The ratings are stored either way; a failed fold-in only delays their effect to the next training.
@@ -137,7 +147,7 @@ export class ModelCache {
     const cached = this.versions.get(id);
     if (cached) return cached;
     const [model, reranker] = await Promise.all([loadModelVersion(this.db, id), loadRerankerBytes(this.db, id)]);
-    const loaded = servingModel(id, model, this.scoringThread, reranker ? deserializeReranker(reranker) : null);
+    const loaded = servingModel(id, model, this.scoringThread, reranker ? deserializeReranker(reranker) : null, this.foldInThread);
     this.versions.set(id, loaded);
     return loaded;
   }

@@ -9,6 +9,7 @@ import { predictRows } from '../models/predict';
 import { clipRating } from '../models/rating';
 import { gramian } from '../ranking/ials';
 import { foldInIals, ialsFoldInBasis, type IalsFoldInBasis } from '../ranking/ials-fold-in';
+import type { FoldInThread } from './fold-in-thread';
 import { twoStageModel, type Reranker } from '../ranking/reranker';
 import type { TwoStageModel } from '../ranking/two-stage';
 import { supportFactors } from '../ranking/vector-neighbours';
@@ -18,12 +19,17 @@ export interface ServingReranking {
   stage: TwoStageModel;
   /** The retrieval item vectors' Gramian and its eigenbasis: what a fold-in solves with. */
   foldInBasis: IalsFoldInBasis;
+  /** Where batched fold-ins run (null: in this thread), and this basis's key there. */
+  foldInThread: FoldInThread | null;
+  foldInKey: number;
   /** Per item row: what similarities to it are multiplied by (support shrinkage). */
   similarityFactors: Float32Array;
   ratingUserRow: Map<number, number>;
 }
 
-export function servingReranking(retrieval: Model, reranker: Reranker): ServingReranking {
+let nextFoldInKey = 0;
+
+export function servingReranking(retrieval: Model, reranker: Reranker, foldInThread: FoldInThread | null = null): ServingReranking {
   const items = retrieval.itemIds;
   const ratingItems = reranker.ratingModel.itemIds;
   // Both were trained on one dataset, so their item rows are the same; a version where they differ is corrupt.
@@ -37,6 +43,8 @@ export function servingReranking(retrieval: Model, reranker: Reranker): ServingR
       { dim: retrieval.hyper.embeddingDim, itemVectors: retrieval.itemEmbeddings },
       gramian(retrieval.itemEmbeddings, retrieval.hyper.embeddingDim),
     ),
+    foldInThread,
+    foldInKey: nextFoldInKey++,
     similarityFactors: supportFactors(reranker.support, reranker.similarityShrinkage),
     ratingUserRow: new Map(Array.from(reranker.ratingModel.userIds, (id, row) => [id, row])),
   };
@@ -45,6 +53,20 @@ export function servingReranking(retrieval: Model, reranker: Reranker): ServingR
 /** The retrieval vector of a user with these item rows (rated or watched): iALS's closed form. */
 export function foldInRetrieval(reranking: ServingReranking, itemRows: ArrayLike<number>): Float32Array {
   return foldInIals(reranking.foldInBasis, itemRows, reranking.reranker.foldIn);
+}
+
+/** The retrieval vectors of a batch of users, each given by their item rows: on the fold-in thread when there is a live one. */
+export async function foldInRetrievalBatch(reranking: ServingReranking, users: Int32Array[]): Promise<Float32Array[]> {
+  const dim = reranking.foldInBasis.dim;
+  const thread = reranking.foldInThread;
+  if (!thread?.alive) return users.map((rows) => foldInRetrieval(reranking, rows));
+  const vectors = await thread.foldIn(reranking.foldInKey, () => reranking.foldInBasis, users, reranking.reranker.foldIn);
+  return users.map((_, n) => vectors.subarray(n * dim, (n + 1) * dim));
+}
+
+/** Frees what the fold-in thread keeps of this version. */
+export function releaseReranking(reranking: ServingReranking): void {
+  reranking.foldInThread?.forget(reranking.foldInKey);
 }
 
 /**

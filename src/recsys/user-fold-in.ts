@@ -8,7 +8,7 @@ import { vectorToSql } from '../versions/vector-codec';
 import { foldInUser, type RatedItem } from './fold-in';
 import { setServedUser, type ModelCache, type ServingModel } from './model-cache';
 import { kindDefinition } from '../models/kinds';
-import { foldInRetrieval } from './reranking';
+import { foldInRetrievalBatch } from './reranking';
 import { foldedUsersPayload, USERS_FOLDED_CHANNEL } from './model-sync';
 
 // One round trip for the batch's ratings, and watched titles when the version learns from them ($2).
@@ -49,22 +49,26 @@ export async function foldInUsers(db: Database, models: ModelCache, userIds: rea
   ]);
   const historyBy = new Map(rows.map((row) => [row.user_id, row]));
   const dim = serving.model.hyper.embeddingDim;
-  const vectors: string[] = [];
-  const biases: (number | null)[] = [];
-  const folded = userIds.map((userId) => {
+  const ratedBy = userIds.map((userId) => {
     const row = historyBy.get(userId);
     const rated: RatedItem[] = [];
     row?.anime_ids?.forEach((animeId, k) => {
       const itemRow = serving.itemRow.get(animeId);
       if (itemRow !== undefined) rated.push({ itemRow, rating: row.ratings![k]! });
     });
-    const user = serving.reranking
-      ? { vector: foldInRetrieval(serving.reranking, interactedRows(serving, rated, row?.watched_ids ?? [])), bias: 0 }
-      : foldInUser(serving.model, rated);
-    vectors.push(vectorToSql(user.vector, 0, dim));
-    biases.push(kindDefinition(serving.model.hyper.kind).biases && serving.model.hyper.biases ? user.bias : null);
-    return user;
+    return rated;
   });
+  const reranking = serving.reranking;
+  let folded: { vector: Float32Array; bias: number }[];
+  if (reranking) {
+    const histories = userIds.map((userId, n) => Int32Array.from(interactedRows(serving, ratedBy[n]!, historyBy.get(userId)?.watched_ids ?? [])));
+    folded = (await foldInRetrievalBatch(reranking, histories)).map((vector) => ({ vector, bias: 0 }));
+  } else {
+    folded = ratedBy.map((rated) => foldInUser(serving.model, rated));
+  }
+  const withBias = kindDefinition(serving.model.hyper.kind).biases && serving.model.hyper.biases;
+  const vectors = folded.map((user) => vectorToSql(user.vector, 0, dim));
+  const biases = folded.map((user) => (withBias ? user.bias : null));
   await db.query(STORE_AND_ANNOUNCE, [serving.versionId, dim, userIds, vectors, biases, USERS_FOLDED_CHANNEL, foldedUsersPayload(models.origin, serving.versionId, userIds)]);
   userIds.forEach((userId, k) => setServedUser(serving, userId, folded[k]!.vector, folded[k]!.bias));
 }

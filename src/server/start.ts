@@ -16,6 +16,7 @@ import type { Logger } from '../logger';
 import { ModelCache } from '../recsys/model-cache';
 import { selectBackend } from '../models/backend';
 import { ScoringPool } from '../models/scoring-thread';
+import { FoldInThread } from '../recsys/fold-in-thread';
 import { JobRunner } from '../jobs/job-runner';
 import { AnimeCatalog } from '../recsys/anime-catalog';
 import { buildApp } from './app';
@@ -68,7 +69,9 @@ export async function startServer(config: Config, logger: Logger, progress: Prog
     await catalog.load();
     catalog.start();
     const scoringThread = await threadStarting;
-    const models = new ModelCache(db, logger, scoringThread);
+    // Retrieval fold-ins (one after every rating) run beside the main thread.
+    const foldInThread = FoldInThread.start(logger);
+    const models = new ModelCache(db, logger, scoringThread, foldInThread);
     await models.refresh();
     await models.start();
     const jobs = new JobRunner(db, {
@@ -109,6 +112,7 @@ export async function startServer(config: Config, logger: Logger, progress: Prog
         await models.stop();
         await opened.close();
         await scoringThread?.close();
+        await foldInThread?.close();
         lock?.release();
       },
     };

@@ -1,0 +1,91 @@
+/**
+ * A worker thread for the retrieval fold-ins. After every rating the user's vector is solved
+ * again (ials-fold-in.ts): under a stream of ratings that solve was a quarter of the server's
+ * main-thread time (BENCHMARKS.md, API). In this thread it runs beside the main thread's GraphQL
+ * and database work. Each served version's fold-in basis is sent once, on its first fold-in here.
+ * The same function on the same arrays, so the same vectors (tested).
+ */
+import { Worker } from 'node:worker_threads';
+import { InvariantError } from '../errors';
+import type { Logger } from '../logger';
+import type { FoldInOptions } from '../ranking/reranker';
+import type { IalsFoldInBasis } from '../ranking/ials-fold-in';
+
+export type FoldInThreadRequest =
+  | { type: 'load'; version: number; basis: IalsFoldInBasis }
+  | { type: 'forget'; version: number }
+  | { type: 'fold-in'; version: number; request: number; users: Int32Array[]; options: FoldInOptions };
+
+export type FoldInThreadReply =
+  | { type: 'vectors'; request: number; vectors: Float32Array }
+  | { type: 'error'; request: number; message: string };
+
+export class FoldInThread {
+  private readonly loaded = new Set<number>();
+  private readonly pending = new Map<number, { resolve(vectors: Float32Array): void; reject(error: Error): void }>();
+  private nextRequest = 0;
+  private dead: Error | null = null;
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (reply: FoldInThreadReply) => {
+      const waiting = this.pending.get(reply.request);
+      this.pending.delete(reply.request);
+      // A view made here: a message's typed arrays come from the Node realm (see map-thread.ts).
+      if (reply.type === 'vectors') waiting?.resolve(new Float32Array(reply.vectors.buffer, reply.vectors.byteOffset, reply.vectors.length));
+      else waiting?.reject(new InvariantError(`fold-in thread: ${reply.message}`));
+    });
+    const fail = (error: Error) => {
+      this.dead ??= error;
+      for (const waiting of this.pending.values()) waiting.reject(error);
+      this.pending.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new InvariantError(`fold-in thread exited (code ${code})`)));
+    worker.unref();
+  }
+
+  /** A started thread, or null (logged) when none can start: fold-ins then run in this thread. */
+  static start(logger?: Logger): FoldInThread | null {
+    try {
+      // From TypeScript sources (npm start, tests) the worker needs the same on-the-fly compiler.
+      const fromSources = __filename.endsWith('.ts');
+      const worker = new Worker(__filename.replace(/fold-in-thread\.(ts|js)$/, 'fold-in-thread.worker.$1'), {
+        execArgv: fromSources ? ['-r', '@swc-node/register'] : [],
+      });
+      return new FoldInThread(worker);
+    } catch (error) {
+      logger?.warn({ err: error }, 'fold-in thread did not start: fold-ins run in the main thread');
+      return null;
+    }
+  }
+
+  /** Whether the thread can take work (it has not crashed or been closed). */
+  get alive(): boolean {
+    return this.dead === null;
+  }
+
+  /** The vectors of users with these item rows, row-major [users, dim]; the basis is sent on the version's first use. */
+  foldIn(version: number, basis: () => IalsFoldInBasis, users: Int32Array[], options: FoldInOptions): Promise<Float32Array> {
+    if (this.dead) return Promise.reject(this.dead);
+    if (!this.loaded.has(version)) {
+      this.worker.postMessage({ type: 'load', version, basis: basis() } satisfies FoldInThreadRequest);
+      this.loaded.add(version);
+    }
+    const request = this.nextRequest++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(request, { resolve, reject });
+      this.worker.postMessage({ type: 'fold-in', version, request, users, options } satisfies FoldInThreadRequest);
+    });
+  }
+
+  /** Drops a version's basis in the thread (a later fold-in sends it again). */
+  forget(version: number): void {
+    if (!this.loaded.delete(version) || this.dead) return;
+    this.worker.postMessage({ type: 'forget', version } satisfies FoldInThreadRequest);
+  }
+
+  async close(): Promise<void> {
+    this.dead ??= new InvariantError('fold-in thread closed');
+    await this.worker.terminate();
+  }
+}
