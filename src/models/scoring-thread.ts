@@ -8,6 +8,7 @@
  */
 import { BackendUnavailableError } from '../errors';
 import { Worker } from 'node:worker_threads';
+import { WorkerClient } from '../worker-client';
 import type { Logger } from '../logger';
 import type { BackendName } from './backend';
 import type { HeadTailSpec } from './all-items-head';
@@ -29,26 +30,14 @@ export const THREAD_BACKENDS: readonly BackendName[] = ['wasm', 'cpu'];
 const START_TIMEOUT_MS = 60_000;
 
 export class ScoringThread {
-  private readonly loaded = new Set<number>();
-  private readonly pending = new Map<number, { resolve(outputs: Float32Array): void; reject(error: Error): void }>();
-  private nextRequest = 0;
-  private dead: Error | null = null;
+  private readonly requests: WorkerClient<Float32Array>;
 
   private constructor(private readonly worker: Worker) {
+    this.requests = new WorkerClient(worker, 'scoring thread');
     worker.on('message', (reply: ThreadReply) => {
-      if (reply.type !== 'scores' && reply.type !== 'error') return;
-      const waiting = this.pending.get(reply.request);
-      this.pending.delete(reply.request);
-      if (reply.type === 'scores') waiting?.resolve(reply.outputs);
-      else waiting?.reject(new Error(`scoring thread: ${reply.message}`));
+      if (reply.type === 'scores') this.requests.answer(reply.request, { result: reply.outputs });
+      else if (reply.type === 'error') this.requests.answer(reply.request, reply);
     });
-    const fail = (error: Error) => {
-      this.dead ??= error;
-      for (const waiting of this.pending.values()) waiting.reject(error);
-      this.pending.clear();
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`scoring thread exited (code ${code})`)));
   }
 
   /** A thread on `backend`, or null (logged) when it cannot start: callers score in this thread. */
@@ -85,35 +74,27 @@ export class ScoringThread {
 
   /** Whether the thread can take work (it has not crashed or been closed). */
   get alive(): boolean {
-    return this.dead === null;
+    return this.requests.dead === null;
   }
 
   /** Requests sent and not yet answered. */
   get inFlight(): number {
-    return this.pending.size;
+    return this.requests.inFlight;
   }
 
   /** The head's raw outputs for every item; the tail's spec is sent on its first use. */
   outputs(tail: number, spec: () => HeadTailSpec, userPart: Float32Array): Promise<Float32Array> {
-    if (this.dead) return Promise.reject(this.dead);
-    if (!this.loaded.has(tail)) {
-      this.worker.postMessage({ type: 'load', tail, spec: spec() } satisfies ThreadRequest);
-      this.loaded.add(tail);
-    }
-    const request = this.nextRequest++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(request, { resolve, reject });
-      this.worker.postMessage({ type: 'score', tail, request, userPart } satisfies ThreadRequest);
-    });
+    if (this.requests.dead) return Promise.reject(this.requests.dead);
+    this.requests.loadOnce(tail, () => this.worker.postMessage({ type: 'load', tail, spec: spec() } satisfies ThreadRequest));
+    return this.requests.send((request) => this.worker.postMessage({ type: 'score', tail, request, userPart } satisfies ThreadRequest));
   }
 
   forget(tail: number): void {
-    if (!this.loaded.delete(tail) || this.dead) return;
-    this.worker.postMessage({ type: 'forget', tail } satisfies ThreadRequest);
+    this.requests.forget(tail, () => this.worker.postMessage({ type: 'forget', tail } satisfies ThreadRequest));
   }
 
   async close(): Promise<void> {
-    this.dead ??= new Error('scoring thread closed');
+    this.requests.fail(new Error('scoring thread closed'));
     await this.worker.terminate();
   }
 }

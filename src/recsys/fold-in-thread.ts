@@ -6,7 +6,7 @@
  * The same function on the same arrays, so the same vectors (tested).
  */
 import { Worker } from 'node:worker_threads';
-import { InvariantError } from '../errors';
+import { WorkerClient } from '../worker-client';
 import type { Logger } from '../logger';
 import type { FoldInOptions } from '../ranking/reranker';
 import type { IalsFoldInBasis } from '../ranking/ials-fold-in';
@@ -21,26 +21,15 @@ export type FoldInThreadReply =
   | { type: 'error'; request: number; message: string };
 
 export class FoldInThread {
-  private readonly loaded = new Set<number>();
-  private readonly pending = new Map<number, { resolve(vectors: Float32Array): void; reject(error: Error): void }>();
-  private nextRequest = 0;
-  private dead: Error | null = null;
+  private readonly requests: WorkerClient<Float32Array>;
 
   private constructor(private readonly worker: Worker) {
+    this.requests = new WorkerClient(worker, 'fold-in thread');
     worker.on('message', (reply: FoldInThreadReply) => {
-      const waiting = this.pending.get(reply.request);
-      this.pending.delete(reply.request);
       // A view made here: a message's typed arrays come from the Node realm (see map-thread.ts).
-      if (reply.type === 'vectors') waiting?.resolve(new Float32Array(reply.vectors.buffer, reply.vectors.byteOffset, reply.vectors.length));
-      else waiting?.reject(new InvariantError(`fold-in thread: ${reply.message}`));
+      if (reply.type === 'vectors') this.requests.answer(reply.request, { result: new Float32Array(reply.vectors.buffer, reply.vectors.byteOffset, reply.vectors.length) });
+      else this.requests.answer(reply.request, reply);
     });
-    const fail = (error: Error) => {
-      this.dead ??= error;
-      for (const waiting of this.pending.values()) waiting.reject(error);
-      this.pending.clear();
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new InvariantError(`fold-in thread exited (code ${code})`)));
     worker.unref();
   }
 
@@ -61,31 +50,23 @@ export class FoldInThread {
 
   /** Whether the thread can take work (it has not crashed or been closed). */
   get alive(): boolean {
-    return this.dead === null;
+    return this.requests.dead === null;
   }
 
   /** The vectors of users with these item rows, row-major [users, dim]; the basis is sent on the version's first use. */
   foldIn(version: number, basis: () => IalsFoldInBasis, users: Int32Array[], options: FoldInOptions): Promise<Float32Array> {
-    if (this.dead) return Promise.reject(this.dead);
-    if (!this.loaded.has(version)) {
-      this.worker.postMessage({ type: 'load', version, basis: basis() } satisfies FoldInThreadRequest);
-      this.loaded.add(version);
-    }
-    const request = this.nextRequest++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(request, { resolve, reject });
-      this.worker.postMessage({ type: 'fold-in', version, request, users, options } satisfies FoldInThreadRequest);
-    });
+    if (this.requests.dead) return Promise.reject(this.requests.dead);
+    this.requests.loadOnce(version, () => this.worker.postMessage({ type: 'load', version, basis: basis() } satisfies FoldInThreadRequest));
+    return this.requests.send((request) => this.worker.postMessage({ type: 'fold-in', version, request, users, options } satisfies FoldInThreadRequest));
   }
 
   /** Drops a version's basis in the thread (a later fold-in sends it again). */
   forget(version: number): void {
-    if (!this.loaded.delete(version) || this.dead) return;
-    this.worker.postMessage({ type: 'forget', version } satisfies FoldInThreadRequest);
+    this.requests.forget(version, () => this.worker.postMessage({ type: 'forget', version } satisfies FoldInThreadRequest));
   }
 
   async close(): Promise<void> {
-    this.dead ??= new InvariantError('fold-in thread closed');
+    this.requests.fail(new Error('fold-in thread closed'));
     await this.worker.terminate();
   }
 }
