@@ -6,8 +6,8 @@
  * embedded default and PostgreSQL at BENCH_POSTGRES_URL / TEST_POSTGRES_URL, default
  * postgres://postgres@127.0.0.1:5432/postgres):
  * 1. a fresh database with the demo data and a trained model (--kind, default hybrid, whose
- *    recommendations score every item; --epochs, default 5: serving cost does not depend on them), served by
- *    src/main.ts in its own process, rate limits off;
+ *    recommendations score every item; --epochs, default 5: serving cost does not depend on
+ *    them), served by src/main.ts in its own process, rate limits off;
  * 2. --users (default 500) API users created through the API;
  *    With --servers N (PostgreSQL only; default 1), N-1 more servers start on the same database,
  *    as behind a balancer, and the clients are spread evenly over all N;
