@@ -11,7 +11,7 @@
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { solveSpd } from '../models/spd-solve';
-import { foldInUser, type IalsModel, type IalsOptions } from './ials';
+import { foldInUser, gramian, type IalsModel, type IalsOptions } from './ials';
 
 export interface IalsFoldInBasis {
   dim: number;
@@ -24,6 +24,14 @@ export interface IalsFoldInBasis {
   eigenvectors: Float64Array;
   /** Every item vector in the eigenbasis (h Q), row-major [items, dim]. */
   itemsInBasis: Float32Array;
+}
+
+/** The item vectors a basis is built from. */
+export type IalsItems = Pick<IalsModel, 'dim' | 'itemVectors'>;
+
+/** The basis of these item vectors, their Gramian included (~0.3 s of CPU at 7,157 × 128). */
+export function ialsFoldInBasisOf(items: IalsItems): IalsFoldInBasis {
+  return ialsFoldInBasis(items, gramian(items.itemVectors, items.dim));
 }
 
 /** The eigenbasis of the model's item Gramian, once per served version. */

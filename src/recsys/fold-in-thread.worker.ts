@@ -1,6 +1,6 @@
-/** The fold-in thread's entry (see fold-in-thread.ts): keeps each version's basis and answers in arrival order. */
+/** The fold-in thread's entry (see fold-in-thread.ts): builds and keeps each version's basis, and answers in arrival order. */
 import { parentPort } from 'node:worker_threads';
-import { foldInIals, type IalsFoldInBasis } from '../ranking/ials-fold-in';
+import { foldInIals, ialsFoldInBasisOf, type IalsFoldInBasis } from '../ranking/ials-fold-in';
 import type { FoldInThreadReply, FoldInThreadRequest } from './fold-in-thread';
 
 const port = parentPort!;
@@ -9,7 +9,7 @@ const bases = new Map<number, IalsFoldInBasis>();
 port.on('message', (request: FoldInThreadRequest) => {
   switch (request.type) {
     case 'load':
-      bases.set(request.version, request.basis);
+      bases.set(request.version, ialsFoldInBasisOf(request.items));
       return;
     case 'forget':
       bases.delete(request.version);

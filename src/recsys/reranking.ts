@@ -7,8 +7,7 @@ import { InvariantError } from '../errors';
 import type { Model } from '../models/model';
 import { predictRows } from '../models/predict';
 import { clipRating } from '../models/rating';
-import { gramian } from '../ranking/ials';
-import { foldInIals, ialsFoldInBasis, type IalsFoldInBasis } from '../ranking/ials-fold-in';
+import { foldInIals, ialsFoldInBasisOf, type IalsFoldInBasis, type IalsItems } from '../ranking/ials-fold-in';
 import type { FoldInThread } from './fold-in-thread';
 import { twoStageModel, type Reranker } from '../ranking/reranker';
 import type { TwoStageModel } from '../ranking/two-stage';
@@ -17,8 +16,13 @@ import { supportFactors } from '../ranking/vector-neighbours';
 export interface ServingReranking {
   reranker: Reranker;
   stage: TwoStageModel;
-  /** The retrieval item vectors' Gramian and its eigenbasis: what a fold-in solves with. */
-  foldInBasis: IalsFoldInBasis;
+  /** The retrieval item vectors, which a fold-in solves against. */
+  retrievalItems: IalsItems;
+  /**
+   * Their Gramian's eigenbasis (ials-fold-in.ts), built on first use in this thread: with a live
+   * fold-in thread that is rare (a user with no stored vector), and the thread builds its own.
+   */
+  foldInBasis: () => IalsFoldInBasis;
   /** Where batched fold-ins run (null: in this thread), and this basis's key there. */
   foldInThread: FoldInThread | null;
   foldInKey: number;
@@ -36,13 +40,13 @@ export function servingReranking(retrieval: Model, reranker: Reranker, foldInThr
   if (items.length !== ratingItems.length || items.some((id, row) => ratingItems[row] !== id)) {
     throw new InvariantError(`model version's re-ranker and retrieval vectors list different anime`);
   }
+  const retrievalItems = { dim: retrieval.hyper.embeddingDim, itemVectors: retrieval.itemEmbeddings };
+  let basis: IalsFoldInBasis | null = null;
   return {
     reranker,
     stage: twoStageModel(retrieval, reranker),
-    foldInBasis: ialsFoldInBasis(
-      { dim: retrieval.hyper.embeddingDim, itemVectors: retrieval.itemEmbeddings },
-      gramian(retrieval.itemEmbeddings, retrieval.hyper.embeddingDim),
-    ),
+    retrievalItems,
+    foldInBasis: () => (basis ??= ialsFoldInBasisOf(retrievalItems)),
     foldInThread,
     foldInKey: nextFoldInKey++,
     similarityFactors: supportFactors(reranker.support, reranker.similarityShrinkage),
@@ -52,15 +56,15 @@ export function servingReranking(retrieval: Model, reranker: Reranker, foldInThr
 
 /** The retrieval vector of a user with these item rows (rated or watched): iALS's closed form. */
 export function foldInRetrieval(reranking: ServingReranking, itemRows: ArrayLike<number>): Float32Array {
-  return foldInIals(reranking.foldInBasis, itemRows, reranking.reranker.foldIn);
+  return foldInIals(reranking.foldInBasis(), itemRows, reranking.reranker.foldIn);
 }
 
 /** The retrieval vectors of a batch of users, each given by their item rows: on the fold-in thread when there is a live one. */
 export async function foldInRetrievalBatch(reranking: ServingReranking, users: Int32Array[]): Promise<Float32Array[]> {
-  const dim = reranking.foldInBasis.dim;
+  const dim = reranking.retrievalItems.dim;
   const thread = reranking.foldInThread;
   if (!thread?.alive) return users.map((rows) => foldInRetrieval(reranking, rows));
-  const vectors = await thread.foldIn(reranking.foldInKey, () => reranking.foldInBasis, users, reranking.reranker.foldIn);
+  const vectors = await thread.foldIn(reranking.foldInKey, reranking.retrievalItems, users, reranking.reranker.foldIn);
   return users.map((_, n) => vectors.subarray(n * dim, (n + 1) * dim));
 }
 

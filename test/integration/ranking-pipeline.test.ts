@@ -123,7 +123,7 @@ describeEachDriver('retrieval kind served in two stages', (driver) => {
       const row = serving.itemRow.get(anime_id);
       return row === undefined ? [] : [row];
     });
-    const expected = foldInIals(serving.reranking!.foldInBasis, itemRows, serving.reranking!.reranker.foldIn);
+    const expected = foldInIals(serving.reranking!.foldInBasis(), itemRows, serving.reranking!.reranker.foldIn);
     await foldInUsers(server.db, server.models, [userId]);
     const stored = await server.db.query<{ embedding: string }>('SELECT embedding::text AS embedding FROM user_embedding WHERE model_version_id = $1 AND user_id = $2', [
       report.modelVersionId,
@@ -134,7 +134,7 @@ describeEachDriver('retrieval kind served in two stages', (driver) => {
     vector.forEach((value, j) => expect(Math.abs(value - expected[j]!)).toBeLessThan(1e-5 * scale));
     // Without the watched titles the vector differs: they were read.
     const ratedOnly = await server.db.query<{ anime_id: number }>('SELECT anime_id FROM rating WHERE user_id = $1', [userId]);
-    const withoutWatched = foldInIals(serving.reranking!.foldInBasis, ratedOnly.rows.flatMap(({ anime_id }) => serving.itemRow.get(anime_id) ?? []), serving.reranking!.reranker.foldIn);
+    const withoutWatched = foldInIals(serving.reranking!.foldInBasis(), ratedOnly.rows.flatMap(({ anime_id }) => serving.itemRow.get(anime_id) ?? []), serving.reranking!.reranker.foldIn);
     expect(Math.max(...vector.map((value, j) => Math.abs(value - withoutWatched[j]!)))).toBeGreaterThan(1e-3 * scale);
   });
 
