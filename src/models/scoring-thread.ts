@@ -8,7 +8,7 @@
  */
 import { BackendUnavailableError } from '../errors';
 import { Worker } from 'node:worker_threads';
-import { WorkerClient } from '../worker-client';
+import { WorkerClient, type WorkerAnswer } from '../worker-client';
 import type { Logger } from '../logger';
 import type { BackendName } from './backend';
 import type { HeadTailSpec } from './all-items-head';
@@ -18,11 +18,8 @@ export type ThreadRequest =
   | { type: 'forget'; tail: number }
   | { type: 'score'; tail: number; request: number; userPart: Float32Array };
 
-export type ThreadReply =
-  | { type: 'ready'; backend: BackendName }
-  | { type: 'failed'; message: string }
-  | { type: 'scores'; request: number; outputs: Float32Array }
-  | { type: 'error'; request: number; message: string };
+/** Besides its answers (WorkerAnswer): whether the thread's backend started. */
+export type ThreadReply = { type: 'ready'; backend: BackendName } | { type: 'failed'; message: string };
 
 /** Backends a scoring thread may run: the CPU ones (GPU contexts stay with the main thread). */
 export const THREAD_BACKENDS: readonly BackendName[] = ['wasm', 'cpu'];
@@ -30,14 +27,10 @@ export const THREAD_BACKENDS: readonly BackendName[] = ['wasm', 'cpu'];
 const START_TIMEOUT_MS = 60_000;
 
 export class ScoringThread {
-  private readonly requests: WorkerClient<Float32Array>;
+  private readonly requests: WorkerClient;
 
   private constructor(private readonly worker: Worker) {
     this.requests = new WorkerClient(worker, 'scoring thread');
-    worker.on('message', (reply: ThreadReply) => {
-      if (reply.type === 'scores') this.requests.answer(reply.request, { result: reply.outputs });
-      else if (reply.type === 'error') this.requests.answer(reply.request, reply);
-    });
   }
 
   /** A thread on `backend`, or null (logged) when it cannot start: callers score in this thread. */
@@ -50,9 +43,9 @@ export class ScoringThread {
       execArgv: fromSources ? ['-r', '@swc-node/register'] : [],
     });
     try {
-      const reply = await new Promise<ThreadReply>((resolve, reject) => {
+      const reply = await new Promise<ThreadReply | WorkerAnswer>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no answer in ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
-        worker.once('message', (message: ThreadReply) => {
+        worker.once('message', (message: ThreadReply | WorkerAnswer) => {
           clearTimeout(timer);
           resolve(message);
         });

@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { selectBackend, type BackendName } from './backend';
 import { makeItemTail, type HeadTailSpec, type ItemTail } from './all-items-head';
 import type { ThreadReply, ThreadRequest } from './scoring-thread';
+import { answerRequest } from '../worker-client';
 
 const port = parentPort!;
 const tails = new Map<number, ItemTail>();
@@ -29,18 +30,7 @@ port.on('message', async (request: ThreadRequest) => {
       tails.get(request.tail)?.dispose();
       tails.delete(request.tail);
       return;
-    case 'score': {
-      const tail = tails.get(request.tail);
-      if (!tail) {
-        port.postMessage({ type: 'error', request: request.request, message: `head ${request.tail} is not loaded` } satisfies ThreadReply);
-        return;
-      }
-      try {
-        const outputs = tail.outputs(request.userPart);
-        port.postMessage({ type: 'scores', request: request.request, outputs } satisfies ThreadReply, [outputs.buffer as ArrayBuffer]);
-      } catch (error) {
-        port.postMessage({ type: 'error', request: request.request, message: String(error) } satisfies ThreadReply);
-      }
-    }
+    case 'score':
+      answerRequest(port, request.request, tails.get(request.tail), `head ${request.tail}`, (tail) => tail.outputs(request.userPart));
   }
 });

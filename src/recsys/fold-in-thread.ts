@@ -17,20 +17,11 @@ export type FoldInThreadRequest =
   | { type: 'forget'; version: number }
   | { type: 'fold-in'; version: number; request: number; users: Int32Array[]; options: FoldInOptions };
 
-export type FoldInThreadReply =
-  | { type: 'vectors'; request: number; vectors: Float32Array }
-  | { type: 'error'; request: number; message: string };
-
 export class FoldInThread {
-  private readonly requests: WorkerClient<Float32Array>;
+  private readonly requests: WorkerClient;
 
   private constructor(private readonly worker: Worker) {
     this.requests = new WorkerClient(worker, 'fold-in thread');
-    worker.on('message', (reply: FoldInThreadReply) => {
-      // A view made here: a message's typed arrays come from the Node realm (see map-thread.ts).
-      if (reply.type === 'vectors') this.requests.answer(reply.request, { result: new Float32Array(reply.vectors.buffer, reply.vectors.byteOffset, reply.vectors.length) });
-      else this.requests.answer(reply.request, reply);
-    });
     worker.unref();
   }
 

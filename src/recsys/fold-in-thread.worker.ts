@@ -1,7 +1,8 @@
 /** The fold-in thread's entry (see fold-in-thread.ts): builds and keeps each version's basis, and answers in arrival order. */
 import { parentPort } from 'node:worker_threads';
 import { foldInIals, ialsFoldInBasisOf, type IalsFoldInBasis } from '../ranking/ials-fold-in';
-import type { FoldInThreadReply, FoldInThreadRequest } from './fold-in-thread';
+import type { FoldInThreadRequest } from './fold-in-thread';
+import { answerRequest } from '../worker-client';
 
 const port = parentPort!;
 const bases = new Map<number, IalsFoldInBasis>();
@@ -14,19 +15,11 @@ port.on('message', (request: FoldInThreadRequest) => {
     case 'forget':
       bases.delete(request.version);
       return;
-    case 'fold-in': {
-      const basis = bases.get(request.version);
-      if (!basis) {
-        port.postMessage({ type: 'error', request: request.request, message: `version ${request.version} is not loaded` } satisfies FoldInThreadReply);
-        return;
-      }
-      try {
+    case 'fold-in':
+      answerRequest(port, request.request, bases.get(request.version), `version ${request.version}`, (basis) => {
         const vectors = new Float32Array(request.users.length * basis.dim);
         request.users.forEach((rows, n) => vectors.set(foldInIals(basis, rows, request.options), n * basis.dim));
-        port.postMessage({ type: 'vectors', request: request.request, vectors } satisfies FoldInThreadReply, [vectors.buffer]);
-      } catch (error) {
-        port.postMessage({ type: 'error', request: request.request, message: String(error) } satisfies FoldInThreadReply);
-      }
-    }
+        return vectors;
+      });
   }
 });
