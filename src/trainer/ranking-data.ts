@@ -1,9 +1,8 @@
 /**
  * What ranking evaluation and the ranking models see of a split: the training interactions
  * (training ratings and every "watched" pair) and the liked ones among them, and for validation
- * and test the held-out ratings
- * per user with the items a list may not contain (everything the user is known to have seen
- * outside the held-out set, as a served list excludes it).
+ * and test the held-out ratings per user with the items a list may not contain (everything the
+ * user is known to have seen outside the held-out set, as a served list excludes it).
  */
 import { buildInteractions, type Interactions } from '../ranking/interactions';
 import { LIKED_FEATURE_RATING } from '../ranking/two-stage';
