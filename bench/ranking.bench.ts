@@ -22,7 +22,7 @@ import type { ModelKind } from '../src/models/kinds';
 import type { Model } from '../src/models/model';
 import { fitItemKnn } from '../src/ranking/item-knn';
 import { neighboursOf, type ItemNeighbours } from '../src/ranking/item-neighbours';
-import { supportFactors, unitRows, vectorNeighbours } from '../src/ranking/vector-neighbours';
+import { supportFactors, unitScanner, vectorNeighbours } from '../src/ranking/vector-neighbours';
 import { projectPath } from '../src/paths';
 import type { RankingMetrics } from '../src/trainer/metrics';
 import { finishTrainingRun, prepareTrainingData, trainPrepared, type PreparedData, type TrainingReport } from '../src/trainer/run-training';
@@ -107,8 +107,7 @@ function similarRows(names: Map<number, string>, source: string, itemIds: Int32A
 }
 
 function vectorLists(model: Model, support: Int32Array | null, shrinkage: number): ItemNeighbours {
-  const dim = model.hyper.embeddingDim;
-  return vectorNeighbours(unitRows(model.itemEmbeddings, dim), dim, support ? supportFactors(support, shrinkage) : null, SIMILAR_SHOWN);
+  return vectorNeighbours(unitScanner(model.itemEmbeddings, model.hyper.embeddingDim), support ? supportFactors(support, shrinkage) : null, SIMILAR_SHOWN);
 }
 
 async function main(): Promise<void> {

@@ -7,6 +7,13 @@
  */
 import type { MessagePort, Worker } from 'node:worker_threads';
 
+let nextPayloadKey = 0;
+
+/** A key no other payload of this process has: a worker may keep payloads of several kinds. */
+export function newPayloadKey(): number {
+  return nextPayloadKey++;
+}
+
 /** A worker's answer to request number `request`. */
 export type WorkerAnswer = { type: 'result'; request: number; result: Float32Array } | { type: 'error'; request: number; message: string };
 

@@ -64,6 +64,8 @@ interface Layout {
   w3t: number;
   b3: number;
   out: number;
+  /** Layer 1's item half of chosen rows, gathered for `outputsOfRows`. */
+  gathered: number;
   packedRows: number;
   packedValues: number;
   h2: number;
@@ -88,6 +90,7 @@ function layoutFor(items: number, firstUnits: number, hiddenUnits: number, outpu
     w3t: floats(outputs * hiddenUnits),
     b3: floats(outputs),
     out: floats(items * outputs),
+    gathered: floats(items * firstUnits),
     packedRows: floats(firstUnits + 4), // + 4: room for the zero entry that pads an odd list
     packedValues: floats(firstUnits + 4),
     h2: floats(hiddenUnits),
@@ -139,14 +142,40 @@ export class KernelHeadTail {
 
   /** The head's raw outputs [items, outputs] for one user's half of layer 1 ([units]). */
   outputs(userPart: Float32Array): Float32Array {
+    return this.runOn(userPart, this.layout.itemPart, this.items);
+  }
+
+  /** The raw outputs [rows, outputs] of the item rows `rows` only, in their order. */
+  outputsOfRows(userPart: Float32Array, rows: Int32Array): Float32Array {
+    const units = this.firstUnits;
+    // Rows are copied inside the kernel's memory (copyWithin: no view made per row).
+    const memory = new Float32Array(this.memory.buffer);
+    const itemPartAt = this.layout.itemPart / 4;
+    const gatheredAt = this.layout.gathered / 4;
+    const out = new Float32Array(rows.length * this.outputCount);
+    // The gathered area holds `items` rows: a longer list runs in parts.
+    for (let start = 0; start < rows.length; start += this.items) {
+      const count = Math.min(this.items, rows.length - start);
+      for (let n = 0; n < count; n++) {
+        const row = rows[start + n]!;
+        if (!Number.isInteger(row) || row < 0 || row >= this.items) throw new InvariantError(`KernelHeadTail: item row ${row} is outside 0..${this.items - 1}`);
+        memory.copyWithin(gatheredAt + n * units, itemPartAt + row * units, itemPartAt + (row + 1) * units);
+      }
+      out.set(this.runOn(userPart, this.layout.gathered, count), start * this.outputCount);
+    }
+    return out;
+  }
+
+  /** Runs the kernel over `count` rows of layer 1's item half at `itemPartAt`; a copy of the outputs. */
+  private runOn(userPart: Float32Array, itemPartAt: number, count: number): Float32Array {
     const { layout } = this;
     new Float32Array(this.memory.buffer, layout.userPart, this.firstUnits).set(userPart);
     this.run(
-      this.items,
+      count,
       this.firstUnits,
       this.hiddenUnits,
       this.outputCount,
-      layout.itemPart,
+      itemPartAt,
       layout.userPart,
       layout.w2,
       layout.b2,
@@ -158,7 +187,7 @@ export class KernelHeadTail {
       layout.h2,
       layout.shuffles,
     );
-    return new Float32Array(this.memory.buffer, layout.out, this.items * this.outputCount).slice();
+    return new Float32Array(this.memory.buffer, layout.out, count * this.outputCount).slice();
   }
 
   /** Nothing to free by hand: the instance and its memory go with this object. */

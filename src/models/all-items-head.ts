@@ -20,6 +20,8 @@ export interface HeadTailSpec {
 export interface ItemTail {
   /** The head's raw outputs [items, outputs] for one user's half of layer 1 ([units]). */
   outputs(userPart: Float32Array): Float32Array;
+  /** The raw outputs [rows, outputs] of the item rows `rows` only, in their order. */
+  outputsOfRows(userPart: Float32Array, rows: Int32Array): Float32Array;
   dispose(): void;
 }
 
@@ -60,6 +62,14 @@ export class HeadTail implements ItemTail {
     return outputs;
   }
 
+  outputsOfRows(userPart: Float32Array, rows: Int32Array): Float32Array {
+    let outputs: Float32Array = new Float32Array(0);
+    tf.tidy(() => {
+      outputs = this.forward(userPart, tf.gather(this.itemPart, tf.tensor1d(rows, 'int32'))).dataSync() as Float32Array;
+    });
+    return outputs;
+  }
+
   /**
    * `outputs` with the ops queued on `backend` (where this tail's tensors were made) and the
    * result read asynchronously: what a backend without synchronous reads (webgpu) needs.
@@ -73,8 +83,9 @@ export class HeadTail implements ItemTail {
     }
   }
 
-  private forward(userPart: Float32Array): tf.Tensor2D {
-    let a = tf.add(this.itemPart, tf.tensor1d(userPart)) as tf.Tensor2D;
+  /** The tail over `itemPart`'s rows (all items unless given a gathered part). */
+  private forward(userPart: Float32Array, itemPart: tf.Tensor2D = this.itemPart): tf.Tensor2D {
+    let a = tf.add(itemPart, tf.tensor1d(userPart)) as tf.Tensor2D;
     if (this.firstRelu) a = tf.relu(a);
     // Fused: one pass per layer for product, bias and activation instead of three.
     for (const layer of this.rest) a = tf.fused.matMul({ a, b: layer.weights, bias: layer.bias, activation: layer.relu ? 'relu' : 'linear' }) as tf.Tensor2D;

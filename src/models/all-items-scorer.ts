@@ -13,21 +13,21 @@ import { currentBackend, dispatchOn, readsAsynchronously, tfjsName, type Backend
 import { HeadTail, makeItemTail, type HeadTailSpec, type ItemTail } from './all-items-head';
 import type { Model } from './model';
 import { ratingOf } from './rating';
-import type { TailRunner } from './scoring-thread';
+import type { ScoringRunner } from './scoring-thread';
+import { newPayloadKey } from '../worker-client';
 
-/** Distinguishes scorers' tails in a scoring thread. */
-let nextTailId = 0;
 
 export class ItemScorer {
   private spec: HeadTailSpec | null = null;
   private tail: ItemTail | null = null;
   /** The tail's tensors on a backend read asynchronously (webgpu), when serving there. */
   private asyncTail: { backend: string; tail: HeadTail } | null = null;
-  private readonly tailId = nextTailId++;
+  /** This scorer's tail in a scoring thread. */
+  private readonly tailId = newPayloadKey();
 
   constructor(
-    private readonly model: Model,
-    private readonly thread: TailRunner | null = null,
+    readonly model: Model,
+    private readonly thread: ScoringRunner | null = null,
   ) {}
 
   /**
@@ -38,6 +38,24 @@ export class ItemScorer {
     if (this.model.head === null) return this.finish(null, userVector, userBias, scores);
     this.tail ??= makeItemTail(this.tailSpec());
     return this.finish(this.tail.outputs(userHalfOfLayer1(this.model, userVector)), userVector, userBias, scores);
+  }
+
+  /**
+   * Predicted ratings of the item rows `rows` only, in their order, for the model's user row
+   * `userRow`: what stage two of a two-stage ranking scores (its few hundred candidates), in
+   * serving and in training's evaluation alike. Equal to `predictRows` within float rounding.
+   */
+  scoreRows(userRow: number, rows: Int32Array): Float32Array {
+    const { model } = this;
+    const dim = model.hyper.embeddingDim;
+    const userVector = model.userEmbeddings.subarray(userRow * dim, (userRow + 1) * dim);
+    const userBias = model.userBias[userRow]!;
+    let outputs: Float32Array | null = null;
+    if (model.head !== null) {
+      this.tail ??= makeItemTail(this.tailSpec());
+      outputs = this.tail.outputsOfRows(userHalfOfLayer1(model, userVector), rows);
+    }
+    return Float32Array.from(rows, (item, n) => ratingOf(model, outputs, n, userVector, 0, userBias, item));
   }
 
   /**

@@ -85,3 +85,8 @@ export function ratingOf(
 export function rowRating(model: Model, outputs: Float32Array | null, k: number, userRow: number, itemRow: number): number {
   return ratingOf(model, outputs, k, model.userEmbeddings, userRow * model.hyper.embeddingDim, model.userBias[userRow]!, itemRow);
 }
+
+/** A rating model's prediction for a user it knows nothing of: the global mean plus the item's bias. */
+export function baselineRating(model: Model, itemRow: number): number {
+  return clipRating(model.globalMean + (model.hyper.biases ? model.itemBias[itemRow]! : 0));
+}

@@ -1,8 +1,9 @@
 /**
- * A worker thread for all-items scoring, so a `recommendations` request's head pass (the
- * per-request bulk of its CPU: a [items, 64] x [64, 64] product for the hybrid) runs beside
- * the main thread's GraphQL and database work instead of in turn with it: on this 2-core
- * machine that is what lets concurrent requests use both cores. Same ops on the same backend
+ * A worker thread for the CPU-bound part of `recommendations`, so it runs beside the main
+ * thread's GraphQL and database work instead of in turn with it: on this 2-core machine that
+ * is what lets concurrent requests use both cores. It runs a head pass over every item (the
+ * kinds that rank the catalogue by predicted rating: a [items, 64] x [64, 64] product for the
+ * hybrid) or a retrieval version's whole two-stage ranking (ranking/user-ranker.ts). Same ops on the same backend
  * as in the main thread, so the same results (tested). Only for the CPU backends: a GPU
  * backend already runs the product off the main thread's CPU.
  */
@@ -12,11 +13,15 @@ import { WorkerClient, type WorkerAnswer } from '../worker-client';
 import type { Logger } from '../logger';
 import type { BackendName } from './backend';
 import type { HeadTailSpec } from './all-items-head';
+import { unpackRankResult, type RankRequest, type RankResult, type UserRankerSpec } from '../ranking/user-ranker';
 
+/** Tails and rankers are kept by key; keys come from newPayloadKey, so the two never share one. */
 export type ThreadRequest =
   | { type: 'load'; tail: number; spec: HeadTailSpec }
-  | { type: 'forget'; tail: number }
-  | { type: 'score'; tail: number; request: number; userPart: Float32Array };
+  | { type: 'loadRanker'; ranker: number; spec: UserRankerSpec }
+  | { type: 'forget'; key: number }
+  | { type: 'score'; tail: number; request: number; userPart: Float32Array }
+  | { type: 'rank'; ranker: number; request: number; rank: RankRequest };
 
 /** Besides its answers (WorkerAnswer): whether the thread's backend started. */
 export type ThreadReply = { type: 'ready'; backend: BackendName } | { type: 'failed'; message: string };
@@ -82,8 +87,15 @@ export class ScoringThread {
     return this.requests.send((request) => this.worker.postMessage({ type: 'score', tail, request, userPart } satisfies ThreadRequest));
   }
 
-  forget(tail: number): void {
-    this.requests.forget(tail, () => this.worker.postMessage({ type: 'forget', tail } satisfies ThreadRequest));
+  /** A retrieval version's ranking of one user; the ranker's spec is sent on its first use. */
+  async rank(ranker: number, spec: () => UserRankerSpec, rank: RankRequest): Promise<RankResult> {
+    if (this.requests.dead) throw this.requests.dead;
+    this.requests.loadOnce(ranker, () => this.worker.postMessage({ type: 'loadRanker', ranker, spec: spec() } satisfies ThreadRequest));
+    return unpackRankResult(await this.requests.send((request) => this.worker.postMessage({ type: 'rank', ranker, request, rank } satisfies ThreadRequest)));
+  }
+
+  forget(key: number): void {
+    this.requests.forget(key, () => this.worker.postMessage({ type: 'forget', key } satisfies ThreadRequest));
   }
 
   async close(): Promise<void> {
@@ -92,11 +104,13 @@ export class ScoringThread {
   }
 }
 
-/** What ItemScorer needs of the threads that run its head tails: one thread or a pool. */
-export interface TailRunner {
+/** The scoring threads as serving uses them: one thread or a pool. */
+export interface ScoringRunner {
   readonly alive: boolean;
   outputs(tail: number, spec: () => HeadTailSpec, userPart: Float32Array): Promise<Float32Array>;
-  forget(tail: number): void;
+  rank(ranker: number, spec: () => UserRankerSpec, rank: RankRequest): Promise<RankResult>;
+  /** Frees a tail or a ranker in every thread. */
+  forget(key: number): void;
   close(): Promise<void>;
 }
 
@@ -107,7 +121,7 @@ export interface TailRunner {
  * use every core (bench:api measures it). Each thread keeps its own copy of a tail's tensors
  * (the hybrid's item half on the demo data: 1.8 MB).
  */
-export class ScoringPool implements TailRunner {
+export class ScoringPool implements ScoringRunner {
   private constructor(private readonly threads: ScoringThread[]) {}
 
   /** `size` threads on `backend`, or null when none starts (callers score in this thread). */
@@ -128,13 +142,24 @@ export class ScoringPool implements TailRunner {
   }
 
   outputs(tail: number, spec: () => HeadTailSpec, userPart: Float32Array): Promise<Float32Array> {
-    let chosen: ScoringThread | undefined;
-    for (const thread of this.threads) if (thread.alive && (chosen === undefined || thread.inFlight < chosen.inFlight)) chosen = thread;
+    const chosen = this.leastBusy();
     return chosen ? chosen.outputs(tail, spec, userPart) : Promise.reject(new Error('every scoring thread has stopped'));
   }
 
-  forget(tail: number): void {
-    for (const thread of this.threads) thread.forget(tail);
+  rank(ranker: number, spec: () => UserRankerSpec, rank: RankRequest): Promise<RankResult> {
+    const chosen = this.leastBusy();
+    return chosen ? chosen.rank(ranker, spec, rank) : Promise.reject(new Error('every scoring thread has stopped'));
+  }
+
+  forget(key: number): void {
+    for (const thread of this.threads) thread.forget(key);
+  }
+
+  /** The live thread with the fewest requests in flight. */
+  private leastBusy(): ScoringThread | undefined {
+    let chosen: ScoringThread | undefined;
+    for (const thread of this.threads) if (thread.alive && (chosen === undefined || thread.inFlight < chosen.inFlight)) chosen = thread;
+    return chosen;
   }
 
   async close(): Promise<void> {

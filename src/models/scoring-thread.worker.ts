@@ -1,16 +1,18 @@
 /**
  * The scoring thread's entry (see scoring-thread.ts): keeps each served model's head tail
- * (the WebAssembly kernel or tensors on its own tfjs backend, see makeItemTail) and answers
- * all-items scoring requests in arrival order.
+ * (the WebAssembly kernel or tensors on its own tfjs backend, see makeItemTail) and each
+ * retrieval version's ranker, and answers scoring and ranking requests in arrival order.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { selectBackend, type BackendName } from './backend';
 import { makeItemTail, type HeadTailSpec, type ItemTail } from './all-items-head';
 import type { ThreadReply, ThreadRequest } from './scoring-thread';
 import { answerRequest } from '../worker-client';
+import { packRankResult, rankUser, userRanker, type UserRanker } from '../ranking/user-ranker';
 
 const port = parentPort!;
 const tails = new Map<number, ItemTail>();
+const rankers = new Map<number, UserRanker>();
 const ready = selectBackend(workerData.backend as BackendName);
 
 ready.then(
@@ -26,11 +28,19 @@ port.on('message', async (request: ThreadRequest) => {
     case 'load':
       tails.set(request.tail, makeItemTail(request.spec as HeadTailSpec));
       return;
+    case 'loadRanker':
+      rankers.set(request.ranker, userRanker(request.spec));
+      return;
     case 'forget':
-      tails.get(request.tail)?.dispose();
-      tails.delete(request.tail);
+      tails.get(request.key)?.dispose();
+      tails.delete(request.key);
+      rankers.get(request.key)?.ratings.release();
+      rankers.delete(request.key);
       return;
     case 'score':
       answerRequest(port, request.request, tails.get(request.tail), `head ${request.tail}`, (tail) => tail.outputs(request.userPart));
+      return;
+    case 'rank':
+      answerRequest(port, request.request, rankers.get(request.ranker), `ranker ${request.ranker}`, (ranker) => packRankResult(rankUser(ranker, request.rank)));
   }
 });

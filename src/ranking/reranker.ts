@@ -5,6 +5,7 @@
  * what a fold-in of the retrieval vector needs. Kept in model_version.reranker.
  */
 import type { Model } from '../models/model';
+import { DotScanner } from './dot-scan';
 import { deserializeHead, modelFromHead, serializeHead } from '../models/serialize';
 import { packArrays, unpackArrays } from '../models/packed-arrays';
 import type { IalsOptions } from './ials';
@@ -94,8 +95,10 @@ export function deserializeReranker(bytes: Uint8Array): Reranker {
   };
 }
 
-/** The two-stage ranker of a retrieval model (its item vectors) and its re-ranker. */
-export function twoStageModel(retrieval: Model, reranker: Reranker): TwoStageModel {
+/** A two-stage ranker's plain data (its item vectors as an array): what a scoring thread is sent. */
+export type TwoStageData = Omit<TwoStageModel, 'itemVectors'> & { itemVectors: Float32Array; dim: number };
+
+export function twoStageData(retrieval: Model, reranker: Reranker): TwoStageData {
   return {
     dim: retrieval.hyper.embeddingDim,
     itemVectors: retrieval.itemEmbeddings,
@@ -105,4 +108,14 @@ export function twoStageModel(retrieval: Model, reranker: Reranker): TwoStageMod
     vectorCandidates: reranker.vectorCandidates,
     neighbourCandidates: reranker.neighbourCandidates,
   };
+}
+
+/** The two-stage ranker of plain data, its item vectors in a scanner. */
+export function scannedTwoStage({ itemVectors, dim, ...rest }: TwoStageData): TwoStageModel {
+  return { ...rest, itemVectors: new DotScanner(itemVectors, dim) };
+}
+
+/** The two-stage ranker of a retrieval model (its item vectors) and its re-ranker. */
+export function twoStageModel(retrieval: Model, reranker: Reranker): TwoStageModel {
+  return scannedTwoStage(twoStageData(retrieval, reranker));
 }

@@ -1,7 +1,11 @@
 /**
- * The best `capacity` (item, score) pairs seen, kept in a min-heap whose root is the worst kept
- * pair, so each offer costs O(log capacity). Order: higher score first, then lower item index.
- * Used for evaluation's top-k lists and for the neighbour lists of item-kNN and EASE.
+ * Choosing the best items by score. Order everywhere: higher score first, then lower item index;
+ * NaN ranks below every real score.
+ * - TopK: the best `capacity` of a stream, kept in a min-heap whose root is the worst kept pair,
+ *   so each offer costs O(log capacity); evaluation's top-k lists, item-kNN's and EASE's
+ *   neighbour lists.
+ * - largestRows: the best `count` rows of a whole score array as a set, in O(rows) by
+ *   selection; stage one's few hundred candidates, where the heap's sifting cost ~0.2 ms a request.
  */
 export class TopK {
   private readonly items: Int32Array;
@@ -97,4 +101,55 @@ export class TopK {
 /** Ranking order: higher score first, ties to the lower item index. */
 function better(itemA: number, scoreA: number, itemB: number, scoreB: number): boolean {
   return scoreA > scoreB || (scoreA === scoreB && itemA < itemB);
+}
+
+/** Scratch for largestRows: one buffer reused, since a request calls it twice. */
+let selection = new Int32Array(0);
+
+/**
+ * The rows of the `count` best entries of `scores` that `keep` accepts, ascending by row (a set,
+ * not a ranking): the rows a TopK of `count` would keep, found by quickselect.
+ */
+export function largestRows(scores: Float32Array, count: number, keep: (row: number) => boolean): Int32Array {
+  if (selection.length < scores.length) selection = new Int32Array(scores.length);
+  const rows = selection;
+  let size = 0;
+  for (let row = 0; row < scores.length; row++) if (keep(row)) rows[size++] = row;
+  const kept = Math.max(0, Math.min(count, size));
+  if (kept < size) selectBest(rows, size, kept, scores);
+  return rows.slice(0, kept).sort();
+}
+
+/** Reorders rows[0..size) so that its first `kept` are the best (Hoare's selection, median-of-three pivots). */
+function selectBest(rows: Int32Array, size: number, kept: number, scores: Float32Array): void {
+  const score = (row: number) => {
+    const value = scores[row]!;
+    return value !== value ? -Infinity : value;
+  };
+  // Rows [low, high] hold the boundary between the best `kept` and the rest.
+  let low = 0;
+  let high = size - 1;
+  while (high > low) {
+    const middle = (low + high) >>> 1;
+    const candidates = [rows[low]!, rows[middle]!, rows[high]!].sort((a, b) => (better(a, score(a), b, score(b)) ? -1 : 1));
+    const pivot = candidates[1]!;
+    const pivotScore = score(pivot);
+    let i = low;
+    let j = high;
+    while (i <= j) {
+      while (better(rows[i]!, score(rows[i]!), pivot, pivotScore)) i++;
+      while (better(pivot, pivotScore, rows[j]!, score(rows[j]!))) j--;
+      if (i <= j) {
+        const swap = rows[i]!;
+        rows[i] = rows[j]!;
+        rows[j] = swap;
+        i++;
+        j--;
+      }
+    }
+    // Now rows[low..j] are at least as good as the pivot and rows[i..high] no better.
+    if (kept - 1 <= j) high = j;
+    else if (kept - 1 >= i) low = i;
+    else return;
+  }
 }

@@ -8,9 +8,9 @@
  *      validation ratings for NDCG@10 (blend.ts).
  * Serving and evaluation both call these functions, so a reported figure is the served ranking.
  */
+import type { DotScanner } from './dot-scan';
 import type { ItemNeighbours } from './item-neighbours';
-import { scanDotProducts } from './dot-scan';
-import { TopK } from './top-k';
+import { largestRows } from './top-k';
 
 /** The blend's features, in this order. */
 export const BLEND_FEATURES = ['retrieval', 'neighbours', 'liked', 'rating', 'popularity'] as const;
@@ -31,9 +31,8 @@ export interface HistoryRows {
 }
 
 export interface TwoStageModel {
-  dim: number;
-  /** Retrieval item vectors, row-major [items, dim]. */
-  itemVectors: Float32Array;
+  /** The retrieval item vectors, scanned against the user's. */
+  itemVectors: DotScanner;
   /** Sparse item-to-item weights: row i lists the items that i points to. */
   neighbours: ItemNeighbours;
   /** log(1 + interactions) per item. */
@@ -58,22 +57,29 @@ const LIKED_FEATURE = feature('liked');
 const RATING_FEATURE = feature('rating');
 const POPULARITY_FEATURE = feature('popularity');
 
-/** Rows of the `count` largest entries of `scores` that `keep` accepts. */
-function largest(scores: Float32Array, count: number, keep: (row: number) => boolean): Int32Array {
-  if (count <= 0) return new Int32Array(0);
-  const best = new TopK(count);
-  for (let row = 0; row < scores.length; row++) if (keep(row)) best.offer(row, scores[row]!);
-  return best.drainBestFirst();
-}
-
-/** Every item's summed neighbour weight from the source rows. */
-function neighbourSums(neighbours: ItemNeighbours, sources: ArrayLike<number>, items: number): Float32Array {
-  const sums = new Float32Array(items);
-  for (let n = 0; n < sources.length; n++) {
-    const row = sources[n]!;
-    for (let at = neighbours.start[row]!; at < neighbours.start[row + 1]!; at++) sums[neighbours.items[at]!]! += neighbours.weights[at]!;
+/**
+ * Every item's summed neighbour weight from the interacted rows, and from the liked ones alone
+ * (a subset): one pass over the neighbour lists, the liked rows' sums taken on the way.
+ */
+function neighbourSums(neighbours: ItemNeighbours, history: HistoryRows, items: number): { all: Float32Array; liked: Float32Array } {
+  const all = new Float32Array(items);
+  const liked = new Float32Array(items);
+  const isLiked = new Uint8Array(items);
+  for (let n = 0; n < history.liked.length; n++) isLiked[history.liked[n]!] = 1;
+  const { start, items: targets, weights } = neighbours;
+  for (let n = 0; n < history.interacted.length; n++) {
+    const row = history.interacted[n]!;
+    const end = start[row + 1]!;
+    if (isLiked[row] === 1) {
+      for (let at = start[row]!; at < end; at++) {
+        all[targets[at]!]! += weights[at]!;
+        liked[targets[at]!]! += weights[at]!;
+      }
+    } else {
+      for (let at = start[row]!; at < end; at++) all[targets[at]!]! += weights[at]!;
+    }
   }
-  return sums;
+  return { all, liked };
 }
 
 /**
@@ -88,22 +94,26 @@ export function retrieveCandidates(
   eligible: (row: number) => boolean,
 ): Candidates {
   const items = model.logPopularity.length;
-  const { dim, itemVectors, neighbours } = model;
+  const { itemVectors, neighbours } = model;
   const retrieval = new Float32Array(items);
-  if (userVector !== null) scanDotProducts(userVector, itemVectors, dim, retrieval);
-  const neighbourScore = neighbourSums(neighbours, history.interacted, items);
-  const likedScore = neighbourSums(neighbours, history.liked, items);
-  const chosen = new Set<number>(largest(userVector === null ? model.logPopularity : retrieval, model.vectorCandidates, eligible));
-  if (history.interacted.length > 0) for (const row of largest(neighbourScore, model.neighbourCandidates, (row) => !chosen.has(row) && eligible(row))) chosen.add(row);
-  const rows = Int32Array.from(chosen).sort();
+  if (userVector !== null) itemVectors.scan(userVector, retrieval);
+  const { all: neighbourScore, liked: likedScore } = neighbourSums(neighbours, history, items);
+  const byVector = largestRows(userVector === null ? model.logPopularity : retrieval, model.vectorCandidates, eligible);
+  const chosen = new Uint8Array(items);
+  for (const row of byVector) chosen[row] = 1;
+  const byNeighbours = history.interacted.length > 0 ? largestRows(neighbourScore, model.neighbourCandidates, (row) => chosen[row] === 0 && eligible(row)) : new Int32Array(0);
+  for (const row of byNeighbours) chosen[row] = 1;
+  const rows = new Int32Array(byVector.length + byNeighbours.length);
+  for (let row = 0, n = 0; row < items; row++) if (chosen[row] === 1) rows[n++] = row;
   const features = new Float32Array(rows.length * FEATURES);
-  rows.forEach((row, n) => {
+  for (let n = 0; n < rows.length; n++) {
+    const row = rows[n]!;
     const base = n * FEATURES;
     features[base + RETRIEVAL_FEATURE] = retrieval[row]!;
     features[base + NEIGHBOURS_FEATURE] = neighbourScore[row]!;
     features[base + LIKED_FEATURE] = likedScore[row]!;
     features[base + POPULARITY_FEATURE] = model.logPopularity[row]!;
-  });
+  }
   return { rows, features };
 }
 

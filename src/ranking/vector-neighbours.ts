@@ -3,7 +3,7 @@
  * titles with very few interactions, whose vectors are mostly prior, do not crowd out
  * well-supported neighbours: sim'(i, j) = cos(i, j) · n_j / (n_j + shrinkage).
  */
-import { scanDotProducts } from './dot-scan';
+import { DotScanner } from './dot-scan';
 import { selectNeighbours, type ItemNeighbours } from './item-neighbours';
 
 /** Rows scaled to unit length, row-major [rows, dim]; a zero row stays zero. */
@@ -18,23 +18,28 @@ export function unitRows(vectors: Float32Array, dim: number): Float32Array {
   return out;
 }
 
+/** A scanner of the rows scaled to unit length: its dot products are cosines. */
+export function unitScanner(vectors: Float32Array, dim: number): DotScanner {
+  return new DotScanner(unitRows(vectors, dim), dim);
+}
+
 /** Per item, the factor its similarities are multiplied by: n / (n + shrinkage); 1 without shrinkage. */
 export function supportFactors(support: Int32Array, shrinkage: number): Float32Array {
   return Float32Array.from(support, (count) => (shrinkage > 0 ? count / (count + shrinkage) : 1));
 }
 
-/** Fills `scores` with the cosine of item `row` to every item (its own entry included), shrunk by `factors` when given. */
-export function similaritiesOf(unit: Float32Array, dim: number, factors: Float32Array | null, row: number, scores: Float32Array): void {
-  scanDotProducts(unit.subarray(row * dim, (row + 1) * dim), unit, dim, scores);
+/** Fills `scores` with the cosine of item `row` to every item (`unit`: unitScanner's) (its own entry included), shrunk by `factors` when given. */
+export function similaritiesOf(unit: DotScanner, factors: Float32Array | null, row: number, scores: Float32Array): void {
+  unit.scanRow(row, scores);
   if (factors !== null) for (let other = 0; other < scores.length; other++) scores[other]! *= factors[other]!;
 }
 
 /** The `perItem` most similar items of every item (never itself), best first; `factors` as in similaritiesOf. */
-export function vectorNeighbours(unit: Float32Array, dim: number, factors: Float32Array | null, perItem: number): ItemNeighbours {
-  const items = unit.length / dim;
+export function vectorNeighbours(unit: DotScanner, factors: Float32Array | null, perItem: number): ItemNeighbours {
+  const items = unit.rows;
   const scores = new Float32Array(items);
   return selectNeighbours(items, perItem, (item, best) => {
-    similaritiesOf(unit, dim, factors, item, scores);
+    similaritiesOf(unit, factors, item, scores);
     for (let other = 0; other < items; other++) if (other !== item) best.offer(other, scores[other]!);
   });
 }

@@ -9,11 +9,12 @@ import type { Database, Subscription } from '../db/database';
 import type { Logger } from '../logger';
 import { ItemScorer } from '../models/all-items-scorer';
 import type { Model } from '../models/model';
-import type { TailRunner } from '../models/scoring-thread';
+import type { ScoringRunner } from '../models/scoring-thread';
 import { activeModelVersionId } from '../versions/activation';
 import { loadModelVersion, loadRerankerBytes } from '../versions/load';
 import { deserializeReranker, type Reranker } from '../ranking/reranker';
-import { unitRows } from '../ranking/vector-neighbours';
+import type { DotScanner } from '../ranking/dot-scan';
+import { unitScanner } from '../ranking/vector-neighbours';
 import { releaseReranking, servingReranking, type ServingReranking } from './reranking';
 import type { FoldInThread } from './fold-in-thread';
 import { MODEL_ACTIVATED_CHANNEL, newOrigin, parseFoldedUsers, reloadFoldedSince, reloadServedUsers, USERS_FOLDED_CHANNEL } from './model-sync';
@@ -25,8 +26,8 @@ export interface ServingModel {
   model: Model;
   userRow: Map<number, number>;
   itemRow: Map<number, number>;
-  /** Item embeddings scaled to unit length, row-major [items, dim], for cosine similarity in memory. */
-  unitItems: Float32Array;
+  /** The item embeddings scaled to unit length, for cosine similarity in memory. */
+  unitItems: DotScanner;
   /** Nearest items per item row, best first, filled on first ask (see similar.ts). */
   neighbours: Map<number, NeighbourList>;
   /** Scores every item for a user (recommendations); keeps tensors until released. */
@@ -74,19 +75,20 @@ export function setServedUser(serving: ServingModel, userId: number, vector: Flo
 export function servingModel(
   versionId: number,
   model: Model,
-  scoringThread: TailRunner | null = null,
+  scoringThread: ScoringRunner | null = null,
   reranker: Reranker | null = null,
   foldInThread: FoldInThread | null = null,
 ): ServingModel {
+  const unitItems = unitScanner(model.itemEmbeddings, model.hyper.embeddingDim);
   return {
     versionId,
     model,
     userRow: new Map(Array.from(model.userIds, (id, row) => [id, row])),
     itemRow: new Map(Array.from(model.itemIds, (id, row) => [id, row])),
-    unitItems: unitRows(model.itemEmbeddings, model.hyper.embeddingDim),
+    unitItems,
     neighbours: new Map(),
     scorer: new ItemScorer(model, scoringThread),
-    reranking: reranker ? servingReranking(model, reranker, foldInThread) : null,
+    reranking: reranker ? servingReranking(model, reranker, unitItems, { foldIn: foldInThread, scoring: scoringThread }) : null,
   };
 }
 
@@ -115,7 +117,7 @@ export class ModelCache {
     private readonly db: Database,
     private readonly logger?: Logger,
     /** Where recommendations' head passes run; null: in this thread. */
-    private readonly scoringThread: TailRunner | null = null,
+    private readonly scoringThread: ScoringRunner | null = null,
     /** Where retrieval fold-ins run; null: in this thread. */
     private readonly foldInThread: FoldInThread | null = null,
   ) {

@@ -9,12 +9,13 @@ import type { Database } from '../db/database';
 import { NotFoundError } from '../errors';
 import { currentBackend } from '../models/backend';
 import type { ServingModel } from './model-cache';
-import { baselineRating, foldInRetrieval, ratingsOfRows, type ServingReranking } from './reranking';
-import { LIKED_FEATURE_RATING, rerank, retrieveCandidates, setPredictedRatings, type HistoryRows } from '../ranking/two-stage';
+import { foldInRetrieval, rankWithReranking, type ServingReranking } from './reranking';
+import { LIKED_FEATURE_RATING } from '../ranking/two-stage';
+import { explainRows, type RankRequest, type RankResult } from '../ranking/user-ranker';
+import { baselineRating } from '../models/rating';
 import { animeFilterSql, isFiltered, type AnimeFilter } from './anime-filter';
 import { topRows } from './top-rows';
 import { predictRowsOn, predictRows } from '../models/predict';
-import { dot } from '../models/rating';
 
 export interface Recommendation {
   animeId: number;
@@ -78,11 +79,15 @@ async function allowedAnime(db: Database, filter: AnimeFilter): Promise<Set<numb
   return new Set(rows.map((row) => row.id));
 }
 
-/** A ranked list: item rows best first, their predicted ratings in the same order, and whether it is personal. */
+/**
+ * A ranked list: item rows best first, their predicted ratings in the same order, and whether
+ * it is personal; a two-stage ranking also says what explains each row (RankResult).
+ */
 interface Ranked {
-  rows: number[];
-  ratings: number[];
+  rows: ArrayLike<number>;
+  ratings: ArrayLike<number>;
   personal: boolean;
+  explained?: Pick<RankResult, 'because' | 'similarity'>;
 }
 
 /**
@@ -107,20 +112,24 @@ function rankByRating(ratings: Float32Array | null, k: number, eligible: (row: n
 }
 
 /**
- * The two-stage ranking of a retrieval version: the user's retrieval vector (folded in from the
- * history when the version has none for them), candidates, the rating model's predictions, the blend.
+ * The two-stage ranking of a retrieval version (ranking/user-ranker.ts, on a scoring thread when
+ * there is one), from the user's retrieval vector: the stored one, or folded in from the history
+ * when the version has none for them; null when there is neither.
  */
-function rankTwoStage(serving: ServingModel, reranking: ServingReranking, userId: number, history: HistoryRows, k: number, eligible: (row: number) => boolean): Ranked | null {
+async function rankTwoStage(
+  serving: ServingModel,
+  reranking: ServingReranking,
+  userId: number,
+  request: Omit<RankRequest, 'userVector' | 'ratingUserRow'>,
+): Promise<Ranked | null> {
   const { model } = serving;
   const dim = model.hyper.embeddingDim;
   const userRow = serving.userRow.get(userId);
-  const userVector = userRow !== undefined ? model.userEmbeddings.subarray(userRow * dim, (userRow + 1) * dim) : history.interacted.length > 0 ? foldInRetrieval(reranking, history.interacted) : null;
+  // A copy, not a view: a view would send the whole embedding matrix to the thread.
+  const userVector = userRow !== undefined ? model.userEmbeddings.slice(userRow * dim, (userRow + 1) * dim) : request.interacted.length > 0 ? foldInRetrieval(reranking, request.interacted) : null;
   if (userVector === null) return null;
-  const candidates = retrieveCandidates(reranking.stage, userVector, history, eligible);
-  const predicted = ratingsOfRows(reranking, userId, candidates.rows);
-  setPredictedRatings(candidates, predicted);
-  const positions = rerank(candidates, reranking.reranker.weights, k);
-  return { rows: positions.map((position) => candidates.rows[position]!), ratings: positions.map((position) => predicted[position]!), personal: true };
+  const result = await rankWithReranking(reranking, { ...request, userVector, ratingUserRow: reranking.ratingUserRow.get(userId) ?? -1 });
+  return { rows: result.rows, ratings: result.ratings, personal: true, explained: result };
 }
 
 /** The served items' rows by MyAnimeList members, most first; read once per served version. */
@@ -161,7 +170,6 @@ export async function recommend(
   options: { k: number; excludeSeen: boolean; filter?: AnimeFilter },
 ): Promise<Recommendation[]> {
   const { model } = serving;
-  const dim = model.hyper.embeddingDim;
   const [history, allowed, ratings] = await Promise.all([userHistory(db, userId), isFiltered(options.filter) ? allowedAnime(db, options.filter) : null, predictedRatingsFor(serving, userId)]);
   if (!history.known) throw new NotFoundError(`user ${userId} does not exist`);
 
@@ -171,32 +179,36 @@ export async function recommend(
   if (options.excludeSeen) for (const id of [...history.rated, ...history.watched]) markRow(serving, skipped, id, 1);
   const eligible = (row: number) => skipped[row] === 0;
   const rowsOf = (ids: number[]) =>
-    ids.flatMap((id) => {
-      const row = serving.itemRow.get(id);
-      return row === undefined ? [] : [row];
-    });
-  const historyRows = {
+    Int32Array.from(
+      ids.flatMap((id) => {
+        const row = serving.itemRow.get(id);
+        return row === undefined ? [] : [row];
+      }),
+    );
+  // A title the user liked explains a recommendation; fall back to all ratings when none is.
+  const liked = history.rated.filter((_, n) => history.ratings[n]! >= BECAUSE_MIN_RATING);
+  const explainerIds = (liked.length > 0 ? liked : history.rated).filter((id) => serving.itemRow.has(id));
+  const ratingOf = new Map(history.rated.map((id, n) => [id, history.ratings[n]!]));
+  const twoStage = {
     interacted: rowsOf([...history.rated, ...history.watched]),
     liked: rowsOf(history.rated.filter((_, n) => history.ratings[n]! >= LIKED_FEATURE_RATING)),
+    skipped,
+    k: options.k,
+    explainers: rowsOf(explainerIds),
   };
   const ranked =
-    (serving.reranking
-      ? rankTwoStage(serving, serving.reranking, userId, historyRows, options.k, eligible)
-      : rankByRating(ratings, options.k, eligible)) ?? (await rankByPopularity(db, serving, options.k, eligible));
-
-  // A title the user liked explains a recommendation; fall back to all ratings when none is.
-  const rated = history.rated.map((animeId, n) => ({ animeId, rating: history.ratings[n]! }));
-  const liked = rated.filter((r) => r.rating >= BECAUSE_MIN_RATING);
-  const explainers = liked.length > 0 ? liked : rated;
-  return ranked.rows.map((row, n) => {
-    let because: Recommendation['because'] = null;
-    for (const { animeId: ratedId, rating } of explainers) {
-      const ratedRow = serving.itemRow.get(ratedId);
-      if (ratedRow === undefined || ratedRow === row) continue;
-      const similarity = dot(serving.unitItems, row * dim, serving.unitItems, ratedRow * dim, dim);
-      if (because === null || similarity > because.similarity) because = { animeId: ratedId, rating, similarity };
-    }
-    return { animeId: model.itemIds[row]!, predictedRating: ranked.ratings[n]!, personal: ranked.personal, because };
+    (serving.reranking ? await rankTwoStage(serving, serving.reranking, userId, twoStage) : rankByRating(ratings, options.k, eligible)) ??
+    (await rankByPopularity(db, serving, options.k, eligible));
+  const { because, similarity } = ranked.explained ?? explainRows(serving.unitItems, ranked.rows, twoStage.explainers);
+  return Array.from(ranked.rows, (row, n) => {
+    const explainer = because[n]!;
+    const explainerId = explainerIds[explainer]!;
+    return {
+      animeId: model.itemIds[row]!,
+      predictedRating: ranked.ratings[n]!,
+      personal: ranked.personal,
+      because: explainer === -1 ? null : { animeId: explainerId, rating: ratingOf.get(explainerId)!, similarity: similarity[n]! },
+    };
   });
 }
 

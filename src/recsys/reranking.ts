@@ -5,17 +5,27 @@
  */
 import { InvariantError } from '../errors';
 import type { Model } from '../models/model';
-import { predictRows } from '../models/predict';
-import { clipRating } from '../models/rating';
+import { ItemScorer } from '../models/all-items-scorer';
 import { foldInIals, ialsFoldInBasisOf, type IalsFoldInBasis, type IalsItems } from '../ranking/ials-fold-in';
 import type { FoldInThread } from './fold-in-thread';
-import { twoStageModel, type Reranker } from '../ranking/reranker';
-import type { TwoStageModel } from '../ranking/two-stage';
+import { twoStageData, twoStageModel, type Reranker } from '../ranking/reranker';
+import type { DotScanner } from '../ranking/dot-scan';
+import { rankUser, type RankRequest, type RankResult, type UserRanker, type UserRankerSpec } from '../ranking/user-ranker';
+import type { ScoringRunner } from '../models/scoring-thread';
+import { newPayloadKey } from '../worker-client';
 import { supportFactors } from '../ranking/vector-neighbours';
 
 export interface ServingReranking {
   reranker: Reranker;
-  stage: TwoStageModel;
+  /**
+   * Ranks users in this thread, built on first use: with a live scoring thread that is rare
+   * (rankWithReranking), and the thread builds its own from `rankerSpec`.
+   */
+  localRanker: { get(): UserRanker; release(): void };
+  rankerSpec: () => UserRankerSpec;
+  /** Where rankings run (null: in this thread), and this version's ranker key there. */
+  scoring: ScoringRunner | null;
+  rankerKey: number;
   /** The retrieval item vectors, which a fold-in solves against. */
   retrievalItems: IalsItems;
   /**
@@ -33,7 +43,13 @@ export interface ServingReranking {
 
 let nextFoldInKey = 0;
 
-export function servingReranking(retrieval: Model, reranker: Reranker, foldInThread: FoldInThread | null = null): ServingReranking {
+/** `unitItems`: the served retrieval vectors at unit length (ServingModel's), which `because` reads. */
+export function servingReranking(
+  retrieval: Model,
+  reranker: Reranker,
+  unitItems: DotScanner,
+  threads: { foldIn?: FoldInThread | null; scoring?: ScoringRunner | null } = {},
+): ServingReranking {
   const items = retrieval.itemIds;
   const ratingItems = reranker.ratingModel.itemIds;
   // Both were trained on one dataset, so their item rows are the same; a version where they differ is corrupt.
@@ -42,12 +58,19 @@ export function servingReranking(retrieval: Model, reranker: Reranker, foldInThr
   }
   const retrievalItems = { dim: retrieval.hyper.embeddingDim, itemVectors: retrieval.itemEmbeddings };
   let basis: IalsFoldInBasis | null = null;
+  let ranker: UserRanker | null = null;
   return {
     reranker,
-    stage: twoStageModel(retrieval, reranker),
+    localRanker: {
+      get: () => (ranker ??= { stage: twoStageModel(retrieval, reranker), ratings: new ItemScorer(reranker.ratingModel), unitItems }),
+      release: () => ranker?.ratings.release(),
+    },
+    rankerSpec: () => ({ stage: twoStageData(retrieval, reranker), ratingModel: reranker.ratingModel }),
+    scoring: threads.scoring ?? null,
+    rankerKey: newPayloadKey(),
     retrievalItems,
     foldInBasis: () => (basis ??= ialsFoldInBasisOf(retrievalItems)),
-    foldInThread,
+    foldInThread: threads.foldIn ?? null,
     foldInKey: nextFoldInKey++,
     similarityFactors: supportFactors(reranker.support, reranker.similarityShrinkage),
     ratingUserRow: new Map(Array.from(reranker.ratingModel.userIds, (id, row) => [id, row])),
@@ -68,23 +91,15 @@ export async function foldInRetrievalBatch(reranking: ServingReranking, users: I
   return users.map((_, n) => vectors.subarray(n * dim, (n + 1) * dim));
 }
 
-/** Frees what the fold-in thread keeps of this version. */
+/** A user's two-stage ranking: on a scoring thread when there is a live one, else here. */
+export function rankWithReranking(reranking: ServingReranking, request: RankRequest): Promise<RankResult> {
+  if (reranking.scoring?.alive) return reranking.scoring.rank(reranking.rankerKey, reranking.rankerSpec, request);
+  return Promise.resolve(rankUser(reranking.localRanker.get(), request));
+}
+
+/** Frees what the threads and this thread's ranker keep of this version. */
 export function releaseReranking(reranking: ServingReranking): void {
   reranking.foldInThread?.forget(reranking.foldInKey);
-}
-
-/**
- * The rating model's predicted ratings of `itemRows` for the user, or its baseline for a user it
- * has no row for. Only the candidates are scored: a few hundred rows, not the catalogue.
- */
-export function ratingsOfRows(reranking: ServingReranking, userId: number, itemRows: Int32Array): Float32Array {
-  const model = reranking.reranker.ratingModel;
-  const userRow = reranking.ratingUserRow.get(userId);
-  if (userRow === undefined) return Float32Array.from(itemRows, (itemRow) => baselineRating(model, itemRow));
-  return predictRows(model, new Int32Array(itemRows.length).fill(userRow), itemRows);
-}
-
-/** A rating model's prediction for a user it knows nothing of: the global mean plus the item's bias. */
-export function baselineRating(model: Model, itemRow: number): number {
-  return clipRating(model.globalMean + (model.hyper.biases ? model.itemBias[itemRow]! : 0));
+  reranking.scoring?.forget(reranking.rankerKey);
+  reranking.localRanker.release();
 }

@@ -35,9 +35,8 @@ export const MAX_NEIGHBOURS = 100;
 
 /** Exact top-`k` neighbours of item `row` among the served unit vectors, by cosine (shrunk by support for a retrieval version). */
 function scanNeighbours(serving: ServingModel, row: number, k: number): NeighbourList {
-  const dim = serving.model.hyper.embeddingDim;
   const scores = new Float32Array(serving.model.itemIds.length);
-  similaritiesOf(serving.unitItems, dim, serving.reranking?.similarityFactors ?? null, row, scores);
+  similaritiesOf(serving.unitItems, serving.reranking?.similarityFactors ?? null, row, scores);
   const rows = topRows(scores, k, (other) => other !== row);
   return { rows: Int32Array.from(rows), similarities: Float32Array.from(rows, (other) => scores[other]!) };
 }

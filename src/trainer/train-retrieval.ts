@@ -6,7 +6,7 @@
 import { InvariantError } from '../errors';
 import type { Hyperparameters, RetrievalOptions } from '../models/hyperparameters';
 import type { Model } from '../models/model';
-import { predictRows } from '../models/predict';
+import { ItemScorer } from '../models/all-items-scorer';
 import { fitBlendWeights, idealDcg, type BlendExample } from '../ranking/blend';
 import { topNeighbours } from '../ranking/ease';
 import { fitIals, type IalsModel, type IalsOptions } from '../ranking/ials';
@@ -16,7 +16,7 @@ import { blendScores, retrieveCandidates, setPredictedRatings, standardized, typ
 import type { UserScorer } from '../ranking/interactions';
 import { DEFAULT_KNN_NEIGHBOURS } from '../ranking/item-knn';
 import { neighbourScorer } from '../ranking/item-neighbours';
-import { supportFactors, unitRows, vectorNeighbours } from '../ranking/vector-neighbours';
+import { supportFactors, unitScanner, vectorNeighbours } from '../ranking/vector-neighbours';
 import type { RankingMetrics } from './metrics';
 import { rankingOn, type EvaluationSample } from './ranking-baselines';
 import { mulberry32, shuffleInPlace } from './random';
@@ -72,12 +72,12 @@ function retrievalModel(hyper: Hyperparameters, ids: { users: Int32Array; items:
  * Stage one for a user of the training data, with the rating model's predictions filled in: the
  * path serving takes (recsys/recommend.ts), with the training rows for ids.
  */
-export function candidatesFor(stage: TwoStageModel, retrieval: Model, ratingModel: Model, ranking: RankingData, excluded: Int32Array | undefined, user: number): Candidates {
+export function candidatesFor(stage: TwoStageModel, retrieval: Model, ratings: ItemScorer, ranking: RankingData, excluded: Int32Array | undefined, user: number): Candidates {
   const dim = retrieval.hyper.embeddingDim;
   const skip = new Set(excluded ?? []);
   const history = { interacted: itemsOf(ranking.train, user), liked: itemsOf(ranking.liked, user) };
   const candidates = retrieveCandidates(stage, retrieval.userEmbeddings.subarray(user * dim, (user + 1) * dim), history, (row) => !skip.has(row));
-  setPredictedRatings(candidates, predictRows(ratingModel, new Int32Array(candidates.rows.length).fill(user), candidates.rows));
+  setPredictedRatings(candidates, ratings.scoreRows(user, candidates.rows));
   return candidates;
 }
 
@@ -93,13 +93,14 @@ async function blendExamples(stage: TwoStageModel, retrieval: Model, ratingModel
     users.length = maxUsers;
   }
   const examples: BlendExample[] = [];
+  const ratings = new ItemScorer(ratingModel);
   const yieldPoint = new YieldPoint();
   for (const user of users) {
     await yieldPoint.pass();
     const held = heldOut.heldOutByUser.get(user)!;
     const relevant = new Set<number>();
     for (let n = 0; n < held.items.length; n++) if (held.ratings[n]! >= RELEVANT_RATING) relevant.add(held.items[n]!);
-    const candidates = candidatesFor(stage, retrieval, ratingModel, ranking, heldOut.excludedByUser.get(user), user);
+    const candidates = candidatesFor(stage, retrieval, ratings, ranking, heldOut.excludedByUser.get(user), user);
     examples.push({ standardized: standardized(candidates), relevant: Uint8Array.from(candidates.rows, (row) => (relevant.has(row) ? 1 : 0)), idealDcg: idealDcg(relevant.size, K) });
   }
   return examples;
@@ -146,9 +147,10 @@ export async function trainRetrieval(input: TrainerInput, hyper: Hyperparameters
  */
 export function twoStageScorer(retrieval: Model, reranker: Reranker, ranking: RankingData, heldOut: HeldOut): UserScorer {
   const stage = twoStageModel(retrieval, reranker);
+  const ratings = new ItemScorer(reranker.ratingModel);
   return {
     scoreUser(user, scores) {
-      const candidates = candidatesFor(stage, retrieval, reranker.ratingModel, ranking, heldOut.excludedByUser.get(user), user);
+      const candidates = candidatesFor(stage, retrieval, ratings, ranking, heldOut.excludedByUser.get(user), user);
       const blended = blendScores(standardized(candidates), reranker.weights);
       scores.fill(-Infinity);
       candidates.rows.forEach((row, n) => (scores[row] = blended[n]!));
@@ -162,10 +164,9 @@ export function twoStageScorer(retrieval: Model, reranker: Reranker, ranking: Ra
  * item being the sum of its similarities to the user's training items, as raw item-kNN does.
  */
 export async function similarTitlesQuality(retrieval: Model, reranker: Reranker, ranking: RankingData, sample: EvaluationSample): Promise<{ shrunk: RankingMetrics; unshrunk: RankingMetrics }> {
-  const dim = retrieval.hyper.embeddingDim;
-  const unit = unitRows(retrieval.itemEmbeddings, dim);
+  const unit = unitScanner(retrieval.itemEmbeddings, retrieval.hyper.embeddingDim);
   const quality = (shrinkage: number) => {
-    const neighbours = vectorNeighbours(unit, dim, supportFactors(reranker.support, shrinkage), DEFAULT_KNN_NEIGHBOURS);
+    const neighbours = vectorNeighbours(unit, supportFactors(reranker.support, shrinkage), DEFAULT_KNN_NEIGHBOURS);
     return rankingOn(ranking.test, neighbourScorer(ranking.train, neighbours), retrieval.itemIds.length, sample);
   };
   return { shrunk: await quality(reranker.similarityShrinkage), unshrunk: await quality(0) };

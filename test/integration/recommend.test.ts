@@ -71,8 +71,9 @@ describeEachDriver('recommend', (driver) => {
     const liked = [...rated.entries()].filter(([id, rating]) => rating >= 7 && serving.itemRow.has(id));
     expect(liked.length).toBeGreaterThan(0);
     const dim = serving.model.hyper.embeddingDim;
-    const unit = (id: number) => serving.unitItems.subarray(serving.itemRow.get(id)! * dim, (serving.itemRow.get(id)! + 1) * dim);
-    const cosine = (a: number, b: number) => unit(a).reduce((sum, x, j) => sum + x * unit(b)[j]!, 0);
+    const vector = (id: number) => Array.from(serving.model.itemEmbeddings.subarray(serving.itemRow.get(id)! * dim, (serving.itemRow.get(id)! + 1) * dim));
+    const dot = (a: number[], b: number[]) => a.reduce((sum, x, j) => sum + x * b[j]!, 0);
+    const cosine = (a: number, b: number) => dot(vector(a), vector(b)) / Math.sqrt(dot(vector(a), vector(a)) * dot(vector(b), vector(b)));
     for (const r of await recommend(fixture.db, serving, USER, { k: K, excludeSeen: true })) {
       const best = liked.map(([id, rating]) => ({ animeId: id, rating, similarity: cosine(r.animeId, id) })).sort((a, b) => b.similarity - a.similarity)[0]!;
       expect(r.because).toMatchObject({ animeId: best.animeId, rating: best.rating });

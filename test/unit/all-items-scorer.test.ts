@@ -26,3 +26,19 @@ describe('ItemScorer', () => {
     scorer.release();
   });
 });
+
+describe('ItemScorer.scoreRows', () => {
+  it.each(scorerCases())('%s: scores chosen item rows (unordered, repeated, more than the items) as predictRows does', (_, model) => {
+    const scorer = new ItemScorer(model);
+    const items = model.itemIds.length;
+    const rows = Int32Array.from({ length: items + 7 }, (_, n) => (n * 13 + 5) % items);
+    for (const user of [0, model.userIds.length - 1]) {
+      const expected = predictRows(model, new Int32Array(rows.length).fill(user), rows);
+      expect(Math.max(...expected) - Math.min(...expected)).toBeGreaterThan(0.01);
+      expect(maxAbsDifference(scorer.scoreRows(user, rows), expected)).toBeLessThan(1e-4);
+      expect(maxAbsDifference(scorer.scoreRows(user, rows.subarray(0, 3)), expected.subarray(0, 3))).toBeLessThan(1e-4);
+    }
+    expect(scorer.scoreRows(0, new Int32Array(0))).toHaveLength(0);
+    scorer.release();
+  });
+});

@@ -3,6 +3,7 @@ import { blendNdcg, fitBlendWeights, idealDcg, type BlendExample } from '../../s
 import { fitIals, foldInUser, gramian, ialsScorer, type IalsOptions } from '../../src/ranking/ials';
 import { buildInteractions } from '../../src/ranking/interactions';
 import type { ItemNeighbours } from '../../src/ranking/item-neighbours';
+import { DotScanner } from '../../src/ranking/dot-scan';
 import { BLEND_FEATURES, blendScores, type HistoryRows, rerank, retrieveCandidates, setPredictedRatings, standardized, type BlendWeights, type TwoStageModel } from '../../src/ranking/two-stage';
 import { mulberry32 } from '../../src/trainer/random';
 
@@ -52,15 +53,16 @@ describe('implicit ALS', () => {
   });
 });
 
-/** A random tiny two-stage model of `items` items. */
-function tinyModel(items: number, dim: number, random: () => number): TwoStageModel {
+/** A random tiny two-stage model of `items` items, with its retrieval item vectors. */
+function tinyModel(items: number, dim: number, random: () => number): TwoStageModel & { vectors: Float32Array } {
   const perItem = 3;
   const start = Int32Array.from({ length: items + 1 }, (_, i) => i * perItem);
   const neighbourItems = Int32Array.from({ length: items * perItem }, (_, n) => (Math.floor(n / perItem) + 1 + (n % perItem) * 7) % items);
   const neighbours: ItemNeighbours = { numItems: items, start, items: neighbourItems, weights: Float32Array.from({ length: items * perItem }, () => random() - 0.3) };
+  const vectors = Float32Array.from({ length: items * dim }, () => random() - 0.5);
   return {
-    dim,
-    itemVectors: Float32Array.from({ length: items * dim }, () => random() - 0.5),
+    vectors,
+    itemVectors: new DotScanner(vectors, dim),
     neighbours,
     logPopularity: Float32Array.from({ length: items }, () => Math.log1p(Math.floor(random() * 100))),
     weights: { retrieval: 1, neighbours: 0.7, liked: 0.5, rating: 0.3, popularity: -0.2 },
@@ -86,7 +88,7 @@ describe('two-stage ranking', () => {
     const rows = Array.from({ length: items }, (_, row) => row).filter(eligible);
     const features = rows.map((row) => {
       let retrieval = 0;
-      for (let a = 0; a < dim; a++) retrieval += user[a]! * model.itemVectors[row * dim + a]!;
+      for (let a = 0; a < dim; a++) retrieval += user[a]! * model.vectors[row * dim + a]!;
       const neighbourWeight = (sources: number[]) => {
         let sum = 0;
         for (const from of sources) {
@@ -122,7 +124,7 @@ describe('two-stage ranking', () => {
     const byRetrieval = Array.from({ length: items }, (_, row) => row)
       .filter(eligible)
       .sort((a, b) => {
-        const score = (row: number) => user.reduce((sum, u, d) => sum + u * model.itemVectors[row * dim + d]!, 0);
+        const score = (row: number) => user.reduce((sum, u, d) => sum + u * model.vectors[row * dim + d]!, 0);
         return score(b) - score(a);
       })
       .slice(0, 4);

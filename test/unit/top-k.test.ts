@@ -1,0 +1,32 @@
+import { largestRows, TopK } from '../../src/ranking/top-k';
+import { mulberry32 } from '../../src/trainer/random';
+
+/** The rows a TopK of `count` keeps from the accepted rows, ascending. */
+function byHeap(scores: Float32Array, count: number, keep: (row: number) => boolean): number[] {
+  const best = new TopK(count);
+  for (let row = 0; row < scores.length; row++) if (keep(row)) best.offer(row, scores[row]!);
+  return Array.from(best.drainBestFirst()).sort((a, b) => a - b);
+}
+
+describe('largestRows', () => {
+  const random = mulberry32(5);
+  // Few distinct values, so many ties at the boundary; a few NaN.
+  const tied = Float32Array.from({ length: 2000 }, () => (random() < 0.01 ? NaN : Math.floor(random() * 20)));
+  const spread = Float32Array.from({ length: 2000 }, () => random() * 2 - 1);
+  const keep = (row: number) => row % 7 !== 3;
+
+  it.each([
+    ['ties and NaN', tied],
+    ['distinct scores', spread],
+  ])('keeps the rows a TopK keeps (%s), for counts from none to all', (_, scores) => {
+    for (const count of [0, 1, 2, 10, 150, 499, 1713, 1714, 5000]) {
+      expect(Array.from(largestRows(scores, count, keep))).toEqual(byHeap(scores, count, keep));
+    }
+  });
+
+  it('answers from a shorter array after a longer one (the reused scratch holds no stale rows)', () => {
+    largestRows(spread, 100, keep);
+    expect(Array.from(largestRows(Float32Array.from([3, 1, 2]), 2, () => true))).toEqual([0, 2]);
+    expect(Array.from(largestRows(Float32Array.from([0, 0, 0, 0]), 2, () => true))).toEqual([0, 1]);
+  });
+});
