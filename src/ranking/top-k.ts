@@ -103,53 +103,71 @@ function better(itemA: number, scoreA: number, itemB: number, scoreB: number): b
   return scoreA > scoreB || (scoreA === scoreB && itemA < itemB);
 }
 
-/** Scratch for largestRows: one buffer reused, since a request calls it twice. */
-let selection = new Int32Array(0);
+/** Scratch for largestRows, reused: a request calls it twice. */
+let selectedRows = new Int32Array(0);
+let selectedScores = new Float64Array(0);
 
 /**
- * The rows of the `count` best entries of `scores` that `keep` accepts, ascending by row (a set,
- * not a ranking): the rows a TopK of `count` would keep, found by quickselect.
+ * The rows of the `count` best entries of `scores` whose `skipped` entry is 0, ascending by row
+ * (a set, not a ranking): the rows a TopK of `count` would keep, found by quickselect.
  */
-export function largestRows(scores: Float32Array, count: number, keep: (row: number) => boolean): Int32Array {
-  if (selection.length < scores.length) selection = new Int32Array(scores.length);
-  const rows = selection;
+export function largestRows(scores: Float32Array, count: number, skipped: Uint8Array): Int32Array {
+  if (selectedRows.length < scores.length) {
+    selectedRows = new Int32Array(scores.length);
+    selectedScores = new Float64Array(scores.length);
+  }
+  const rows = selectedRows;
+  const values = selectedScores;
   let size = 0;
-  for (let row = 0; row < scores.length; row++) if (keep(row)) rows[size++] = row;
+  for (let row = 0; row < scores.length; row++) {
+    if (skipped[row] !== 0) continue;
+    const value = scores[row]!;
+    rows[size] = row;
+    values[size++] = value !== value ? -Infinity : value;
+  }
   const kept = Math.max(0, Math.min(count, size));
-  if (kept < size) selectBest(rows, size, kept, scores);
+  if (kept < size) selectBest(rows, values, size, kept);
   return rows.slice(0, kept).sort();
 }
 
-/** Reorders rows[0..size) so that its first `kept` are the best (Hoare's selection, median-of-three pivots). */
-function selectBest(rows: Int32Array, size: number, kept: number, scores: Float32Array): void {
-  const score = (row: number) => {
-    const value = scores[row]!;
-    return value !== value ? -Infinity : value;
-  };
+/**
+ * Reorders rows[0..size) (and their scores in `values` alike) so that the first `kept` are the
+ * best: Hoare's selection with median-of-three pivots.
+ */
+function selectBest(rows: Int32Array, values: Float64Array, size: number, kept: number): void {
   // Rows [low, high] hold the boundary between the best `kept` and the rest.
   let low = 0;
   let high = size - 1;
   while (high > low) {
-    const middle = (low + high) >>> 1;
-    const candidates = [rows[low]!, rows[middle]!, rows[high]!].sort((a, b) => (better(a, score(a), b, score(b)) ? -1 : 1));
-    const pivot = candidates[1]!;
-    const pivotScore = score(pivot);
+    const pivot = medianOfThree(rows, values, low, (low + high) >>> 1, high);
+    const pivotRow = rows[pivot]!;
+    const pivotScore = values[pivot]!;
     let i = low;
     let j = high;
     while (i <= j) {
-      while (better(rows[i]!, score(rows[i]!), pivot, pivotScore)) i++;
-      while (better(pivot, pivotScore, rows[j]!, score(rows[j]!))) j--;
+      while (better(rows[i]!, values[i]!, pivotRow, pivotScore)) i++;
+      while (better(pivotRow, pivotScore, rows[j]!, values[j]!)) j--;
       if (i <= j) {
-        const swap = rows[i]!;
+        const row = rows[i]!;
         rows[i] = rows[j]!;
-        rows[j] = swap;
+        rows[j] = row;
+        const value = values[i]!;
+        values[i] = values[j]!;
+        values[j] = value;
         i++;
         j--;
       }
     }
-    // Now rows[low..j] are at least as good as the pivot and rows[i..high] no better.
+    // Now [low..j] are at least as good as the pivot and [i..high] no better.
     if (kept - 1 <= j) high = j;
     else if (kept - 1 >= i) low = i;
     else return;
   }
+}
+
+/** Of positions a, b and c, the one whose entry ranks between the other two. */
+function medianOfThree(rows: Int32Array, values: Float64Array, a: number, b: number, c: number): number {
+  const beats = (x: number, y: number) => better(rows[x]!, values[x]!, rows[y]!, values[y]!);
+  if (beats(a, b)) return beats(b, c) ? b : beats(a, c) ? c : a;
+  return beats(a, c) ? a : beats(b, c) ? c : b;
 }

@@ -10,7 +10,7 @@
  */
 import type { DotScanner } from './dot-scan';
 import type { ItemNeighbours } from './item-neighbours';
-import { largestRows } from './top-k';
+import { largestRows, TopK } from './top-k';
 
 /** The blend's features, in this order. */
 export const BLEND_FEATURES = ['retrieval', 'neighbours', 'liked', 'rating', 'popularity'] as const;
@@ -84,27 +84,29 @@ function neighbourSums(neighbours: ItemNeighbours, history: HistoryRows, items: 
 
 /**
  * Stage one. The neighbour weights of the history's rows are summed (all of them, and the liked
- * ones apart); `eligible(row)` says whether a row may be recommended (unseen, inside the
+ * ones apart); `skipped[row]` is 1 for a row that may not be recommended (seen, outside the
  * filters). The rating feature is left 0 for the caller to fill with the head's predictions.
  */
 export function retrieveCandidates(
   model: TwoStageModel,
   userVector: Float32Array | null,
   history: HistoryRows,
-  eligible: (row: number) => boolean,
+  skipped: Uint8Array,
 ): Candidates {
   const items = model.logPopularity.length;
   const { itemVectors, neighbours } = model;
   const retrieval = new Float32Array(items);
   if (userVector !== null) itemVectors.scan(userVector, retrieval);
   const { all: neighbourScore, liked: likedScore } = neighbourSums(neighbours, history, items);
-  const byVector = largestRows(userVector === null ? model.logPopularity : retrieval, model.vectorCandidates, eligible);
-  const chosen = new Uint8Array(items);
-  for (const row of byVector) chosen[row] = 1;
-  const byNeighbours = history.interacted.length > 0 ? largestRows(neighbourScore, model.neighbourCandidates, (row) => chosen[row] === 0 && eligible(row)) : new Int32Array(0);
-  for (const row of byNeighbours) chosen[row] = 1;
+  const byVector = largestRows(userVector === null ? model.logPopularity : retrieval, model.vectorCandidates, skipped);
+  // The neighbour candidates are taken among the rows neither skipped nor already chosen.
+  const taken = skipped.slice();
+  for (const row of byVector) taken[row] = 1;
+  const byNeighbours = history.interacted.length > 0 ? largestRows(neighbourScore, model.neighbourCandidates, taken) : new Int32Array(0);
   const rows = new Int32Array(byVector.length + byNeighbours.length);
-  for (let row = 0, n = 0; row < items; row++) if (chosen[row] === 1) rows[n++] = row;
+  rows.set(byVector);
+  rows.set(byNeighbours, byVector.length);
+  rows.sort();
   const features = new Float32Array(rows.length * FEATURES);
   for (let n = 0; n < rows.length; n++) {
     const row = rows[n]!;
@@ -153,9 +155,10 @@ export function blendScores(standardizedFeatures: Float32Array, weights: BlendWe
 }
 
 /** Stage two: the candidates' positions (indices into candidates.rows) of the best k, best first. */
-export function rerank(candidates: Candidates, weights: BlendWeights, k: number): number[] {
+export function rerank(candidates: Candidates, weights: BlendWeights, k: number): Int32Array {
   const scores = blendScores(standardized(candidates), weights);
-  return Array.from(scores.keys())
-    .sort((a, b) => scores[b]! - scores[a]! || candidates.rows[a]! - candidates.rows[b]!)
-    .slice(0, k);
+  // Ties go to the lower position, which is the lower item row: candidates' rows ascend.
+  const best = new TopK(Math.min(k, scores.length));
+  for (let position = 0; position < scores.length; position++) best.offer(position, scores[position]!);
+  return best.drainBestFirst();
 }

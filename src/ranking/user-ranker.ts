@@ -66,8 +66,7 @@ export function userRanker(spec: UserRankerSpec): UserRanker {
  */
 export function rankUser(ranker: UserRanker, request: RankRequest): RankResult {
   const { stage, ratings: scorer, unitItems } = ranker;
-  const eligible = (row: number) => request.skipped[row] === 0;
-  const candidates = retrieveCandidates(stage, request.userVector, { interacted: request.interacted, liked: request.liked }, eligible);
+  const candidates = retrieveCandidates(stage, request.userVector, { interacted: request.interacted, liked: request.liked }, request.skipped);
   const ratingModel = scorer.model;
   const predicted =
     request.ratingUserRow >= 0 ? scorer.scoreRows(request.ratingUserRow, candidates.rows) : Float32Array.from(candidates.rows, (row) => baselineRating(ratingModel, row));

@@ -173,28 +173,22 @@ export async function recommend(
   const [history, allowed, ratings] = await Promise.all([userHistory(db, userId), isFiltered(options.filter) ? allowedAnime(db, options.filter) : null, predictedRatingsFor(serving, userId)]);
   if (!history.known) throw new NotFoundError(`user ${userId} does not exist`);
 
+  const interacted = rowsOf(serving, history.rated, history.watched);
   // Rows the ranking skips: seen anime, and with a filter every anime outside it.
   const skipped = new Uint8Array(model.itemIds.length).fill(allowed === null ? 0 : 1);
-  if (allowed !== null) for (const id of allowed) markRow(serving, skipped, id, 0);
-  if (options.excludeSeen) for (const id of [...history.rated, ...history.watched]) markRow(serving, skipped, id, 1);
+  if (allowed !== null) for (const row of rowsOf(serving, [...allowed])) skipped[row] = 0;
+  if (options.excludeSeen) for (const row of interacted) skipped[row] = 1;
   const eligible = (row: number) => skipped[row] === 0;
-  const rowsOf = (ids: number[]) =>
-    Int32Array.from(
-      ids.flatMap((id) => {
-        const row = serving.itemRow.get(id);
-        return row === undefined ? [] : [row];
-      }),
-    );
   // A title the user liked explains a recommendation; fall back to all ratings when none is.
   const liked = history.rated.filter((_, n) => history.ratings[n]! >= BECAUSE_MIN_RATING);
   const explainerIds = (liked.length > 0 ? liked : history.rated).filter((id) => serving.itemRow.has(id));
   const ratingOf = new Map(history.rated.map((id, n) => [id, history.ratings[n]!]));
   const twoStage = {
-    interacted: rowsOf([...history.rated, ...history.watched]),
-    liked: rowsOf(history.rated.filter((_, n) => history.ratings[n]! >= LIKED_FEATURE_RATING)),
+    interacted,
+    liked: rowsOf(serving, history.rated.filter((_, n) => history.ratings[n]! >= LIKED_FEATURE_RATING)),
     skipped,
     k: options.k,
-    explainers: rowsOf(explainerIds),
+    explainers: rowsOf(serving, explainerIds),
   };
   const ranked =
     (serving.reranking ? await rankTwoStage(serving, serving.reranking, userId, twoStage) : rankByRating(ratings, options.k, eligible)) ??
@@ -212,7 +206,15 @@ export async function recommend(
   });
 }
 
-function markRow(serving: ServingModel, rows: Uint8Array, animeId: number, value: number): void {
-  const row = serving.itemRow.get(animeId);
-  if (row !== undefined) rows[row] = value;
+/** The served item rows of these anime ids, in order; ids the version has no row for are left out. */
+function rowsOf(serving: ServingModel, ...idLists: number[][]): Int32Array {
+  const rows = new Int32Array(idLists.reduce((sum, ids) => sum + ids.length, 0));
+  let count = 0;
+  for (const ids of idLists) {
+    for (const id of ids) {
+      const row = serving.itemRow.get(id);
+      if (row !== undefined) rows[count++] = row;
+    }
+  }
+  return rows.slice(0, count);
 }

@@ -74,9 +74,10 @@ function retrievalModel(hyper: Hyperparameters, ids: { users: Int32Array; items:
  */
 export function candidatesFor(stage: TwoStageModel, retrieval: Model, ratings: ItemScorer, ranking: RankingData, excluded: Int32Array | undefined, user: number): Candidates {
   const dim = retrieval.hyper.embeddingDim;
-  const skip = new Set(excluded ?? []);
+  const skipped = new Uint8Array(retrieval.itemIds.length);
+  for (const row of excluded ?? []) skipped[row] = 1;
   const history = { interacted: itemsOf(ranking.train, user), liked: itemsOf(ranking.liked, user) };
-  const candidates = retrieveCandidates(stage, retrieval.userEmbeddings.subarray(user * dim, (user + 1) * dim), history, (row) => !skip.has(row));
+  const candidates = retrieveCandidates(stage, retrieval.userEmbeddings.subarray(user * dim, (user + 1) * dim), history, skipped);
   setPredictedRatings(candidates, ratings.scoreRows(user, candidates.rows));
   return candidates;
 }

@@ -82,6 +82,7 @@ describe('two-stage ranking', () => {
   const history: HistoryRows = { interacted, liked };
   const ratings = Float32Array.from({ length: items }, () => 1 + 9 * random());
   const eligible = (row: number) => !interacted.includes(row) && row % 11 !== 0;
+  const skipped = Uint8Array.from({ length: items }, (_, row) => (eligible(row) ? 0 : 1));
 
   /** Every eligible item's blended score computed directly from the definitions. */
   function bruteForce(): number[] {
@@ -110,15 +111,15 @@ describe('two-stage ranking', () => {
   }
 
   it('with every item a candidate, ranks exactly as the blend computed by brute force over all eligible items', () => {
-    const candidates = retrieveCandidates(model, user, history, eligible);
+    const candidates = retrieveCandidates(model, user, history, skipped);
     setPredictedRatings(candidates, Array.from(candidates.rows, (row) => ratings[row]!));
-    const top = rerank(candidates, model.weights, 10).map((position) => candidates.rows[position]!);
+    const top = Array.from(rerank(candidates, model.weights, 10), (position) => candidates.rows[position]!);
     expect(top).toEqual(bruteForce().slice(0, 10));
   });
 
   it('with few candidates, takes the best by retrieval score and by neighbour score, never an ineligible item', () => {
     const narrow = { ...model, vectorCandidates: 4, neighbourCandidates: 3 };
-    const candidates = retrieveCandidates(narrow, user, history, eligible);
+    const candidates = retrieveCandidates(narrow, user, history, skipped);
     expect(candidates.rows.length).toBeLessThanOrEqual(7);
     expect(Array.from(candidates.rows).every(eligible)).toBe(true);
     const byRetrieval = Array.from({ length: items }, (_, row) => row)
@@ -132,7 +133,7 @@ describe('two-stage ranking', () => {
   });
 
   it('a user without a vector gets candidates by popularity', () => {
-    const candidates = retrieveCandidates({ ...model, vectorCandidates: 3 }, null, { interacted: [], liked: [] }, eligible);
+    const candidates = retrieveCandidates({ ...model, vectorCandidates: 3 }, null, { interacted: [], liked: [] }, skipped);
     const popular = Array.from({ length: items }, (_, row) => row).filter(eligible).sort((a, b) => model.logPopularity[b]! - model.logPopularity[a]! || a - b).slice(0, 3);
     expect(Array.from(candidates.rows).sort((a, b) => a - b)).toEqual(popular.sort((a, b) => a - b));
   });
