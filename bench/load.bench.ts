@@ -1,13 +1,14 @@
 /**
  * npm run bench:load [-- --db embedded,postgres] [--servers N] [--duration S] [--connections N] [--users N]
- *                    [--kind hybrid|mf|...] [--epochs N] [--out FILE]
+ *                    [--kind retrieval|hybrid|mf|...] [--epochs N] [--out FILE]
  *
  * Mixed load against a running server, then an audit of every write. For each database (the
  * embedded default and PostgreSQL at BENCH_POSTGRES_URL / TEST_POSTGRES_URL, default
  * postgres://postgres@127.0.0.1:5432/postgres):
- * 1. a fresh database with the demo data and a trained model (--kind, default hybrid, whose
- *    recommendations score every item; --epochs, default 5: serving cost does not depend on
- *    them), served by src/main.ts in its own process, rate limits off;
+ * 1. a fresh database with the demo data and a trained model (--kind, default the kind `npm
+ *    start` serves, retrieval: two-stage recommendations; hybrid scores every item instead;
+ *    --epochs, default 5: serving cost does not depend on them), served by src/main.ts in its
+ *    own process, rate limits off;
  * 2. --users (default 500) API users created through the API;
  *    With --servers N (PostgreSQL only; default 1), N-1 more servers start on the same database,
  *    as behind a balancer, and the clients are spread evenly over all N;
@@ -30,6 +31,7 @@ import type { ServerProcess } from '../test/helpers/processes';
 import { onCleanUp, runBenchmark } from './lifecycle';
 import { createBenchDatabase, createUsers, log, servedIds, startAnotherServer, startTrainedServer, type DatabaseChoice } from './load-server';
 import { describeMachine } from './machine';
+import { SERVED_KIND } from './api-server';
 import { percentile } from './stats';
 import { BENCH_POSTGRES_URL } from './postgres';
 import { mulberry32 } from '../src/trainer/random';
@@ -63,7 +65,7 @@ function parseOptions(): Options {
       duration: { type: 'string', default: '60' },
       connections: { type: 'string', default: '50' },
       users: { type: 'string', default: '500' },
-      kind: { type: 'string', default: 'hybrid' },
+      kind: { type: 'string', default: SERVED_KIND },
       epochs: { type: 'string', default: '5' },
       out: { type: 'string' },
     },
