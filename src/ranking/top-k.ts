@@ -4,6 +4,8 @@
  * - TopK: the best `capacity` of a stream, kept in a min-heap whose root is the worst kept pair,
  *   so each offer costs O(log capacity); evaluation's top-k lists, item-kNN's and EASE's
  *   neighbour lists.
+ * - bestRows: the best `k` rows of a score array, best first, through a TopK; similar titles
+ *   and a rating kind's recommendations.
  * - largestRows: the best `count` rows of a whole score array as a set, in O(rows) by
  *   selection; stage one's few hundred candidates, where the heap's sifting cost ~0.2 ms a request.
  */
@@ -101,6 +103,13 @@ export class TopK {
 /** Ranking order: higher score first, ties to the lower item index. */
 function better(itemA: number, scoreA: number, itemB: number, scoreB: number): boolean {
   return scoreA > scoreB || (scoreA === scoreB && itemA < itemB);
+}
+
+/** The `k` best rows of `scores` that `keep` accepts, best first. */
+export function bestRows(scores: Float32Array, k: number, keep: (row: number) => boolean): Int32Array {
+  const best = new TopK(k);
+  for (let row = 0; row < scores.length; row++) if (keep(row)) best.offer(row, scores[row]!);
+  return best.drainBestFirst();
 }
 
 /** Scratch for largestRows, reused: a request calls it twice. */

@@ -14,7 +14,7 @@ import { LIKED_FEATURE_RATING } from '../ranking/two-stage';
 import { explainRows, type RankRequest, type RankResult } from '../ranking/user-ranker';
 import { baselineRating } from '../models/rating';
 import { animeFilterSql, isFiltered, type AnimeFilter } from './anime-filter';
-import { topRows } from './top-rows';
+import { bestRows } from '../ranking/top-k';
 import { predictRowsOn, predictRows } from '../models/predict';
 
 export interface Recommendation {
@@ -107,8 +107,8 @@ function predictedRatingsFor(serving: ServingModel, userId: number): Promise<Flo
 /** Ranks every eligible item by the model's predicted rating (the kinds without a second stage). */
 function rankByRating(ratings: Float32Array | null, k: number, eligible: (row: number) => boolean): Ranked | null {
   if (ratings === null) return null;
-  const rows = topRows(ratings, k, eligible);
-  return { rows, ratings: rows.map((row) => ratings[row]!), personal: true };
+  const rows = bestRows(ratings, k, eligible);
+  return { rows, ratings: Float32Array.from(rows, (row) => ratings[row]!), personal: true };
 }
 
 /**

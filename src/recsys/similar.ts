@@ -9,7 +9,7 @@ import type { Database } from '../db/database';
 import { NotFoundError } from '../errors';
 import { vectorToSql } from '../versions/vector-codec';
 import type { NeighbourList, ServingModel } from './model-cache';
-import { topRows } from './top-rows';
+import { bestRows } from '../ranking/top-k';
 import { similaritiesOf } from '../ranking/vector-neighbours';
 import { animeFilterSql, isFiltered, type AnimeFilter } from './anime-filter';
 
@@ -37,8 +37,8 @@ export const MAX_NEIGHBOURS = 100;
 function scanNeighbours(serving: ServingModel, row: number, k: number): NeighbourList {
   const scores = new Float32Array(serving.model.itemIds.length);
   similaritiesOf(serving.unitItems, serving.reranking?.similarityFactors ?? null, row, scores);
-  const rows = topRows(scores, k, (other) => other !== row);
-  return { rows: Int32Array.from(rows), similarities: Float32Array.from(rows, (other) => scores[other]!) };
+  const rows = bestRows(scores, k, (other) => other !== row);
+  return { rows, similarities: Float32Array.from(rows, (other) => scores[other]!) };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { largestRows, TopK } from '../../src/ranking/top-k';
+import { bestRows, largestRows, TopK } from '../../src/ranking/top-k';
 import { mulberry32 } from '../../src/trainer/random';
 
 /** The rows a TopK of `count` keeps from the accepted rows, ascending. */
@@ -29,5 +29,14 @@ describe('largestRows', () => {
     largestRows(spread, 100, skipped);
     expect(Array.from(largestRows(Float32Array.from([3, 1, 2]), 2, new Uint8Array(3)))).toEqual([0, 2]);
     expect(Array.from(largestRows(Float32Array.from([0, 0, 0, 0]), 2, new Uint8Array(4)))).toEqual([0, 1]);
+  });
+});
+
+describe('bestRows', () => {
+  it('lists the k best accepted rows best first, ties to the lower row', () => {
+    const scores = Float32Array.from([0.5, 0.9, 0.5, 0.1, 0.9, 0.7]);
+    expect(Array.from(bestRows(scores, 4, (row) => row !== 4))).toEqual([1, 5, 0, 2]);
+    expect(Array.from(bestRows(scores, 10, () => true))).toEqual([1, 4, 5, 0, 2, 3]);
+    expect(Array.from(bestRows(scores, 0, () => true))).toEqual([]);
   });
 });
