@@ -7,6 +7,7 @@
  */
 import type { Database } from '../db/database';
 import { NotFoundError } from '../errors';
+import type { UserSource } from './users';
 import { currentBackend } from '../models/backend';
 import type { ServingModel } from './model-cache';
 import { foldInRetrieval, rankWithReranking, type ServingReranking } from './reranking';
@@ -54,8 +55,8 @@ export async function predictRatings(serving: ServingModel, pairs: readonly { us
 }
 
 interface UserHistory {
-  /** Whether the user exists at all. */
-  known: boolean;
+  /** Where the user came from; null when there is no such user. */
+  source: UserSource | null;
   /** Rated anime, ascending, and the ratings in the same order. */
   rated: number[];
   ratings: number[];
@@ -64,12 +65,13 @@ interface UserHistory {
 }
 
 /**
- * Whether the user exists, their ratings and their watched-but-unrated anime, in one round trip
- * and one row, from the `user_history` function (migration 20261204000000: its plan is kept per
- * session, where planning this as a plain query cost the embedded database as much as running it).
+ * The user's source (null: no such user), ratings and watched-but-unrated anime, in one round
+ * trip and one row, from the `user_history` function (migrations 20261204000000 and
+ * 20261207000000: its plan is kept per session, where planning this as a plain query cost the
+ * embedded database as much as running it).
  */
 async function userHistory(db: Database, userId: number): Promise<UserHistory> {
-  const { rows } = await db.query<UserHistory>('SELECT known, rated, ratings, watched FROM user_history($1)', [userId]);
+  const { rows } = await db.query<UserHistory>('SELECT user_source AS source, rated, ratings, watched FROM user_history($1)', [userId]);
   return rows[0]!;
 }
 
@@ -162,16 +164,21 @@ async function rankByPopularity(db: Database, serving: ServingModel, k: number, 
   return { rows: ranked, ratings: ranked.map((row) => baselineRating(model, row)), personal: false };
 }
 
-/** The user's recommendations; NotFoundError for an unknown user. */
+/**
+ * The user's recommendations; NotFoundError for an unknown user. `authorize`, when given, is
+ * called with the user's source before anything of theirs is used, and throws to refuse: the
+ * access check shares the history's round trip to the database.
+ */
 export async function recommend(
   db: Database,
   serving: ServingModel,
   userId: number,
-  options: { k: number; excludeSeen: boolean; filter?: AnimeFilter },
+  options: { k: number; excludeSeen: boolean; filter?: AnimeFilter; authorize?: (source: UserSource) => void },
 ): Promise<Recommendation[]> {
   const { model } = serving;
   const [history, allowed, ratings] = await Promise.all([userHistory(db, userId), isFiltered(options.filter) ? allowedAnime(db, options.filter) : null, predictedRatingsFor(serving, userId)]);
-  if (!history.known) throw new NotFoundError(`user ${userId} does not exist`);
+  if (history.source === null) throw new NotFoundError(`user ${userId} does not exist`);
+  options.authorize?.(history.source);
 
   const interacted = rowsOf(serving, history.rated, history.watched);
   // Rows the ranking skips: seen anime, and with a filter every anime outside it.

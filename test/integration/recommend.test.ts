@@ -81,7 +81,26 @@ describeEachDriver('recommend', (driver) => {
     }
   });
 
-  it('refuses a user that does not exist with NotFoundError', async () => {
-    await expect(recommend(fixture.db, serving, 999_999, { k: K, excludeSeen: true })).rejects.toThrow(NotFoundError);
+  it('refuses a user that does not exist with NotFoundError, before any access check', async () => {
+    const authorize = jest.fn();
+    await expect(recommend(fixture.db, serving, 999_999, { k: K, excludeSeen: true, authorize })).rejects.toThrow(NotFoundError);
+    expect(authorize).not.toHaveBeenCalled();
+  });
+
+  it("asks the access check with the user's source, and answers nothing when it refuses", async () => {
+    const sources: string[] = [];
+    const refusal = new Error('not yours');
+    await expect(
+      recommend(fixture.db, serving, USER, {
+        k: K,
+        excludeSeen: true,
+        authorize: (source) => {
+          sources.push(source);
+          throw refusal;
+        },
+      }),
+    ).rejects.toBe(refusal);
+    expect(sources).toHaveLength(1);
+    expect(['ingest', 'api']).toContain(sources[0]);
   });
 });

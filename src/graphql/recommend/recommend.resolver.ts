@@ -6,7 +6,8 @@ import { similarAnime } from '../../recsys/similar';
 import type { GraphQLContext } from '../context';
 import type { AnimeType } from '../anime/anime.type';
 import { checkFilterValues } from '../anime/filter-values';
-import { authorizeUserData } from '../users/user-data-access';
+import { authorizeUserData, mayReadUserData, privateUserError } from '../users/user-data-access';
+import type { UserSource } from '../../recsys/users';
 import { PredictArgs, PredictManyArgs, RecommendArgs, RecommendationType, SimilarAnimeType, SimilarArgs, type UserRecommendArgs } from './recommend.types';
 
 
@@ -43,8 +44,10 @@ export class RecommendResolver {
 
   @Query(() => [RecommendationType], { nullable: true, description: 'The k anime with the highest predicted ratings for a user.' })
   async recommendations(@Args(() => RecommendArgs) args: RecommendArgs, @Ctx() context: GraphQLContext): Promise<RecommendationType[]> {
-    await authorizeUserData(context, [args.userId]);
-    return recommendationsFor(context, args.userId, args);
+    // The access check is made on the history's row (one database round trip, not two).
+    return recommendationsFor(context, args.userId, args, (source) => {
+      if (!mayReadUserData(context, args.userId, source)) throw privateUserError(context.caller, args.userId);
+    });
   }
 }
 
@@ -55,8 +58,8 @@ export async function predictionFor(context: GraphQLContext, userId: number, ani
   return (await predictRatings(serving, [{ userId, animeId }]))[0]!;
 }
 
-/** The user's recommendations with their reasons (the caller is already authorized). */
-export async function recommendationsFor(context: GraphQLContext, userId: number, args: UserRecommendArgs): Promise<RecommendationType[]> {
+/** The user's recommendations with their reasons; `authorize` as in recommend(), else the caller is already authorized. */
+export async function recommendationsFor(context: GraphQLContext, userId: number, args: UserRecommendArgs, authorize?: (source: UserSource) => void): Promise<RecommendationType[]> {
   checkFilterValues(context.catalog, args.filter);
   // recommend() checks that the user exists, in the query that reads their history.
   const serving = await servingFor(context.models, args.model);
@@ -64,6 +67,7 @@ export async function recommendationsFor(context: GraphQLContext, userId: number
     k: args.k,
     excludeSeen: args.excludeSeen,
     filter: args.filter ?? undefined,
+    authorize,
   });
   return Promise.all(
     found.map(async (r) => {
