@@ -77,7 +77,7 @@ const GOALS = {
   ratePostgresP99Ms: 50,
 };
 const SCENARIO_NAMES = ['typename', 'similarAnime', 'recommendations', 'predictRating', 'rateAnime'] as const;
-type ScenarioName = (typeof SCENARIO_NAMES)[number];
+export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 // ---- options ----
 
@@ -164,15 +164,15 @@ async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T, 
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—');
-const ms = (n: number) => (!Number.isFinite(n) ? '—' : n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : Math.round(n).toLocaleString('en-US'));
+export const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—');
+export const ms = (n: number) => (!Number.isFinite(n) ? '—' : n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : Math.round(n).toLocaleString('en-US'));
 const met = (ok: boolean) => (ok ? '**met**' : '**not met**');
 
 // ---- scenarios ----
 
 type Variables = Record<string, number>;
 
-interface Scenario {
+export interface Scenario {
   name: ScenarioName;
   /** The operation as the table shows it. */
   label: string;
@@ -185,7 +185,7 @@ interface Scenario {
   check(data: unknown, variables: Variables): string | null;
 }
 
-interface Pools {
+export interface Pools {
   popular: number[];
   rated: number[];
   users: number[];
@@ -211,7 +211,7 @@ function animeProblem(anime: unknown): string | null {
   return isRecord(anime) && Number.isInteger(anime.id) && typeof anime.name === 'string' && anime.name !== '' ? null : 'anime has no id or name';
 }
 
-function scenarios(pools: Pools, seed: number): Record<ScenarioName, Scenario> {
+export function scenarios(pools: Pools, seed: number): Record<ScenarioName, Scenario> {
   const random = mulberry32(seed);
   return {
     typename: {
@@ -298,7 +298,7 @@ interface RequestContext {
   variables: Variables;
 }
 
-interface Measurement {
+export interface Measurement {
   scenario: Scenario;
   responses: number;
   seconds: number;
@@ -319,7 +319,7 @@ interface Measurement {
   firstProblem: string | null;
 }
 
-async function load(url: string, scenario: Scenario, options: Options, seconds: number): Promise<Measurement> {
+export async function load(url: string, scenario: Scenario, options: Pick<Options, 'connections' | 'rate'>, seconds: number): Promise<Measurement> {
   const latencies: number[] = [];
   let non2xx = 0;
   let graphqlErrors = 0;
@@ -404,7 +404,7 @@ interface UserEmbeddings {
   [alias: string]: { id: number; embedding: number[] | null } | null;
 }
 
-async function setUpPools(url: string): Promise<Omit<Pools, 'benchUsers'>> {
+export async function setUpPools(url: string): Promise<Omit<Pools, 'benchUsers'>> {
   // By popularity (members); only anime with an embedding in the model (those rated in the sample).
   const anime: number[] = [];
   let after: string | null = null;
@@ -501,7 +501,7 @@ async function measureFreshness(url: string, runs: number, popular: number[], se
 
 // ---- report ----
 
-function errorCell(m: Measurement): string {
+export function errorCell(m: Measurement): string {
   const parts = [
     m.connectionErrors > 0 ? `${int(m.connectionErrors)} connection` : '',
     m.timeouts > 0 ? `${int(m.timeouts)} timeouts (> ${REQUEST_TIMEOUT_S} s)` : '',
@@ -513,7 +513,7 @@ function errorCell(m: Measurement): string {
   return parts.length === 0 ? '0' : `**${parts.join(', ')}**`;
 }
 
-const errorsOf = (m: Measurement) => m.connectionErrors + m.timeouts + m.non2xx + m.graphqlErrors + m.badResults + (m.responses === 0 ? 1 : 0);
+export const errorsOf = (m: Measurement) => m.connectionErrors + m.timeouts + m.non2xx + m.graphqlErrors + m.badResults + (m.responses === 0 ? 1 : 0);
 
 function goalCell(m: Measurement, db: Options['db']): string {
   const clean = errorsOf(m) === 0;
@@ -702,5 +702,8 @@ async function main(): Promise<void> {
   }
 }
 
-onCleanUp(stopServer);
-runBenchmark(main);
+// Run as a script; bench/full-size.ts imports the load driver and the queries from here.
+if (require.main === module) {
+  onCleanUp(stopServer);
+  runBenchmark(main);
+}

@@ -3,6 +3,8 @@
  * full size without shipping the 7.8M-row file: header `user_id,anime_id,rating`, CRLF,
  * sorted by user_id (anime ids ascending within a user, no repeated pair), users 1..73516,
  * anime ids from the real catalog, ratings distributed as in the shipped sample (~19% -1).
+ * Anime are drawn uniformly, or (with `animeWeights`: popularityWeights of the shipped sample's
+ * row counts) with the real data's popularity skew.
  * Streamed with a seeded PRNG: constant memory, same file for the same seed and size.
  */
 import { mulberry32 } from '../src/trainer/random';
@@ -20,7 +22,13 @@ const RATING_WEIGHTS: ReadonlyArray<readonly [rating: number, rows: number]> = [
   [6, 42_433], [7, 91_136], [8, 108_782], [9, 83_242], [10, 62_557],
 ];
 
-
+/**
+ * Weight of every catalog anime on top of its row count in the sample (popularityWeights):
+ * the 5,000-user sample rates 7,390 of the 12,294 anime, the full data 11,200. At full size an
+ * anime the sample never rated then gets 0.1 × 7.8M / 0.52M ≈ 1.5 rows on average, so ~78% of
+ * the 4,904 such anime appear: ~11,200 rated anime in all, as in the real file.
+ */
+const UNSEEN_ANIME_WEIGHT = 0.1;
 
 /** The anime ids of an anime file, read with the ingester's own parser. */
 export async function readAnimeIds(animePath: string): Promise<number[]> {
@@ -32,6 +40,57 @@ export async function readAnimeIds(animePath: string): Promise<number[]> {
   });
   for await (const batch of table) for (const row of batch) ids.push(row.record.id);
   return ids;
+}
+
+/**
+ * Each anime's row count (same order as `animeIds`) in a Kaggle-format ratings file (the
+ * shipped sample), read with the ingester's own parser; rows of other anime are ignored.
+ */
+export async function readAnimeRowCounts(ratingsPath: string, animeIds: readonly number[]): Promise<number[]> {
+  const index = new Map(animeIds.map((id, i) => [id, i]));
+  const rows = new Array<number>(animeIds.length).fill(0);
+  const table = readTable(ratingsPath, (line) => kaggleFormat.ratingsTable(line), {
+    onInvalidRow: (error) => {
+      throw error;
+    },
+  });
+  for await (const batch of table) {
+    for (const row of batch) {
+      const at = index.get(row.record.animeId);
+      if (at !== undefined) rows[at]!++;
+    }
+  }
+  return rows;
+}
+
+/** Popularity weights for writeSyntheticRatings from the sample's row counts (readAnimeRowCounts): each plus UNSEEN_ANIME_WEIGHT. */
+export function popularityWeights(rowCounts: readonly number[]): number[] {
+  return rowCounts.map((count) => count + UNSEEN_ANIME_WEIGHT);
+}
+
+/** Draws an index into the anime list: uniformly, or in proportion to `weights` (binary search over their running sums). */
+function animeSampler(random: () => number, count: number, weights: readonly number[] | undefined): () => number {
+  if (weights === undefined) return () => Math.floor(random() * count);
+  if (weights.length !== count) throw new Error(`${weights.length} anime weights for ${count} anime`);
+  const sums = new Float64Array(count);
+  let total = 0;
+  for (let i = 0; i < count; i++) {
+    if (!(weights[i]! >= 0)) throw new Error(`anime weight ${weights[i]} is not a number >= 0`);
+    sums[i] = total += weights[i]!;
+  }
+  if (!(total > 0)) throw new Error('the anime weights sum to 0');
+  return () => {
+    const pick = random() * total;
+    let low = 0;
+    let high = count - 1;
+    // The first index whose running sum exceeds `pick` (an anime of weight 0 is never drawn).
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (sums[middle]! > pick) high = middle;
+      else low = middle + 1;
+    }
+    return low;
+  };
 }
 
 function ratingSampler(random: () => number): () => number {
@@ -46,15 +105,26 @@ function ratingSampler(random: () => number): () => number {
 /**
  * Writes `rows` rating rows to `path`. Users get about rows/users rows each (jittered by up
  * to ±40%, exact total); only one user's rows and a ~64 KiB text buffer are held at a time.
+ * Anime are drawn uniformly, or in proportion to `animeWeights` (same order as `animeIds`);
+ * without weights the file is the same as before weights existed. `rowsPerAnime` (same order
+ * as `animeIds`) says how many rows each anime got.
  */
 export async function writeSyntheticRatings(
   path: string,
-  { rows, animeIds, users = KAGGLE_USERS, seed = 1 }: { rows: number; animeIds: readonly number[]; users?: number; seed?: number },
-): Promise<{ rows: number; bytes: number }> {
+  {
+    rows,
+    animeIds,
+    animeWeights,
+    users = KAGGLE_USERS,
+    seed = 1,
+  }: { rows: number; animeIds: readonly number[]; animeWeights?: readonly number[]; users?: number; seed?: number },
+): Promise<{ rows: number; bytes: number; rowsPerAnime: Uint32Array }> {
   // Jittered users get up to 1.4x the mean, and a user rates each anime at most once.
   if ((rows / users) * 1.5 > animeIds.length) throw new Error(`${rows} rows is too many for ${users} users and ${animeIds.length} anime`);
   const random = mulberry32(seed);
   const rating = ratingSampler(random);
+  const drawAnime = animeSampler(random, animeIds.length, animeWeights);
+  const rowsPerAnime = new Uint32Array(animeIds.length);
   const perUser = rows / users;
   const jitter = Math.floor(0.4 * perUser);
   // User u's rows end at boundary(u): the even split, moved by a bounded jitter so sizes vary.
@@ -75,8 +145,9 @@ export async function writeSyntheticRatings(
       const start = end;
       end = Math.max(start, Math.min(rows, boundary(user)));
       const picked = new Set<number>();
-      while (picked.size < end - start) picked.add(animeIds[Math.floor(random() * animeIds.length)]!);
-      for (const animeId of [...picked].sort((a, b) => a - b)) {
+      while (picked.size < end - start) picked.add(drawAnime());
+      for (const at of picked) rowsPerAnime[at]!++;
+      for (const animeId of Array.from(picked, (at) => animeIds[at]!).sort((a, b) => a - b)) {
         buffer += `${user},${animeId},${rating()}\r\n`;
         if (buffer.length >= 1 << 16) {
           await write(buffer);
@@ -89,5 +160,5 @@ export async function writeSyntheticRatings(
     out.end();
     await closed;
   }
-  return { rows, bytes };
+  return { rows, bytes, rowsPerAnime };
 }
