@@ -119,7 +119,7 @@ export async function startServerProcess(options: ServerOptions, timeoutMs = 180
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc; null where there is none. */
-function cpuSeconds(pid: number): number | null {
+export function cpuSeconds(pid: number): number | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces) start at state; utime and stime are 14th and 15th.

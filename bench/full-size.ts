@@ -45,7 +45,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { errorCell, errorsOf, int, load, ms, scenarios, setUpPools, type Measurement, type ScenarioName } from './api.bench';
-import { describeError, graphql, killServers, SERVED_KIND, startServerProcess, waitIdle, type DataTarget } from './api-server';
+import { cpuSeconds, describeError, graphql, killServers, SERVED_KIND, startServerProcess, waitIdle, type DataTarget } from './api-server';
 import { createBenchDatabase, type BenchDatabase, type DatabaseChoice } from './load-server';
 import { describeMachine } from './machine';
 import { BENCH_POSTGRES_URL, serverVersion } from './postgres';
@@ -229,17 +229,6 @@ function procStatusKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number | null {
   }
 }
 
-/** CPU seconds (user + system) of a process from /proc/<pid>/stat, or null. */
-function procCpuSeconds(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return null;
-  }
-}
-
 /** Our environment without animerec's settings (the database is the bench's), plus `env`. */
 function cliEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const base: NodeJS.ProcessEnv = { ...process.env };
@@ -278,7 +267,7 @@ async function runCli(script: string, args: string[], env: Record<string, string
   const poll = setInterval(() => {
     if (HAS_GNU_TIME) return;
     polledKiB = procStatusKiB(child.pid!, 'VmHWM') ?? polledKiB;
-    polledCpu = procCpuSeconds(child.pid!) ?? polledCpu;
+    polledCpu = cpuSeconds(child.pid!) ?? polledCpu;
   }, 100);
   const heartbeat = setInterval(() => log(`  ${label}: still running, ${int((performance.now() - started) / 1000)} s`), 120_000);
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolveRun) => {
@@ -293,7 +282,7 @@ async function runCli(script: string, args: string[], env: Record<string, string
   clearInterval(heartbeat);
   unregister();
   let peakRssKiB: number | null = polledKiB;
-  let cpuSeconds: number | null = polledCpu;
+  let cpuUsed: number | null = polledCpu;
   let killedBy: string | undefined;
   if (HAS_GNU_TIME) {
     const lines = existsSync(statsFile) ? readFileSync(statsFile, 'utf8').trim().split('\n') : [];
@@ -301,12 +290,12 @@ async function runCli(script: string, args: string[], env: Record<string, string
     const figures = /^(\d+) ([\d.]+) ([\d.]+)$/.exec(lines[lines.length - 1] ?? '');
     if (figures) {
       peakRssKiB = Number(figures[1]);
-      cpuSeconds = Number(figures[2]) + Number(figures[3]);
+      cpuUsed = Number(figures[2]) + Number(figures[3]);
     }
     killedBy = lines.map((line) => /terminated by signal (\d+)/.exec(line)?.[1]).find((n) => n !== undefined);
   }
   rmSync(statsDir, { recursive: true, force: true });
-  const run: CliRun = { wallSeconds, peakRssKiB, cpuSeconds, stdout };
+  const run: CliRun = { wallSeconds, peakRssKiB, cpuSeconds: cpuUsed, stdout };
   if (code !== 0 || signal !== null) {
     const lines = stderr.split(/\r?\n|\r/).map((line) => line.trim()).filter((line) => line !== '');
     const message = [...lines].reverse().find((line) => line.startsWith('animerec ')) ?? lines[lines.length - 1] ?? '(no output)';
