@@ -13,9 +13,16 @@ import { currentBackend, dispatchOn, readsAsynchronously, tfjsName, type Backend
 import { HeadTail, makeItemTail, type HeadTailSpec, type ItemTail } from './all-items-head';
 import type { Model } from './model';
 import { ratingOf } from './rating';
-import type { ScoringRunner } from './scoring-thread';
 import { newPayloadKey } from '../worker-client';
 
+
+/** What ItemScorer needs of the threads that run its head tails (recsys/scoring-thread.ts). */
+export interface TailRunner {
+  readonly alive: boolean;
+  outputs(tail: number, spec: () => HeadTailSpec, userPart: Float32Array): Promise<Float32Array>;
+  /** Frees what the threads keep under `key`. */
+  forget(key: number): void;
+}
 
 export class ItemScorer {
   private spec: HeadTailSpec | null = null;
@@ -27,7 +34,7 @@ export class ItemScorer {
 
   constructor(
     readonly model: Model,
-    private readonly thread: ScoringRunner | null = null,
+    private readonly thread: TailRunner | null = null,
   ) {}
 
   /**

@@ -2,7 +2,7 @@
  * One user's two-stage recommendations from a retrieval version, from the request's plain data
  * to the ranked rows, their predicted ratings and what explains each: the CPU-bound part of a
  * served `recommendations` request. Plain data in and out, so the same code runs in the main
- * thread and in a scoring thread (models/scoring-thread.ts), where the server sends it so that
+ * thread and in a scoring thread (recsys/scoring-thread.ts), where the server sends it so that
  * the main thread's GraphQL and database work runs beside it on another core.
  */
 import { ItemScorer } from '../models/all-items-scorer';

@@ -9,7 +9,7 @@ import type { Database, Subscription } from '../db/database';
 import type { Logger } from '../logger';
 import { ItemScorer } from '../models/all-items-scorer';
 import type { Model } from '../models/model';
-import type { ScoringRunner } from '../models/scoring-thread';
+import type { ScoringRunner } from './scoring-thread';
 import { activeModelVersionId } from '../versions/activation';
 import { loadModelVersion, loadRerankerBytes } from '../versions/load';
 import { deserializeReranker, type Reranker } from '../ranking/reranker';

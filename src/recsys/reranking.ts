@@ -11,7 +11,7 @@ import type { FoldInThread } from './fold-in-thread';
 import { twoStageData, twoStageModel, type Reranker } from '../ranking/reranker';
 import type { DotScanner } from '../ranking/dot-scan';
 import { rankUser, type RankRequest, type RankResult, type UserRanker, type UserRankerSpec } from '../ranking/user-ranker';
-import type { ScoringRunner } from '../models/scoring-thread';
+import type { ScoringRunner } from './scoring-thread';
 import { newPayloadKey } from '../worker-client';
 import { supportFactors } from '../ranking/vector-neighbours';
 

@@ -15,7 +15,7 @@ import type { ProgressSink } from '../progress';
 import type { Logger } from '../logger';
 import { ModelCache } from '../recsys/model-cache';
 import { selectBackend } from '../models/backend';
-import { ScoringPool } from '../models/scoring-thread';
+import { ScoringPool } from '../recsys/scoring-thread';
 import { FoldInThread } from '../recsys/fold-in-thread';
 import { JobRunner } from '../jobs/job-runner';
 import { AnimeCatalog } from '../recsys/anime-catalog';

@@ -2,7 +2,7 @@
 import { ItemScorer } from '../../src/models/all-items-scorer';
 import { selectBackend } from '../../src/models/backend';
 import type { Model } from '../../src/models/model';
-import { ScoringPool, ScoringThread } from '../../src/models/scoring-thread';
+import { ScoringPool, ScoringThread } from '../../src/recsys/scoring-thread';
 import { rankUser, userRanker, type RankRequest, type UserRankerSpec } from '../../src/ranking/user-ranker';
 import { mulberry32 } from '../../src/trainer/random';
 import { newPayloadKey } from '../../src/worker-client';

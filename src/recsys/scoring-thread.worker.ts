@@ -4,8 +4,8 @@
  * retrieval version's ranker, and answers scoring and ranking requests in arrival order.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { selectBackend, type BackendName } from './backend';
-import { makeItemTail, type HeadTailSpec, type ItemTail } from './all-items-head';
+import { selectBackend, type BackendName } from '../models/backend';
+import { makeItemTail, type HeadTailSpec, type ItemTail } from '../models/all-items-head';
 import type { ThreadReply, ThreadRequest } from './scoring-thread';
 import { answerRequest } from '../worker-client';
 import { packRankResult, rankUser, userRanker, type UserRanker } from '../ranking/user-ranker';

@@ -11,8 +11,9 @@ import { BackendUnavailableError } from '../errors';
 import { Worker } from 'node:worker_threads';
 import { WorkerClient, type WorkerAnswer } from '../worker-client';
 import type { Logger } from '../logger';
-import type { BackendName } from './backend';
-import type { HeadTailSpec } from './all-items-head';
+import type { BackendName } from '../models/backend';
+import type { HeadTailSpec } from '../models/all-items-head';
+import type { TailRunner } from '../models/all-items-scorer';
 import { unpackRankResult, type RankRequest, type RankResult, type UserRankerSpec } from '../ranking/user-ranker';
 
 /** Tails and rankers are kept by key; keys come from newPayloadKey, so the two never share one. */
@@ -104,13 +105,9 @@ export class ScoringThread {
   }
 }
 
-/** The scoring threads as serving uses them: one thread or a pool. */
-export interface ScoringRunner {
-  readonly alive: boolean;
-  outputs(tail: number, spec: () => HeadTailSpec, userPart: Float32Array): Promise<Float32Array>;
+/** The scoring threads as serving uses them (one thread or a pool): ItemScorer's head tails, and rankings. */
+export interface ScoringRunner extends TailRunner {
   rank(ranker: number, spec: () => UserRankerSpec, rank: RankRequest): Promise<RankResult>;
-  /** Frees a tail or a ranker in every thread. */
-  forget(key: number): void;
   close(): Promise<void>;
 }
 
