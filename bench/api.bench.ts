@@ -38,7 +38,7 @@
  * Queries (--only takes these names): typename, similarAnime, recommendations, predictRating, rateAnime.
  * The markdown report goes to stdout and to --out FILE; progress goes to stderr.
  */
-import { onCleanUp, runBenchmark } from './lifecycle';
+import { eachLimited, onCleanUp, runBenchmark } from './lifecycle';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
@@ -153,17 +153,6 @@ function pick<T>(items: readonly T[], random: () => number): T {
 }
 
 /** Runs `fn` over `items` with at most `limit` at a time. */
-async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      await fn(items[index]!, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
 export const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—');
 export const ms = (n: number) => (!Number.isFinite(n) ? '—' : n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : Math.round(n).toLocaleString('en-US'));
 const met = (ok: boolean) => (ok ? '**met**' : '**not met**');

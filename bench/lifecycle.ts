@@ -106,3 +106,15 @@ export function runBenchChild(script: string, args: string[], options: BenchChil
     });
   });
 }
+
+/** Runs `fn` on every item, at most `limit` at a time. */
+export async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      await fn(items[index]!, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

@@ -9,7 +9,8 @@
  *    start` serves, retrieval: two-stage recommendations; hybrid scores every item instead;
  *    --epochs, default 5: serving cost does not depend on them), served by src/main.ts in its
  *    own process, rate limits off;
- * 2. --users (default 500) API users created through the API;
+ * 2. --users (default 500) API users created through the API, and each signed in once on every
+ *    server before the timed run (a server's first check of a token is a scrypt hash);
  *    With --servers N (PostgreSQL only; default 1), N-1 more servers start on the same database,
  *    as behind a balancer, and the clients are spread evenly over all N;
  * 3. --connections (default 50) concurrent clients for --duration s (default 60), one request
@@ -29,7 +30,7 @@ import { openDatabase } from '../src/db/open';
 import { openPostgresDatabase } from '../src/db/postgres';
 import type { ServerProcess } from '../test/helpers/processes';
 import { onCleanUp, runBenchmark } from './lifecycle';
-import { createBenchDatabase, createUsers, log, servedIds, startAnotherServer, startTrainedServer, type DatabaseChoice } from './load-server';
+import { createBenchDatabase, createUsers, log, servedIds, signInEverywhere, startAnotherServer, startTrainedServer, type DatabaseChoice } from './load-server';
 import { describeMachine } from './machine';
 import { SERVED_KIND } from './api-server';
 import { percentile } from './stats';
@@ -367,9 +368,11 @@ async function benchOne(choice: DatabaseChoice, options: Options): Promise<{ tex
     const ids = await servedIds(server.url, RATED_POOL, DEMO_USERS_PROBED);
     log(`${choice}: ${ids.anime.length} anime and ${ids.users.length} demo users with embeddings; creating ${options.users} API users`);
     const apiUsers = await createUsers(server.url, options.users, `load ${choice}`);
+    const urls = [server.url, ...others.map((other) => other.url)];
+    await signInEverywhere(urls, apiUsers);
     const setupSeconds = (performance.now() - prepared) / 1000;
     log(`${choice}: ${options.connections} clients for ${options.duration} s (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`);
-    const run = await runLoad([server.url, ...others.map((other) => other.url)], options, { ...ids, apiUsers });
+    const run = await runLoad(urls, options, { ...ids, apiUsers });
     const healths = await Promise.all([server, ...others].map((s) => fetch(`${s.url}/healthz`).then((r) => r.status, () => 0)));
     const health = healths.find((status) => status !== 200) ?? 200;
     await Promise.all([server, ...others].map((s) => s.stop(30_000)));
