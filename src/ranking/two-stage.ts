@@ -10,7 +10,7 @@
  */
 import type { DotScanner } from './dot-scan';
 import type { ItemNeighbours } from './item-neighbours';
-import { largestRows, TopK } from './top-k';
+import { bestRows, largestRows } from './top-k';
 
 /** The blend's features, in this order. */
 export const BLEND_FEATURES = ['retrieval', 'neighbours', 'liked', 'rating', 'popularity'] as const;
@@ -144,6 +144,11 @@ export function retrieveCandidates(
   return { rows, features };
 }
 
+/** The predicted rating written for the candidate at `position`. */
+export function ratingOf(candidates: Candidates, position: number): number {
+  return candidates.features[position * FEATURES + RATING_FEATURE]!;
+}
+
 /** Writes the head's predicted rating of each candidate (same order as `candidates.rows`). */
 export function setPredictedRatings(candidates: Candidates, predicted: ArrayLike<number>): void {
   for (let n = 0; n < candidates.rows.length; n++) candidates.features[n * FEATURES + RATING_FEATURE] = predicted[n]!;
@@ -183,7 +188,5 @@ export function blendScores(standardizedFeatures: Float32Array, weights: BlendWe
 export function rerank(candidates: Candidates, weights: BlendWeights, k: number): Int32Array {
   const scores = blendScores(standardized(candidates), weights);
   // Ties go to the lower position, which is the lower item row: candidates' rows ascend.
-  const best = new TopK(Math.min(k, scores.length));
-  for (let position = 0; position < scores.length; position++) best.offer(position, scores[position]!);
-  return best.drainBestFirst();
+  return bestRows(scores, Math.min(k, scores.length), () => true);
 }

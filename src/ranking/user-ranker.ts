@@ -10,7 +10,7 @@ import type { Model } from '../models/model';
 import { baselineRating } from '../models/rating';
 import type { DotScanner } from './dot-scan';
 import { scannedTwoStage, type TwoStageData } from './reranker';
-import { rerank, retrieveCandidates, setPredictedRatings, type TwoStageModel } from './two-stage';
+import { ratingOf, rerank, retrieveCandidates, setPredictedRatings, type Candidates, type HistoryRows, type TwoStageModel } from './two-stage';
 import { unitScanner } from './vector-neighbours';
 
 /** What a UserRanker is built from (structured-clonable: sent once per version to a thread). */
@@ -65,15 +65,23 @@ export function userRanker(spec: UserRankerSpec): UserRanker {
  * baseline for a user it has no row for), the blend, and for each row the explainer most similar to it.
  */
 export function rankUser(ranker: UserRanker, request: RankRequest): RankResult {
-  const { stage, ratings: scorer, unitItems } = ranker;
-  const candidates = retrieveCandidates(stage, request.userVector, { interacted: request.interacted, liked: request.liked }, request.skipped);
-  const ratingModel = scorer.model;
-  const predicted =
-    request.ratingUserRow >= 0 ? scorer.scoreRows(request.ratingUserRow, candidates.rows) : Float32Array.from(candidates.rows, (row) => baselineRating(ratingModel, row));
-  setPredictedRatings(candidates, predicted);
+  const { stage, ratings, unitItems } = ranker;
+  const candidates = ratedCandidates(stage, ratings, request.userVector, { interacted: request.interacted, liked: request.liked }, request.skipped, request.ratingUserRow);
   const positions = rerank(candidates, stage.weights, request.k);
   const rows = Int32Array.from(positions, (position) => candidates.rows[position]!);
-  return { rows, ratings: Float32Array.from(positions, (position) => predicted[position]!), ...explainRows(unitItems, rows, request.explainers) };
+  return { rows, ratings: Float32Array.from(positions, (position) => ratingOf(candidates, position)), ...explainRows(unitItems, rows, request.explainers) };
+}
+
+/**
+ * Stage one's candidates with the rating model's predictions filled in (its baseline for
+ * `ratingUserRow` -1, a user it has no row for): what serving ranks and training's evaluation
+ * measures, so a reported figure is the served ranking.
+ */
+export function ratedCandidates(stage: TwoStageModel, ratings: ItemScorer, userVector: Float32Array, history: HistoryRows, skipped: Uint8Array, ratingUserRow: number): Candidates {
+  const candidates = retrieveCandidates(stage, userVector, history, skipped);
+  const model = ratings.model;
+  setPredictedRatings(candidates, ratingUserRow >= 0 ? ratings.scoreRows(ratingUserRow, candidates.rows) : Float32Array.from(candidates.rows, (row) => baselineRating(model, row)));
+  return candidates;
 }
 
 /**

@@ -12,7 +12,8 @@ import { topNeighbours } from '../ranking/ease';
 import { fitIals, type IalsModel, type IalsOptions } from '../ranking/ials';
 import { itemsOf, itemSupport } from '../ranking/interactions';
 import { twoStageModel, type Reranker } from '../ranking/reranker';
-import { blendScores, retrieveCandidates, setPredictedRatings, standardized, type Candidates, type TwoStageModel } from '../ranking/two-stage';
+import { blendScores, standardized, type Candidates, type TwoStageModel } from '../ranking/two-stage';
+import { ratedCandidates } from '../ranking/user-ranker';
 import type { UserScorer } from '../ranking/interactions';
 import { DEFAULT_KNN_NEIGHBOURS } from '../ranking/item-knn';
 import { neighbourScorer } from '../ranking/item-neighbours';
@@ -70,16 +71,14 @@ function retrievalModel(hyper: Hyperparameters, ids: { users: Int32Array; items:
 
 /**
  * Stage one for a user of the training data, with the rating model's predictions filled in: the
- * path serving takes (recsys/recommend.ts), with the training rows for ids.
+ * path serving takes (ranking/user-ranker.ts), with the training rows for ids.
  */
 export function candidatesFor(stage: TwoStageModel, retrieval: Model, ratings: ItemScorer, ranking: RankingData, excluded: Int32Array | undefined, user: number): Candidates {
   const dim = retrieval.hyper.embeddingDim;
   const skipped = new Uint8Array(retrieval.itemIds.length);
   for (const row of excluded ?? []) skipped[row] = 1;
   const history = { interacted: itemsOf(ranking.train, user), liked: itemsOf(ranking.liked, user) };
-  const candidates = retrieveCandidates(stage, retrieval.userEmbeddings.subarray(user * dim, (user + 1) * dim), history, skipped);
-  setPredictedRatings(candidates, ratings.scoreRows(user, candidates.rows));
-  return candidates;
+  return ratedCandidates(stage, ratings, retrieval.userEmbeddings.subarray(user * dim, (user + 1) * dim), history, skipped, user);
 }
 
 /** Validation users' candidates, for fitting the blend (a seeded sample of at most `maxUsers`). */
