@@ -15,7 +15,6 @@ import type { Model } from './model';
 import { ratingOf } from './rating';
 import { newPayloadKey } from '../worker-client';
 
-
 /** What ItemScorer needs of the threads that run its head tails (recsys/scoring-thread.ts). */
 export interface TailRunner {
   readonly alive: boolean;

@@ -41,8 +41,6 @@ export interface ServingReranking {
   ratingUserRow: Map<number, number>;
 }
 
-let nextFoldInKey = 0;
-
 /** `unitItems`: the served retrieval vectors at unit length (ServingModel's), which `because` reads. */
 export function servingReranking(
   retrieval: Model,
@@ -71,7 +69,7 @@ export function servingReranking(
     retrievalItems,
     foldInBasis: () => (basis ??= ialsFoldInBasisOf(retrievalItems)),
     foldInThread: threads.foldIn ?? null,
-    foldInKey: nextFoldInKey++,
+    foldInKey: newPayloadKey(),
     similarityFactors: supportFactors(reranker.support, reranker.similarityShrinkage),
     ratingUserRow: new Map(Array.from(reranker.ratingModel.userIds, (id, row) => [id, row])),
   };
