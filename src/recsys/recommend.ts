@@ -187,28 +187,28 @@ export async function recommend(
   if (options.excludeSeen) for (const row of interacted) skipped[row] = 1;
   const eligible = (row: number) => skipped[row] === 0;
   // A title the user liked explains a recommendation; fall back to all ratings when none is.
-  const liked = history.rated.filter((_, n) => history.ratings[n]! >= BECAUSE_MIN_RATING);
-  const explainerIds = (liked.length > 0 ? liked : history.rated).filter((id) => serving.itemRow.has(id));
-  const ratingOf = new Map(history.rated.map((id, n) => [id, history.ratings[n]!]));
+  // Explainers are positions in history.rated, so each keeps its rating.
+  const positions = history.rated.map((_, n) => n);
+  const liked = positions.filter((n) => history.ratings[n]! >= BECAUSE_MIN_RATING);
+  const explainers = (liked.length > 0 ? liked : positions).filter((n) => serving.itemRow.has(history.rated[n]!));
   const twoStage = {
     interacted,
     liked: rowsOf(serving, history.rated.filter((_, n) => history.ratings[n]! >= LIKED_FEATURE_RATING)),
     skipped,
     k: options.k,
-    explainers: rowsOf(serving, explainerIds),
+    explainers: rowsOf(serving, explainers.map((n) => history.rated[n]!)),
   };
   const ranked =
     (serving.reranking ? await rankTwoStage(serving, serving.reranking, userId, twoStage) : rankByRating(ratings, options.k, eligible)) ??
     (await rankByPopularity(db, serving, options.k, eligible));
   const { because, similarity } = ranked.explained ?? explainRows(serving.unitItems, ranked.rows, twoStage.explainers);
   return Array.from(ranked.rows, (row, n) => {
-    const explainer = because[n]!;
-    const explainerId = explainerIds[explainer]!;
+    const explainer = explainers[because[n]!];
     return {
       animeId: model.itemIds[row]!,
       predictedRating: ranked.ratings[n]!,
       personal: ranked.personal,
-      because: explainer === -1 ? null : { animeId: explainerId, rating: ratingOf.get(explainerId)!, similarity: similarity[n]! },
+      because: explainer === undefined ? null : { animeId: history.rated[explainer]!, rating: history.ratings[explainer]!, similarity: similarity[n]! },
     };
   });
 }
